@@ -1,0 +1,43 @@
+# The DeepSeek Shock — build interface. `make book` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Snapshot of prices: ../shared/market-data when present, else yfinance (MARKET_DATA= to force it).
+MARKET_DATA ?= $(if $(wildcard ../shared/market-data/prices),../shared/market-data,)
+DATA_SOURCE = $(if $(MARKET_DATA),--snapshot $(MARKET_DATA),--yfinance)
+
+.PHONY: book test data pdf refresh bench linkcheck env clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+env: $(VENV)/.installed
+
+data: env
+	$(BIN)/python -m deepshock.sync $(DATA_SOURCE)
+
+book: data
+	$(BIN)/python -m deepshock.build html
+
+pdf: data
+	$(BIN)/python -m deepshock.build pdflatex
+
+test: data
+	$(BIN)/python -m pytest
+
+refresh: env
+	$(BIN)/python -m deepshock.yahoo refresh $(REFRESH_ARGS)
+
+bench: data
+	$(BIN)/python bench/run.py
+
+linkcheck: data
+	$(BIN)/python -m deepshock.build linkcheck
+
+clean:
+	rm -rf _build _static/vega-bundle.js

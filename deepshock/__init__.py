@@ -1,0 +1,1 @@
+"""Shared logic of 'The DeepSeek Shock': data loading, returns and event study, charts."""

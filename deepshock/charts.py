@@ -1,0 +1,129 @@
+"""One Altair theme and one renderer for every chart in the book.
+
+The renderer emits HTML that draws with the vega bundle served from the site itself (no CDN)
+plus a vector PDF made offline by vl-convert, which the LaTeX builder picks for the PDF book.
+`check_chart` enforces the book's chart standard before a chart is published.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import altair as alt
+import vl_convert as vlc
+
+# Okabe-Ito: distinguishable for colour-blind readers; pair it with shapes or dashes for greyscale.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
+NEGATIVE, POSITIVE, NEUTRAL, MUTED = "#D55E00", "#0072B2", "#555555", "#BBBBBB"
+DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 4], [10, 2]]
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge"]
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+WIDTH, HEIGHT = 600, 320
+VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+@alt.theme.register("deepshock", enable=True)
+def theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
+            "font": FONT,
+            "background": "white",
+            "title": {"anchor": "start", "fontSize": 15, "fontWeight": "bold",
+                      "subtitleFontSize": 11, "subtitleColor": "#444444", "offset": 10},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal",
+                     "gridColor": "#e6e6e6", "domainColor": "#888888", "tickColor": "#888888"},
+            "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
+            "range": {"category": PALETTE},
+            "line": {"strokeWidth": 2},
+            "aria": True,
+        }
+    }
+
+
+def _html(spec: dict) -> str:
+    payload = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    ident = "vis-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
+    label = json.dumps(spec.get("description", ""))[1:-1].replace('"', "&quot;")
+    safe = payload.replace("</", "<\\/")
+    return (
+        f'<div class="deepshock-chart" id="{ident}" role="figure" aria-label="{label}"></div>\n'
+        "<script>(function(){var spec=" + safe + ";"
+        "function draw(){var el=document.getElementById('" + ident + "');"
+        "if(typeof vegaEmbed!=='function'){el.textContent='Chart could not be drawn: "
+        "vega bundle missing';el.className+=' chart-error';return;}"
+        "vegaEmbed(el,spec,{renderer:'svg',actions:false}).catch(function(e){"
+        "el.textContent='Chart could not be drawn: '+e;el.className+=' chart-error';});}"
+        "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',draw);}"
+        "else{draw();}})();</script>"
+    )
+
+
+def render(spec: dict, **_: object) -> dict:
+    """Mime bundle for a chart: HTML for the site, vector PDF for LaTeX, a text fallback."""
+    pdf = vlc.vegalite_to_pdf(spec, vl_version=VL_VERSION)
+    title = spec.get("title", {})
+    text = title.get("text", "") if isinstance(title, dict) else str(title)
+    return {
+        "text/html": _html(spec),
+        "application/pdf": base64.b64encode(pdf).decode("ascii"),
+        "text/plain": f"<chart: {text}>",
+    }
+
+
+alt.renderers.register("deepshock", render)
+alt.renderers.enable("deepshock")
+
+
+def finish(chart: alt.TopLevelMixin, *, title: str, source: str, description: str,
+           subtitle: str | list[str] = ()) -> alt.TopLevelMixin:
+    """Attach the finding-first title, a source line and the accessible description."""
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    return chart.properties(
+        title=alt.TitleParams(text=title, subtitle=lines + [f"Source: {source}"]),
+        description=description,
+    )
+
+
+def _walk(node: object):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def check_chart(spec: dict) -> None:
+    """Raise ValueError unless the spec meets the book's standard (title, source, description,
+    axis titles, a tooltip, and no empty dataset)."""
+    title = spec.get("title")
+    if not isinstance(title, dict) or not title.get("text"):
+        raise ValueError("chart has no title")
+    subtitle = title.get("subtitle") or []
+    if not any(str(line).startswith("Source: ") for line in subtitle):
+        raise ValueError(f"chart {title['text']!r} has no source line")
+    if not spec.get("description"):
+        raise ValueError(f"chart {title['text']!r} has no accessible description")
+    for name, rows in spec.get("datasets", {}).items():
+        if not rows:
+            raise ValueError(f"chart {title['text']!r}: dataset {name} is empty")
+    has_tooltip, fields, titled = False, set(), set()
+    for node in _walk(spec):
+        encoding = node.get("encoding")
+        if isinstance(encoding, dict):
+            has_tooltip |= "tooltip" in encoding
+            for channel in ("x", "y"):
+                enc = encoding.get(channel)
+                if isinstance(enc, dict) and "field" in enc:
+                    fields.add(channel)
+                    if "title" in enc or enc.get("axis", {}) is None or \
+                            (enc.get("axis") or {}).get("title"):
+                        titled.add(channel)
+    if fields - titled:
+        raise ValueError(f"chart {title['text']!r}: axis {sorted(fields - titled)} has no title")
+    if not has_tooltip:
+        raise ValueError(f"chart {title['text']!r} has no tooltip")

@@ -1,0 +1,70 @@
+"""The loader API for chapters: tidy prices and per-security daily returns from the synced cache."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import facts
+from .paths import cache_dir, ticker_file
+from .sync import read_manifest
+from .validate import DataError, read_price_csv, stale_mask
+
+TRADED = {"equity", "adr", "etf"}
+
+
+@cache
+def _frame(ticker: str, root: Path) -> pd.DataFrame:
+    manifest = read_manifest(root)
+    if ticker not in manifest["tickers"]:
+        raise DataError(f"{root / 'manifest.json'}: ticker {ticker!r} is not in the synced cache")
+    frame = read_price_csv(root / "prices" / ticker_file(ticker))
+    kind = facts.universe().set_index("ticker").at[ticker, "kind"]
+    if kind in TRADED:  # placeholder bars of a traded security are missing sessions, not prices
+        frame = frame.loc[~stale_mask(frame)]
+    return frame.assign(ticker=ticker)
+
+
+def prices(tickers: list[str] | str | None = None, *, root: Path | None = None) -> pd.DataFrame:
+    """Tidy daily bars: ticker, date, open, high, low, close, adj_close, volume.
+
+    Only the sessions a security traded appear; stale placeholder bars are dropped.
+    """
+    root = Path(root or cache_dir()).resolve()
+    if isinstance(tickers, str):
+        tickers = [tickers]
+    tickers = tickers or facts.universe()["ticker"].tolist()
+    frames = [_frame(t, root) for t in tickers]
+    cols = ["ticker", "date", "open", "high", "low", "close", "adj_close", "volume"]
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+def returns(tickers: list[str] | str | None = None, *, root: Path | None = None) -> pd.DataFrame:
+    """Close-to-close returns on consecutive sessions of each security (its own calendar).
+
+    Columns: ticker, date, prev_date, close, prev_close, ret (a fraction). A holiday is a
+    missing row, never a zero return; the first session of each series has no return.
+    """
+    bars = prices(tickers, root=root).sort_values(["ticker", "date"])
+    grouped = bars.groupby("ticker", sort=False)
+    out = bars[["ticker", "date", "close"]].assign(
+        prev_date=grouped["date"].shift(1), prev_close=grouped["close"].shift(1))
+    out["ret"] = out["close"] / out["prev_close"] - 1.0
+    out = out.dropna(subset=["prev_close"]).reset_index(drop=True)
+    return out[["ticker", "date", "prev_date", "close", "prev_close", "ret"]]
+
+
+def wide_returns(tickers: list[str] | None = None, *, root: Path | None = None) -> pd.DataFrame:
+    """Returns as a date x ticker table; NaN where a security did not trade that date."""
+    return returns(tickers, root=root).pivot(index="date", columns="ticker", values="ret")
+
+
+def session_return(ticker: str, date: str, *, root: Path | None = None) -> pd.Series:
+    """The return row of `ticker` on `date` (raises if the security did not trade that day)."""
+    table = returns(ticker, root=root)
+    row = table.loc[table["date"] == pd.Timestamp(date)]
+    if row.empty:
+        raise DataError(f"{ticker}: no session on {date} in the synced cache")
+    return row.iloc[0]

@@ -1,0 +1,39 @@
+"""Where the project keeps its facts, its price cache and its build output."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def book_root() -> Path:
+    """The book being built (`DEEPSHOCK_ROOT`, set by the build driver), else this checkout."""
+    return Path(os.environ.get("DEEPSHOCK_ROOT", ROOT))
+
+
+def facts_dir() -> Path:
+    """The hand-collected, source-cited facts (`data/`) of the book being built."""
+    return book_root() / "data"
+
+
+def figdata_dir() -> Path:
+    """Where figures write the CSV of exactly what they show (linked from their captions)."""
+    return book_root() / "_build" / "figdata"
+
+
+def cache_dir() -> Path:
+    """The synced price cache (a symlink to the last good version); `DEEPSHOCK_CACHE` overrides."""
+    return Path(os.environ.get("DEEPSHOCK_CACHE", ROOT / ".cache" / "market-data"))
+
+
+def default_snapshot() -> Path | None:
+    """`../shared/market-data` beside the project when it exists, else None (use yfinance)."""
+    candidate = ROOT.parent / "shared" / "market-data"
+    return candidate if (candidate / "prices").is_dir() else None
+
+
+def ticker_file(ticker: str) -> str:
+    """File name of a ticker in a snapshot: `^SOX` -> `INDEX_SOX.csv`, `JPY=X` -> `JPY_X.csv`."""
+    return ticker.replace("^", "INDEX_").replace("=", "_") + ".csv"

@@ -1,0 +1,74 @@
+"""Formatting of numbers for prose, and publishing them (myst-nb glue) with the book's figures."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+from IPython.display import Markdown
+from myst_nb import glue
+
+from .charts import check_chart
+from .paths import figdata_dir
+
+
+def pct(fraction: float, digits: int = 2, signed: bool = True) -> str:
+    """0.0312 -> '+3.12%'; -0.1697 -> '-16.97%'."""
+    _finite(fraction)
+    return f"{fraction * 100:{'+' if signed else ''}.{digits}f}%"
+
+
+def pp(points: float, digits: int = 2) -> str:
+    """A difference in percentage points: 1.25 -> '+1.25 pp'."""
+    _finite(points)
+    return f"{points:+.{digits}f} pp"
+
+
+def number(value: float, digits: int = 2) -> str:
+    """12345.678 -> '12,345.68'."""
+    _finite(value)
+    return f"{value:,.{digits}f}"
+
+
+def usd(value: float, digits: int = 2) -> str:
+    """142.62 -> '$142.62'."""
+    _finite(value)
+    return f"${value:,.{digits}f}"
+
+
+def usd_bn(dollars: float, digits: int = 1) -> str:
+    """592.66e9 -> '$592.7bn'."""
+    _finite(dollars)
+    return f"${dollars / 1e9:,.{digits}f}bn"
+
+
+def day(date: pd.Timestamp | str, weekday: bool = False) -> str:
+    """Timestamp -> '27 January 2025' (optionally 'Monday 27 January 2025')."""
+    stamp = pd.Timestamp(date)
+    text = f"{stamp.day} {stamp:%B %Y}"
+    return f"{stamp:%A} {text}" if weekday else text
+
+
+def _finite(value: float) -> None:
+    if value is None or not math.isfinite(float(value)):
+        raise ValueError(f"refusing to publish a non-finite number: {value!r}")
+
+
+def glue_text(**items: str) -> None:
+    """Glue pre-formatted strings for `{glue:md}` in the prose (no repr quotes, no numpy repr)."""
+    for key, text in items.items():
+        if not isinstance(text, str) or not text:
+            raise ValueError(f"glue {key!r}: expected a non-empty formatted string, got {text!r}")
+        glue(key, Markdown(text), display=False)
+
+
+def figure(name: str, chart: alt.TopLevelMixin, data: pd.DataFrame) -> None:
+    """Check a chart, write exactly the data it shows to `_build/figdata/<name>.csv`, glue it."""
+    if data.empty:
+        raise ValueError(f"figure {name!r}: no data to draw")
+    check_chart(chart.to_dict())
+    out = figdata_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    data.to_csv(out / f"{name}.csv", index=False)
+    glue(name, chart, display=False)

@@ -1,0 +1,161 @@
+"""Sync validated prices into the local cache, atomically, with a manifest.
+
+The cache is a symlink (`.cache/market-data`) to one complete version directory. A sync
+writes and validates a new version beside it and only then swaps the symlink, so a rejected
+or interrupted sync leaves the last good cache exactly as it was.
+
+Command line: ``python -m deepshock.sync [--snapshot DIR]`` (no DIR: yfinance).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from . import facts
+from .paths import cache_dir, default_snapshot, ticker_file
+from .validate import COLUMNS, DataError, anomalies, read_price_csv
+
+MANIFEST = "manifest.json"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _conventions(snapshot: Path) -> dict[str, str]:
+    """Close convention per ticker from the snapshot's manifest.csv (empty if it has none)."""
+    manifest = snapshot / "manifest.csv"
+    if not manifest.is_file():
+        return {}
+    table = pd.read_csv(manifest, dtype=str)
+    return dict(zip(table["ticker"], table["close_convention"]))
+
+
+def _entry(ticker: str, path: Path, frame: pd.DataFrame, convention: str) -> dict:
+    return {
+        "file": path.name,
+        "rows": len(frame),
+        "first": frame["date"].iloc[0].date().isoformat(),
+        "last": frame["date"].iloc[-1].date().isoformat(),
+        "close_convention": convention,
+        "sha256": sha256(path),
+        "anomalies": anomalies(frame),
+    }
+
+
+def _install(staging: Path, target: Path) -> None:
+    """Swap the cache symlink to `staging` atomically and drop older versions."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_symlink():
+        raise DataError(f"{target}: expected the cache symlink, found a real directory")
+    old = target.resolve() if target.is_symlink() else None
+    link = target.parent / f".{target.name}.link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(staging.name)
+    os.replace(link, target)
+    if old is not None and old != staging.resolve() and old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _stage(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=target.parent))
+
+
+def write_cache(frames: dict[str, pd.DataFrame], source: str, conventions: dict[str, str],
+                *, target: Path | None = None, files: dict[str, Path] | None = None,
+                extra: dict | None = None) -> dict:
+    """Validate and install a complete set of per-ticker frames (or source files) as the cache.
+
+    `files` maps tickers to source files copied byte for byte (snapshot); otherwise each frame
+    is written as CSV. Every file is re-read by the validator before the swap.
+    """
+    target = target or cache_dir()
+    staging = _stage(target)
+    try:
+        prices = staging / "prices"
+        prices.mkdir()
+        entries = {}
+        for ticker, frame in frames.items():
+            out = prices / ticker_file(ticker)
+            if files:
+                shutil.copyfile(files[ticker], out)
+            else:
+                frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d"))[COLUMNS].to_csv(
+                    out, index=False)
+            checked = read_price_csv(out)
+            entries[ticker] = _entry(ticker, out, checked, conventions.get(ticker, "unknown"))
+        manifest = {
+            "source": source,
+            "synced_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "tickers": entries,
+            **(extra or {}),
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        _install(staging, target)
+        return manifest
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def sync_snapshot(snapshot: Path, *, target: Path | None = None,
+                  tickers: list[str] | None = None) -> dict:
+    """Validate every universe ticker's file in `snapshot/prices` and install them as the cache."""
+    snapshot = Path(snapshot)
+    prices = snapshot / "prices"
+    if not prices.is_dir():
+        raise DataError(f"{prices}: snapshot has no prices/ directory")
+    tickers = tickers or facts.universe()["ticker"].tolist()
+    files = {t: prices / ticker_file(t) for t in tickers}
+    frames = {t: read_price_csv(path) for t, path in files.items()}
+    known = {ticker_file(t) for t in tickers}
+    ignored = sorted(p.name for p in prices.glob("*.csv") if p.name not in known)
+    provenance = snapshot / "PROVENANCE.md"
+    extra = {"ignored_files": ignored,
+             "provenance_sha256": sha256(provenance) if provenance.is_file() else None}
+    return write_cache(frames, f"snapshot {snapshot.resolve().name}/ (PROVENANCE.md)",
+                       _conventions(snapshot), target=target, files=files, extra=extra)
+
+
+def read_manifest(target: Path | None = None) -> dict:
+    path = (target or cache_dir()) / MANIFEST
+    if not path.is_file():
+        raise DataError(f"{path}: no price cache yet — run `make data`")
+    return json.loads(path.read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshot", type=Path, default=None,
+                        help="snapshot directory (default ../shared/market-data if present)")
+    parser.add_argument("--yfinance", action="store_true", help="download with yfinance instead")
+    args = parser.parse_args(argv)
+    snapshot = None if args.yfinance else (args.snapshot or default_snapshot())
+    try:
+        if snapshot is not None:
+            manifest = sync_snapshot(snapshot)
+        else:
+            from .yahoo import sync_yfinance
+            manifest = sync_yfinance()
+    except (DataError, OSError) as exc:
+        print(f"data sync rejected, cache left unchanged: {exc}", file=sys.stderr)
+        return 1
+    rows = sum(e["rows"] for e in manifest["tickers"].values())
+    print(f"synced {len(manifest['tickers'])} tickers, {rows} rows from {manifest['source']}"
+          f" into {cache_dir()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
