@@ -98,3 +98,123 @@ def price_chart(prices: pd.DataFrame, events: pd.DataFrame, rec: RecordDay) -> a
                      f"to {rec.close:.2f} dollars on 27 January, then rebounds to "
                      f"{rec.rebound_close:.2f} the next day."),
     )
+
+
+@dataclass(frozen=True)
+class VolumeDay:
+    date: pd.Timestamp
+    volume: float
+    usual: float
+    sessions: int
+    base_start: pd.Timestamp
+    base_end: pd.Timestamp
+    ratio: float
+
+
+def volume_day(ticker: str = "NVDA", date: pd.Timestamp = SHOCK, sessions: int = 60) -> VolumeDay:
+    """Shares traded on `date` against the median of the `sessions` sessions before it."""
+    volume = load.prices(ticker).set_index("date")["volume"]
+    at = volume.index.get_loc(pd.Timestamp(date))
+    base = volume.iloc[at - sessions:at]
+    if len(base) < sessions:
+        raise ValueError(f"{ticker}: fewer than {sessions} sessions before {date:%Y-%m-%d}")
+    usual = float(base.median())
+    return VolumeDay(date=pd.Timestamp(date), volume=float(volume.iloc[at]), usual=usual,
+                     sessions=sessions, base_start=base.index[0], base_end=base.index[-1],
+                     ratio=float(volume.iloc[at]) / usual)
+
+
+COMPUTED, PRESS = "Computed from the data", "Reported by the press"
+MAX_SHARES_GAP = pd.Timedelta(days=183)  # a share count further from the day is not used
+
+
+def one_day_loss(ticker: str, date: pd.Timestamp) -> dict:
+    """Market value lost on `date` (shares x fall in the close), with the share count used.
+
+    Sound only when the count (data/shares.csv) is dated within MAX_SHARES_GAP of the day:
+    the snapshot's closes are split-adjusted as of its download, and so is a recent count.
+    Returns loss_usd (NaN when not computed), shares_as_of and gap_days.
+    """
+    row = facts.shares().set_index("ticker").loc[ticker]
+    as_of = pd.to_datetime(row["as_of"], format="%Y-%m-%d", errors="coerce")
+    gap = abs(as_of - pd.Timestamp(date)) if pd.notna(as_of) else None
+    out = {"shares": float(row["shares"]), "shares_as_of": as_of,
+           "gap_days": gap.days if gap is not None else float("nan"), "loss_usd": float("nan")}
+    if gap is not None and gap <= MAX_SHARES_GAP:
+        day = load.session_return(ticker, str(pd.Timestamp(date).date()))
+        out["loss_usd"] = float(row["shares"] * (day["prev_close"] - day["close"]))
+    return out
+
+
+def loss_comparison(rec: RecordDay, ticker: str = "NVDA", date: pd.Timestamp = SHOCK
+                    ) -> pd.DataFrame:
+    """The shock-day loss next to the earlier records of data/records.csv: the press figure of
+    each, and the same computation as for the shock day wherever a share count makes it sound."""
+    rows = [{"label": f"{facts.name(ticker)}, {date.day} {date:%b %Y}", "date": date,
+             "ticker": ticker, "basis": COMPUTED, "loss_bn": rec.value_lost / 1e9,
+             "source": f"closes x shares ({rec.shares_source})"}]
+    for rec_row in facts.records().itertuples():
+        label = f"{rec_row.company}, {rec_row.date.day} {rec_row.date:%b %Y}"
+        rows.append({"label": label, "date": rec_row.date, "ticker": rec_row.ticker,
+                     "basis": PRESS, "loss_bn": rec_row.loss_usd_bn, "source": rec_row.source})
+        mine = one_day_loss(rec_row.ticker, rec_row.date)
+        if pd.notna(mine["loss_usd"]):
+            rows.append({"label": label, "date": rec_row.date, "ticker": rec_row.ticker,
+                         "basis": COMPUTED, "loss_bn": mine["loss_usd"] / 1e9,
+                         "source": f"closes x shares as of {mine['shares_as_of']:%Y-%m-%d}"})
+    table = pd.DataFrame(rows)
+    return table.assign(loss_bn=table["loss_bn"].round(1))
+
+
+def previous_record(losses: pd.DataFrame) -> pd.Series:
+    """The largest earlier loss: its figures by basis (US$ bn), named by the day's label.
+
+    `loss_comparison` puts the shock day first; the comparison uses the computed figure when
+    there is one (same method as the shock day), else the press figure.
+    """
+    earlier = losses.iloc[1:]
+    label = earlier.loc[earlier["loss_bn"].idxmax(), "label"]
+    figures = earlier.loc[earlier["label"] == label].set_index("basis")["loss_bn"]
+    figures["reference"] = figures.get(COMPUTED, figures[PRESS])
+    return figures.rename(label)
+
+
+def loss_chart(losses: pd.DataFrame) -> alt.LayerChart:
+    """Grouped bars: each record day's loss, computed and press-reported side by side."""
+    shock, ref = losses.iloc[0], previous_record(losses)
+    order = losses.sort_values("date", ascending=False)["label"].unique().tolist()
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=200))
+    colour = alt.Color("basis:N", title="Figure", sort=[COMPUTED, PRESS],
+                       scale=alt.Scale(domain=[COMPUTED, PRESS], range=[NEGATIVE, "#BBBBBB"]))
+    tooltip = [alt.Tooltip("label:N", title="Day"), alt.Tooltip("basis:N", title="Figure"),
+               alt.Tooltip("loss_bn:Q", title="Loss (US$ bn)", format=",.1f"),
+               alt.Tooltip("source:N", title="Source")]
+    base = alt.Chart(losses).encode(y=y, yOffset=alt.YOffset("basis:N", sort=[COMPUTED, PRESS]))
+    bars = base.mark_bar(stroke="#333333", strokeWidth=0.5).encode(
+        x=alt.X("loss_bn:Q", title="Market value lost in one session (US$ billion)",
+                scale=alt.Scale(domain=[0, losses["loss_bn"].max() * 1.12])),
+        color=colour, tooltip=tooltip)
+    text = base.mark_text(align="left", dx=4, fontSize=10).encode(
+        x="loss_bn:Q", text=alt.Text("loss_bn:Q", format="$,.0f"), tooltip=tooltip)
+    chart = alt.layer(bars, text).properties(width=480, height=alt.Step(18))
+    return finish(
+        chart,
+        title=(f"Nvidia's 27 January loss was {shock['loss_bn'] / ref['reference']:.1f} times "
+               f"the earlier record ({ref.name})"),
+        subtitle=["Largest one-day losses of market value; coloured bars computed here "
+                  "(close-to-close fall x shares outstanding), grey bars as reported"],
+        source="snapshot closes; data/shares.csv; press figures in data/records.csv",
+        description=("Bar chart of one-day losses of market value. "
+                     + "; ".join(f"{r.label}: {r.loss_bn:,.1f} billion dollars ({r.basis.lower()})"
+                                 for r in losses.itertuples()) + "."),
+    )
+
+
+def press_only(losses: pd.DataFrame) -> pd.DataFrame:
+    """Record days shown only with the press figure, with the date of the share count on file."""
+    computed = set(losses.loc[losses["basis"] == COMPUTED, "label"])
+    rows = losses.loc[~losses["label"].isin(computed)]
+    info = [one_day_loss(t, d) for t, d in zip(rows["ticker"], rows["date"])]
+    return rows.assign(shares_as_of=[i["shares_as_of"] for i in info],
+                       gap_days=[i["gap_days"] for i in info])[
+        ["label", "ticker", "date", "loss_bn", "shares_as_of", "gap_days"]]

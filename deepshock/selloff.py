@@ -1,0 +1,242 @@
+"""The sell-off: every US security's move on 27 January, the SOX's fall ranked against its history,
+and the headline securities' first sessions after the weekend (for the landing page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from . import facts, load
+from .charts import MUTED, NEGATIVE, PALETTE, POSITIVE, finish
+
+SHOCK = pd.Timestamp("2025-01-27")
+SOURCE = "Yahoo Finance daily closes (snapshot, PROVENANCE.md)"
+VIX = "^VIX"
+TRADED = {"equity", "adr", "etf"}
+US_GROUPS = ["US semiconductors", "US platforms", "US power", "US indices"]
+PAD = 0.18  # room beyond the longest bar for its value label
+
+
+def _room(values: pd.Series) -> alt.Scale:
+    """An x scale from zero that leaves space for the value labels at the bar ends."""
+    lo, hi = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+    span = hi - lo
+    return alt.Scale(domain=[lo - PAD * span * (lo < 0), hi + PAD * span * (hi > 0)])
+
+
+HEADLINE = ["NVDA", "AVGO", "^SOX", "^IXIC", "^GSPC", "AAPL", "6857.T", "SU.PA", "000660.KS",
+            "2330.TW"]
+
+
+def us_moves(date: pd.Timestamp = SHOCK) -> pd.DataFrame:
+    """Close-to-close moves on `date` of every security with market == "US" in the universe."""
+    uni = facts.universe()
+    uni = uni.loc[uni["market"] == "US", ["ticker", "name", "group", "kind"]]
+    rets = load.returns(uni["ticker"].tolist())
+    day = rets.loc[rets["date"] == pd.Timestamp(date)]
+    missing = set(uni["ticker"]) - set(day["ticker"])
+    if missing:
+        raise ValueError(f"no session on {date:%Y-%m-%d} for {sorted(missing)}")
+    out = uni.merge(day[["ticker", "prev_date", "prev_close", "close", "ret"]], on="ticker")
+    out["ret_pct"] = (out["ret"] * 100).round(2)
+    return out.sort_values("ret").reset_index(drop=True)
+
+
+def winners(moves: pd.DataFrame) -> pd.DataFrame:
+    """Traded securities (not indices) that closed higher, best first."""
+    up = moves.loc[moves["kind"].isin(TRADED) & (moves["ret"] > 0)]
+    return up.sort_values("ret", ascending=False)
+
+
+def group_medians(moves: pd.DataFrame) -> pd.Series:
+    """Median move (a fraction) of each group on the day, the VIX left out, in book order."""
+    return moves.loc[moves["ticker"] != VIX].groupby("group")["ret"].median().reindex(
+        [g for g in US_GROUPS if g in set(moves["group"])])
+
+
+def fall(fraction: float, digits: int = 2) -> str:
+    """A fall for prose that says 'fell': -0.0915 -> '9.15%'; refuses a rise or no change."""
+    if not fraction < 0:
+        raise ValueError(f"prose says 'fell' but the move is {fraction!r}")
+    return f"{-fraction * 100:.{digits}f}%"
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 4 -> '4th', 22 -> '22nd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def cross_section_chart(moves: pd.DataFrame) -> alt.VConcatChart:
+    """Sorted bars of the day's moves by group, with the VIX in its own panel and scale."""
+    stocks = moves.loc[moves["ticker"] != VIX, ["name", "group", "ret_pct"]]
+    vix = moves.loc[moves["ticker"] == VIX, ["name", "group", "ret_pct"]]
+    tooltip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("group:N", title="Group"),
+               alt.Tooltip("ret_pct:Q", title="Change on day (%)", format="+.2f")]
+    sign = alt.condition("datum.ret_pct < 0", alt.value(NEGATIVE), alt.value(POSITIVE))
+    label = alt.Text("ret_pct:Q", format="+.1f")
+    base = alt.Chart().encode(y=alt.Y("name:N", title=None, sort="x",
+                                      axis=alt.Axis(labelLimit=170)), tooltip=tooltip)
+    x = alt.X("ret_pct:Q", title="Close-to-close change on 27 January 2025 (%)",
+              scale=_room(stocks["ret_pct"]))
+    layer = alt.layer(
+        base.mark_bar().encode(x=x, color=sign),
+        base.mark_text(fontSize=10, dx=alt.expr("datum.ret_pct < 0 ? -3 : 3"),
+                       align=alt.expr("datum.ret_pct < 0 ? 'right' : 'left'")).encode(
+            x="ret_pct:Q", text=label),
+    ).properties(width=430, height=alt.Step(15))
+    panels = layer.facet(
+        row=alt.Row("group:N", title=None, sort=US_GROUPS,
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold",
+                                      labelOrient="top", labelAnchor="start")),
+        data=stocks).resolve_scale(y="independent")
+    vix_panel = alt.Chart(vix).mark_bar(color=PALETTE[4]).encode(
+        x=alt.X("ret_pct:Q", title="Change in the VIX volatility index (%): a different measure",
+                scale=_room(vix["ret_pct"])),
+        y=alt.Y("name:N", title=None, axis=alt.Axis(labelLimit=170)), tooltip=tooltip,
+    ).properties(width=430, height=alt.Step(15))
+    vix_text = vix_panel.mark_text(align="left", dx=3, fontSize=10).encode(text=label)
+    down = int((stocks["ret_pct"] < 0).sum())
+    return finish(
+        alt.vconcat(panels, alt.layer(vix_panel, vix_text)),
+        title=f"{down} of the {len(stocks)} US securities and indices fell on 27 January; "
+              f"only {len(stocks) - down} rose",
+        subtitle=["Sorted within each group; the VIX (bottom) measures expected volatility, "
+                  "so its change is shown apart"],
+        source=SOURCE,
+        description=("Bar charts of close-to-close changes on 27 January 2025 by group. "
+                     + "; ".join(f"{r.name} {r.ret_pct:+.2f}%" for r in moves.itertuples())
+                     + "."),
+    )
+
+
+@dataclass(frozen=True)
+class FallRank:
+    ret: float
+    first: pd.Timestamp
+    last: pd.Timestamp
+    rank_then: int
+    sessions_then: int
+    larger_before: pd.Series
+    deepest_since: pd.Timestamp
+    worst_between: pd.Timestamp
+    worst_between_ret: float
+    larger_after: pd.Series
+    rank_all: int
+    sessions_all: int
+
+
+def fall_rank(ticker: str = "^SOX", date: pd.Timestamp = SHOCK) -> FallRank:
+    """Rank a day's fall among all the series' daily returns: as of that day and in the full data.
+
+    `deepest_since` is the last earlier day with a larger fall; `worst_between` the worst day
+    strictly between that day and `date`; `larger_after` the later days that fell further.
+    """
+    rets = load.returns(ticker).set_index("date")["ret"]
+    date = pd.Timestamp(date)
+    ret = float(rets.loc[date])
+    then = rets.loc[:date]
+    before = then.loc[then < ret]
+    if before.empty:
+        raise ValueError(f"{ticker} {date:%Y-%m-%d}: no larger fall before it in the data")
+    since = before.index.max()
+    between = rets.loc[(rets.index > since) & (rets.index < date)]
+    return FallRank(
+        ret=ret, first=rets.index.min(), last=rets.index.max(),
+        rank_then=int((then < ret).sum()) + 1, sessions_then=len(then),
+        larger_before=before, deepest_since=since, worst_between=between.idxmin(),
+        worst_between_ret=float(between.min()),
+        larger_after=rets.loc[(rets.index > date) & (rets < ret)],
+        rank_all=int((rets < ret).sum()) + 1, sessions_all=len(rets),
+    )
+
+
+def worst_days(ticker: str = "^SOX", date: pd.Timestamp = SHOCK, n: int = 12) -> pd.DataFrame:
+    """The `n` largest one-day falls of the series, marked before / on / after `date`."""
+    rets = load.returns(ticker).nsmallest(n, "ret")
+    when = pd.Series("Earlier", index=rets.index).mask(rets["date"] > date, "Later")
+    when = when.mask(rets["date"] == date, f"{date.day} {date:%B %Y}")
+    days = [f"{d.day} {d:%b %Y}" for d in rets["date"]]
+    return pd.DataFrame({"date": rets["date"], "day": days,
+                         "ret_pct": (rets["ret"] * 100).round(2), "when": when}
+                        ).reset_index(drop=True)
+
+
+def worst_days_chart(table: pd.DataFrame, rank: FallRank, name: str) -> alt.LayerChart:
+    """Bars of the worst days, the shock day highlighted, later days in a third colour."""
+    shock_label = table.loc[table["when"].str[0].str.isdigit(), "when"].iloc[0]
+    domain = ["Earlier", shock_label, "Later"]
+    tooltip = [alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
+               alt.Tooltip("ret_pct:Q", title="Change on day (%)", format="+.2f"),
+               alt.Tooltip("when:N", title="When")]
+    base = alt.Chart(table).encode(
+        y=alt.Y("day:N", title=None, sort=table.sort_values("ret_pct")["day"].tolist()),
+        tooltip=tooltip)
+    bars = base.mark_bar(stroke="#333333", strokeWidth=0.5).encode(
+        x=alt.X("ret_pct:Q", title="Close-to-close change (%)", scale=_room(table["ret_pct"])),
+        color=alt.Color("when:N", title=None, sort=domain,
+                        scale=alt.Scale(domain=domain, range=[MUTED, NEGATIVE, PALETTE[5]])))
+    text = base.mark_text(align="right", dx=-3, fontSize=10).encode(
+        x="ret_pct:Q", text=alt.Text("ret_pct:Q", format="+.2f"))
+    chart = alt.layer(bars, text).properties(width=480, height=alt.Step(18))
+    return finish(
+        chart,
+        title=(f"The {name}'s fall on 27 January was its deepest since "
+               f"{rank.deepest_since.day} {rank.deepest_since:%B %Y}"),
+        subtitle=[f"The {len(table)} largest one-day falls, {rank.first:%B %Y} to "
+                  f"{rank.last:%B %Y}"],
+        source=SOURCE,
+        description=(f"Bar chart of the {name}'s {len(table)} worst days: "
+                     + "; ".join(f"{r.day} {r.ret_pct:+.2f}% ({r.when.lower()})"
+                                 for r in table.itertuples()) + "."),
+    )
+
+
+def first_sessions(tickers: list[str] = HEADLINE, date: pd.Timestamp = SHOCK) -> pd.DataFrame:
+    """Each security's first session on or after `date` (markets closed that day reopen later)."""
+    rets = load.returns(tickers)
+    first = rets.loc[rets["date"] >= pd.Timestamp(date)].sort_values("date").groupby(
+        "ticker", sort=False).head(1)
+    uni = facts.universe().set_index("ticker")
+    first = first.assign(name=first["ticker"].map(uni["name"]),
+                         market=first["ticker"].map(uni["market"]))
+    first["label"] = [f"{n} ({m}, {d:%a %d %b})" for n, m, d in
+                      zip(first["name"], first["market"], first["date"])]
+    first["ret_pct"] = (first["ret"] * 100).round(2)
+    return first[["ticker", "name", "label", "market", "date", "prev_date", "ret_pct"]].sort_values(
+        "ret_pct").reset_index(drop=True)
+
+
+def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.LayerChart:
+    """Sorted bars of the headline securities' first post-weekend sessions."""
+    late = table.loc[table["date"] > date]
+    tooltip = [alt.Tooltip("label:N", title="Security"),
+               alt.Tooltip("prev_date:T", title="Previous session", format="%d %b %Y"),
+               alt.Tooltip("date:T", title="Session", format="%d %b %Y"),
+               alt.Tooltip("ret_pct:Q", title="Change (%)", format="+.2f")]
+    base = alt.Chart(table).encode(
+        y=alt.Y("label:N", title=None, sort="x", axis=alt.Axis(labelLimit=260)), tooltip=tooltip)
+    bars = base.mark_bar().encode(
+        x=alt.X("ret_pct:Q", title="Change in the first session from 27 January 2025 (%)",
+                scale=_room(table["ret_pct"])),
+        color=alt.condition("datum.ret_pct < 0", alt.value(NEGATIVE), alt.value(POSITIVE)))
+    text = base.mark_text(fontSize=10, dx=alt.expr("datum.ret_pct < 0 ? -3 : 3"),
+                          align=alt.expr("datum.ret_pct < 0 ? 'right' : 'left'")).encode(
+        x="ret_pct:Q", text=alt.Text("ret_pct:Q", format="+.1f"))
+    worst = table.iloc[0]
+    falls = int((table["ret_pct"] < 0).sum())
+    title = f"{falls} of {len(table)} headline securities fell in their first session"
+    reopened = ("Markets closed for Lunar New Year "
+                + ("also fell when they reopened" if len(late) and (late["ret_pct"] < 0).all()
+                   else "reopened later") + "; bars show each security's first session")
+    return finish(
+        alt.layer(bars, text).properties(width=300, height=alt.Step(20)),
+        title=title,
+        subtitle=[f"Biggest fall: {worst['label']} {worst['ret_pct']:+.1f}%", reopened],
+        source=SOURCE,
+        description=("Bar chart of close-to-close changes in each security's first session on or "
+                     "after 27 January 2025: " + "; ".join(
+                         f"{r.label} {r.ret_pct:+.2f}%" for r in table.itertuples()) + "."),
+    )

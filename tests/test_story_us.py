@@ -1,0 +1,252 @@
+"""The story chapters (landing page, launch, Nvidia, US sell-off): each executes, and its glued
+figures match values computed here independently from the raw snapshot CSVs with plain pandas."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from deepshock import chapter, launch, nvidia
+from deepshock.paths import ROOT, figdata_dir
+from deepshock.validate import DataError
+from tests.conftest import SNAPSHOT, raw_close
+
+PAGES = {"intro": ROOT / "intro.md", "launch": ROOT / "chapters" / "launch.md",
+         "nvidia": ROOT / "chapters" / "nvidia.md", "selloff": ROOT / "chapters" / "selloff.md"}
+SHOCK, PRE = pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-24")
+
+
+@pytest.fixture(scope="module")
+def glued(snapshot):
+    """Execute each page once for the module."""
+    return {name: chapter.execute(path) for name, path in PAGES.items()}
+
+
+def md(glue: dict, key: str) -> str:
+    return glue[key]["text/markdown"]
+
+
+def pct(fraction: float) -> str:
+    return f"{fraction * 100:+.2f}%"
+
+
+def down(fraction: float) -> str:
+    assert fraction < 0
+    return f"{-fraction * 100:.2f}%"
+
+
+def long_day(date: pd.Timestamp) -> str:
+    return f"{date.day} {date:%B %Y}"
+
+
+def move(file: str, date: str, prev: str) -> float:
+    close = raw_close(file)
+    return close[date] / close[prev] - 1
+
+
+def bars(file: str) -> pd.DataFrame:
+    return pd.read_csv(SNAPSHOT / "prices" / file, parse_dates=["date"]).set_index("date")
+
+
+def shares(ticker: str) -> float:
+    table = pd.read_csv(ROOT / "data" / "shares.csv")
+    return float(table.set_index("ticker").at[ticker, "shares"])
+
+
+def spec(bundle: dict) -> dict:
+    """The Vega-Lite spec embedded in a glued chart's HTML."""
+    found = re.search(r"var spec=(\{.*?\});function draw", bundle["text/html"], re.S)
+    return json.loads(found.group(1))
+
+
+# --- every page: at least one glued chart, each with a caption in the page -----------------
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_glues_a_captioned_chart(glued, name):
+    charts = [k for k, b in glued[name].items() if "vegaEmbed" in b.get("text/html", "")]
+    assert charts, f"{name} glues no chart"
+    text = PAGES[name].read_text(encoding="utf-8")
+    for key in charts:
+        block = re.search(r"```\{glue:figure\} " + re.escape(key) + r"\n:name: " + re.escape(key)
+                          + r"\n\n(.+?)```", text, re.S)
+        assert block, f"{name}: chart {key} has no glue:figure block"
+        caption = block.group(1).strip()
+        assert len(caption) > 40 and f"/_build/figdata/{key}.csv" in caption
+
+
+# --- landing page --------------------------------------------------------------------------
+
+def test_intro_headline_figures(glued):
+    g = glued["intro"]
+    close = raw_close("NVDA.csv")
+    assert md(g, "in_nv_fall") == down(close[SHOCK] / close[PRE] - 1) == "16.97%"
+    lost = shares("NVDA") * (close[PRE] - close[SHOCK])
+    assert md(g, "in_nv_lost") == f"${lost / 1e9:,.1f}bn"
+    assert md(g, "in_nv_lost") == "$592.7bn"
+    assert md(g, "in_sox_fall") == down(move("INDEX_SOX.csv", "2025-01-27", "2025-01-24"))
+
+
+def test_intro_advantest_two_sessions(glued):
+    g = glued["intro"]
+    adv = raw_close("6857.T.csv")
+    day1, day2 = adv[SHOCK] / adv[PRE] - 1, adv["2025-01-28"] / adv[SHOCK] - 1
+    assert md(g, "in_adv_fall1") == down(day1) == "8.61%"
+    assert md(g, "in_adv_fall2") == down(day2) == "11.14%"
+    assert md(g, "in_adv_two") == down(adv["2025-01-28"] / adv[PRE] - 1)
+    assert md(g, "in_adv_day2") == "Tuesday 28 January 2025"
+
+
+def test_intro_closed_markets_shown_at_their_first_session(glued):
+    text = md(glued["intro"], "in_reopened")
+    for name, file in [("SK hynix", "000660.KS.csv"), ("TSMC", "2330.TW.csv")]:
+        close = raw_close(file)
+        first = close.index[close.index >= SHOCK][0]
+        prev = close.index[close.index < SHOCK][-1]
+        assert first > SHOCK  # closed on the shock day: no 0% bar, a later session instead
+        assert f"{name} {pct(close[first] / close[prev] - 1)} on {long_day(first)}" in text
+
+
+# --- launch ---------------------------------------------------------------------------------
+
+def test_launch_cost_is_computed_from_the_data_file(glued):
+    g = glued["launch"]
+    inputs = pd.read_csv(ROOT / "data" / "launch_costs.csv").set_index("quantity")["value"]
+    cost = inputs["gpu_hours"] * inputs["price_per_gpu_hour"]
+    assert md(g, "la_cost") == f"${cost / 1e6:.3f} million" == "$5.576 million"
+    assert md(g, "la_hours") == "2.788 million"
+
+
+def test_launch_cost_check_rejects_inconsistent_inputs(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    text = (ROOT / "data" / "launch_costs.csv").read_text().replace("\ngpu_hours,2788000,",
+                                                                    "\ngpu_hours,2888000,")
+    (tmp_path / "data" / "launch_costs.csv").write_text(text)
+    monkeypatch.setenv("DEEPSHOCK_ROOT", str(tmp_path))
+    with pytest.raises(DataError, match="not the reported"):
+        launch.training_cost()
+
+
+def test_launch_dates_and_moves_before_the_shock(glued):
+    g = glued["launch"]
+    events = pd.read_csv(ROOT / "data" / "events.csv", parse_dates=["date"]).set_index("label")
+    assert events.at["App launch", "certainty"] == md(g, "la_app_certainty") == "uncertain"
+    gap = (events.at["App launch", "date"] - events.at["V3 weights", "date"]).days
+    assert md(g, "la_gap") == f"{gap} days"
+    for key, file in [("la_nv_v3", "NVDA.csv"), ("la_sox_v3", "INDEX_SOX.csv")]:
+        close = raw_close(file)
+        base = close.index[close.index < events.at["V3 weights", "date"]][-1]
+        assert base == pd.Timestamp("2024-12-24")
+        assert md(g, key) == pct(close[PRE] / close[base] - 1)
+    nvda = raw_close("NVDA.csv")
+    after_r1 = nvda.index[nvda.index >= events.at["R1 release", "date"]][0]
+    assert md(g, "la_r1_first").startswith(f"{after_r1:%A} {long_day(after_r1)}")
+    assert md(g, "la_sox_fall") == down(move("INDEX_SOX.csv", "2025-01-27", "2025-01-24"))
+
+
+# --- Nvidia ---------------------------------------------------------------------------------
+
+def test_nvidia_volume_against_its_usual_level(glued):
+    g = glued["nvidia"]
+    volume = bars("NVDA.csv")["volume"]
+    before = volume.loc[volume.index < SHOCK].iloc[-60:]
+    ratio = volume[SHOCK] / before.median()
+    assert md(g, "nv_vol_ratio") == f"{ratio:.1f}"
+    assert ratio > 3
+    assert md(g, "nv_vol") == f"{volume[SHOCK] / 1e6:,.1f} million"
+    assert md(g, "nv_vol_from") == long_day(before.index[0])
+
+
+def test_nvidia_earlier_record_computed_the_same_way(glued):
+    g = glued["nvidia"]
+    close = raw_close("NVDA.csv")
+    prev = close.index[close.index < "2024-09-03"][-1]
+    earlier = shares("NVDA") * (close[prev] - close["2024-09-03"])
+    now = shares("NVDA") * (close[PRE] - close[SHOCK])
+    assert md(g, "nv_top_label") == "Nvidia, 3 Sep 2024"
+    assert md(g, "nv_top_computed") == f"${earlier / 1e9:,.1f}bn"
+    assert md(g, "nv_times") == f"{now / earlier:.1f}"
+    assert abs(earlier / 1e9 - 279) < 5  # the press figure in data/records.csv
+
+
+def test_nvidia_records_chart_marks_computed_and_press_bars(glued):
+    g = glued["nvidia"]
+    table = pd.read_csv(figdata_dir() / "fig-nvda-records.csv",
+                        parse_dates=["date"])
+    computed = table.loc[table["basis"] == nvidia.COMPUTED]
+    assert set(zip(computed["ticker"], computed["date"])) == {
+        ("NVDA", SHOCK), ("NVDA", pd.Timestamp("2024-09-03"))}
+    records = pd.read_csv(ROOT / "data" / "records.csv", parse_dates=["date"])
+    press = table.loc[table["basis"] == nvidia.PRESS]
+    assert sorted(press["loss_bn"]) == sorted(records["loss_usd_bn"])
+    # Meta's and Amazon's counts on file date from years later: press figures only, said so.
+    assert "Meta, 3 Feb 2022" in md(g, "nv_press_only")
+    assert "Amazon, 29 Apr 2022" in md(g, "nv_press_only")
+
+
+def test_a_share_count_from_years_later_is_not_used(snapshot):
+    assert pd.isna(nvidia.one_day_loss("META", pd.Timestamp("2022-02-03"))["loss_usd"])
+    close = raw_close("NVDA.csv")
+    got = nvidia.one_day_loss("NVDA", SHOCK)["loss_usd"]
+    assert got == pytest.approx(shares("NVDA") * (close[PRE] - close[SHOCK]))
+
+
+# --- the US sell-off -----------------------------------------------------------------------
+
+def _us_moves() -> pd.DataFrame:
+    uni = pd.read_csv(ROOT / "data" / "universe.csv")
+    uni = uni.loc[uni["market"] == "US"]
+    rets = []
+    for ticker in uni["ticker"]:
+        close = raw_close(ticker.replace("^", "INDEX_") + ".csv")
+        rets.append(close[SHOCK] / close[PRE] - 1)
+    return uni.assign(ret=rets)
+
+
+def test_selloff_winners_and_vix(glued):
+    g = glued["selloff"]
+    moves = _us_moves()
+    up = moves.loc[moves["kind"].isin(["equity", "adr", "etf"]) & (moves["ret"] > 0)]
+    assert set(up["ticker"]) == {"AAPL", "META", "AMZN"}
+    named = set(re.findall(r"([A-Z][\w ]+?) \([+-]", md(g, "so_winners")))
+    assert named == set(up["name"])
+    assert md(g, "so_n_winners") == str(len(up))
+    vix = moves.set_index("ticker").at["^VIX", "ret"]
+    assert md(g, "so_vix_ret") == pct(vix)
+    others = moves.loc[moves["ticker"] != "^VIX"]
+    assert md(g, "so_down") == str(int((others["ret"] < 0).sum()))
+
+
+def test_selloff_chart_keeps_the_vix_apart(glued):
+    chart = spec(glued["selloff"]["fig-selloff-us"])
+    assert len(chart["vconcat"]) == 2
+    main = chart["vconcat"][0]
+    rows = chart["datasets"][main["data"]["name"]]
+    assert "Cboe Volatility index (VIX)" not in {r["name"] for r in rows}
+    assert len(rows) == len(_us_moves()) - 1
+
+
+def ordinal(n: int) -> str:
+    return f"{n}" + ("th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th"))
+
+
+def test_sox_fall_ranked_against_its_history(glued):
+    g = glued["selloff"]
+    ret = raw_close("INDEX_SOX.csv").pct_change().dropna()
+    shock = ret[SHOCK]
+    assert md(g, "so_sox_fall") == down(shock)
+    then = ret.loc[:SHOCK]
+    larger = then[then < shock]
+    assert list(larger.index) == list(pd.to_datetime(["2020-03-12", "2020-03-16", "2020-03-18"]))
+    assert md(g, "so_sox_rank_then") == ordinal(len(larger) + 1)
+    assert md(g, "so_sox_since") == long_day(larger.index.max()) == "18 March 2020"
+    assert md(g, "so_sox_larger") == ", ".join(
+        f"{long_day(d)} ({pct(r)})" for d, r in larger.items())
+    later = ret.loc[(ret.index > SHOCK) & (ret < shock)]
+    assert list(later.index) == [pd.Timestamp("2025-04-03")]
+    assert md(g, "so_sox_later") == f"{long_day(later.index[0])} ({pct(later.iloc[0])})"
+    assert md(g, "so_sox_rank_all") == ordinal(int((ret < shock).sum()) + 1)
+    between = ret.loc[(ret.index > larger.index.max()) & (ret.index < SHOCK)]
+    assert md(g, "so_sox_between").startswith(long_day(between.idxmin()))
