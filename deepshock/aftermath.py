@@ -1,0 +1,228 @@
+"""Aftermath, 27 January to 30 June 2025: cumulative paths from the last pre-shock close,
+sessions needed to regain it, and the April tariff sell-off kept apart as a separate shock.
+
+Paths compound each security's own close-to-close returns, so RAW (US, Korea, Taiwan) and
+ADJUSTED (Japan) files are treated alike: a path is a return, never a price level.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from . import facts, load
+from .charts import NEUTRAL, PALETTE, finish
+
+BASE = pd.Timestamp("2025-01-24")  # last US and Japanese close before the shock
+END = pd.Timestamp("2025-06-30")
+FORTNIGHT = pd.Timestamp("2025-02-07")  # the Friday closing the two weeks that began 27 Jan
+# A volatility index and an exchange rate have no "close to regain": left out.
+EXCLUDE = ("^VIX", "JPY=X")
+SOURCE = ("Yahoo Finance closes (snapshot); tariff sell-off: research/timeline.md, "
+          "dated from S&P 500 data")
+STATUS = ["never closed below", "regained before the tariff sell-off",
+          "regained after the tariff sell-off", "not regained by 30 June"]
+
+
+def members() -> pd.DataFrame:
+    """Securities in the aftermath: ticker, name, group (the universe minus EXCLUDE)."""
+    table = facts.universe()
+    return table.loc[~table["ticker"].isin(EXCLUDE), ["ticker", "name", "group"]]
+
+
+def paths(tickers: list[str] | None = None, base: pd.Timestamp = BASE,
+          end: pd.Timestamp = END) -> pd.DataFrame:
+    """Cumulative return of each security from its last close on or before `base` to each of
+    its own sessions up to `end`: ticker, base_date, date, session (1 = first after base), cum."""
+    tickers = tickers or members()["ticker"].tolist()
+    rets = load.returns(tickers)
+    out = []
+    for ticker, rows in rets.groupby("ticker", sort=False):
+        start = rows.loc[rows["date"] <= base, "date"].max()
+        after = rows.loc[(rows["date"] > start) & (rows["date"] <= end)]
+        out.append(pd.DataFrame({"ticker": ticker, "base_date": start, "date": after["date"],
+                                 "session": range(1, len(after) + 1),
+                                 "cum": (1 + after["ret"]).cumprod().to_numpy() - 1}))
+    return pd.concat(out, ignore_index=True)
+
+
+def tariff_window(year_month: str = "2025-04", index: str = "^GSPC") -> dict:
+    """The April sell-off located in the data: the S&P 500's two largest one-day falls of the
+    month (the window opens on the first) and its largest rise (the window closes on it)."""
+    rets = load.returns(index)
+    month = rets.loc[rets["date"].dt.strftime("%Y-%m") == year_month]
+    falls = month.nsmallest(2, "ret")
+    rise = month.loc[month["ret"].idxmax()]
+    return {"start": falls["date"].min(), "end": rise["date"],
+            "falls": list(zip(falls["date"], falls["ret"])), "rise": (rise["date"], rise["ret"]),
+            "low": month.loc[month["close"].idxmin(), "date"]}
+
+
+def recovery(path: pd.DataFrame, window: dict) -> pd.DataFrame:
+    """Per security: first-session move, low point, the session that first closed at or above
+    the base close (counted in its own sessions), its status and where it stood at the end."""
+    info = members().set_index("ticker")
+    rows = []
+    for ticker, p in path.groupby("ticker", sort=False):
+        up = p.loc[p["cum"] >= 0]
+        low = p.loc[p["cum"].idxmin()]
+        first = p.iloc[0]
+        if first["cum"] >= 0:
+            status, hit = STATUS[0], first
+        elif up.empty:
+            status, hit = STATUS[3], None
+        else:
+            hit = up.iloc[0]
+            status = STATUS[1] if hit["date"] < window["start"] else STATUS[2]
+        rows.append({
+            "ticker": ticker, "name": info.at[ticker, "name"], "group": info.at[ticker, "group"],
+            "base_date": first["base_date"], "first_pct": round(first["cum"] * 100, 2),
+            "low_pct": round(low["cum"] * 100, 2), "low_date": low["date"], "status": status,
+            "regained_date": None if hit is None else hit["date"],
+            "sessions": None if hit is None or status == STATUS[0] else int(hit["session"]),
+            "end_pct": round(p["cum"].iloc[-1] * 100, 2),
+            "low_in_window": bool(window["start"] <= low["date"] <= window["end"])})
+    return pd.DataFrame(rows)
+
+
+def group_paths(path: pd.DataFrame) -> pd.DataFrame:
+    """Equal-weighted cumulative return of each group on the dates all its members traded
+    (no filling across holidays), with a zero point at the base date."""
+    info = members().set_index("ticker")["group"]
+    out = []
+    for group, p in path.assign(group=path["ticker"].map(info)).groupby("group", sort=False):
+        wide = p.pivot(index="date", columns="ticker", values="cum").dropna()
+        out.append(pd.DataFrame({"group": group, "date": [BASE, *wide.index],
+                                 "cum_pct": [0.0, *(wide.mean(axis=1) * 100).round(2)],
+                                 "members": wide.shape[1]}))
+    return pd.concat(out, ignore_index=True)
+
+
+def group_summary(groups: pd.DataFrame, window: dict) -> pd.DataFrame:
+    """Per group: lowest point in the two weeks after the shock, between them and the tariff
+    window, and from the tariff window on; and where it stood at the end."""
+    phases = {"shock": (BASE, FORTNIGHT), "mid": (FORTNIGHT, window["start"]),
+              "tariff": (window["start"], END + pd.Timedelta(days=1))}
+    rows = []
+    for group, g in groups.groupby("group", sort=False):
+        row = {"group": group, "members": int(g["members"].iloc[0])}
+        for phase, (lo, hi) in phases.items():
+            part = g.loc[(g["date"] > lo) & (g["date"] <= hi) if phase == "shock"
+                         else (g["date"] > lo) & (g["date"] < hi)]
+            low = part.loc[part["cum_pct"].idxmin()]
+            row |= {f"low_{phase}_pct": low["cum_pct"], f"low_{phase}_date": low["date"]}
+        rows.append(row | {"end_pct": g["cum_pct"].iloc[-1]})
+    return pd.DataFrame(rows)
+
+
+def summary_markdown(summary: pd.DataFrame) -> str:
+    """The group summary as a Markdown table for the prose."""
+    lines = ["| Group | Members | Low, 27 Jan–7 Feb | Low, 10 Feb to the sell-off "
+             "| Low from the tariff sell-off on | 30 June |", "|---|---:|---:|---:|---:|---:|"]
+    for r in summary.itertuples():
+        cells = [f"{getattr(r, f'low_{p}_pct'):+.1f}% ({getattr(r, f'low_{p}_date'):%d %b})"
+                 for p in ("shock", "mid", "tariff")]
+        lines.append(f"| {r.group} | {r.members} | {' | '.join(cells)} | {r.end_pct:+.1f}% |")
+    return "\n".join(lines)
+
+
+def _band(window: dict) -> alt.Chart:
+    frame = pd.DataFrame({"start": [window["start"]], "end": [window["end"]],
+                          "label": ["Tariff sell-off"]})
+    return alt.Chart(frame).mark_rect(color="#999999", opacity=0.25).encode(
+        x="start:T", x2="end:T",
+        tooltip=[alt.Tooltip("label:N", title="Separate shock"),
+                 alt.Tooltip("start:T", title="From", format="%d %b %Y"),
+                 alt.Tooltip("end:T", title="To", format="%d %b %Y")])
+
+
+def groups_chart(groups: pd.DataFrame, window: dict) -> alt.FacetChart:
+    """Small multiples: each group's equal-weighted path, the tariff window shaded."""
+    summary = group_summary(groups, window)
+    later = int((summary["low_tariff_pct"] < summary["low_shock_pct"]).sum())
+    order = groups["group"].drop_duplicates().tolist()
+    tip = [alt.Tooltip("group:N", title="Group"), alt.Tooltip("date:T", title="Date",
+                                                               format="%a %d %b %Y"),
+           alt.Tooltip("cum_pct:Q", title="Since 24 Jan close (%)", format="+.1f"),
+           alt.Tooltip("members:Q", title="Securities averaged")]
+    stamp = lambda t: alt.DateTime(year=t.year, month=t.month, date=t.day)
+    one = alt.Chart().transform_aggregate(n="count()", groupby=["group"])
+    band = one.mark_rect(color="#999999", opacity=0.35).encode(
+        x=alt.datum(stamp(window["start"]), type="temporal"), x2=alt.datum(stamp(window["end"])))
+    fortnight = one.mark_rect(color=PALETTE[3], opacity=0.2).encode(
+        x=alt.datum(stamp(BASE), type="temporal"), x2=alt.datum(stamp(FORTNIGHT)))
+    zero = alt.Chart().mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(y=alt.datum(0))
+    line = alt.Chart().mark_line(strokeWidth=1.6, color=PALETTE[0]).encode(
+        x=alt.X("date:T", title="2025", axis=alt.Axis(format="%b", tickCount=6)),
+        y=alt.Y("cum_pct:Q", title="Since 24 Jan close (%)"), tooltip=tip)
+    chart = alt.layer(fortnight, band, zero, line, data=groups).properties(width=165, height=110).facet(
+        facet=alt.Facet("group:N", sort=order, title=None), columns=3)
+    return finish(
+        chart,
+        title=(f"{later} of {len(summary)} groups fell further in the April tariff rout than "
+               "after DeepSeek"),
+        subtitle=["Equal-weighted cumulative return from each security's last close before 27 "
+                  "January", "Light band: 24 Jan–7 Feb; grey band: the April tariff sell-off, "
+                  "a separate shock"],
+        source=SOURCE,
+        description=("Nine small line charts, one per group, of the equal-weighted cumulative "
+                     "return from 24 January to 30 June 2025, with the April tariff sell-off "
+                     f"shaded from {window['start']:%d %B} to {window['end']:%d %B}. " + " ".join(
+                         f"{r.group}: low {r.low_shock_pct:+.1f}% in the two weeks after the "
+                         f"shock, {r.low_tariff_pct:+.1f}% from the tariff sell-off on, "
+                         f"{r.end_pct:+.1f}% on 30 June."
+                         for r in summary.itertuples())),
+    )
+
+
+def recovery_chart(rec: pd.DataFrame, window: dict) -> alt.LayerChart:
+    """One bar per security from its base close to the session that regained it (to 30 June
+    when it did not), labelled with the number of sessions."""
+    rank = {s: i for i, s in enumerate(STATUS)}
+    table = rec.assign(rank=rec["status"].map(rank),
+                       stop=rec["regained_date"].fillna(END).where(rec["status"] != STATUS[0],
+                                                                   rec["base_date"]),
+                       label=[("never below" if s == STATUS[0] else "not by 30 Jun" if n is None
+                               or pd.isna(n) else f"{int(n)} sessions")
+                              for s, n in zip(rec["status"], rec["sessions"])])
+    table = table.sort_values(["rank", "stop", "name"])
+    y = alt.Y("name:N", sort=table["name"].tolist(), title=None, axis=alt.Axis(labelLimit=170))
+    tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("group:N", title="Group"),
+           alt.Tooltip("status:N", title="Status"),
+           alt.Tooltip("base_date:T", title="Base close", format="%d %b %Y"),
+           alt.Tooltip("regained_date:T", title="Regained on", format="%d %b %Y"),
+           alt.Tooltip("sessions:Q", title="Sessions needed"),
+           alt.Tooltip("low_pct:Q", title="Lowest close vs base (%)", format="+.1f"),
+           alt.Tooltip("low_date:T", title="Lowest on", format="%d %b %Y"),
+           alt.Tooltip("end_pct:Q", title="30 June vs base (%)", format="+.1f")]
+    colour = alt.Color("status:N", title=None, sort=STATUS,
+                       legend=alt.Legend(columns=2, labelLimit=300),
+                       scale=alt.Scale(domain=STATUS,
+                                       range=[PALETTE[2], PALETTE[0], PALETTE[3], "#999999"]))
+    base = alt.Chart(table)
+    bars = base.mark_bar(height=9).encode(
+        x=alt.X("base_date:T", title="2025 (bar: from the last close before 27 January to the "
+                "first close at or above it)", axis=alt.Axis(format="%d %b")),
+        x2="stop:T", y=y, color=colour, tooltip=tip)
+    dots = base.mark_point(filled=True, size=30).encode(
+        x="stop:T", y=y, color=colour, shape=alt.Shape("status:N", sort=STATUS, legend=None,
+                                                       scale=alt.Scale(range=["circle", "square",
+                                                                              "diamond", "cross"])),
+        tooltip=tip)
+    text = base.mark_text(align="left", dx=6, fontSize=9, color="#222222").encode(
+        x="stop:T", y=y, text="label:N", tooltip=tip)
+    chart = alt.layer(_band(window), bars, dots, text).properties(width=400, height=14 * len(table))
+    done = int(rec["status"].isin(STATUS[:3]).sum())
+    nv = rec.set_index("ticker").loc["NVDA"]
+    nv_text = (f"Nvidia took {int(nv['sessions'])} sessions" if nv["status"] in STATUS[1:3]
+               else f"Nvidia: {nv['status']}")
+    return finish(
+        chart,
+        title=f"{done} of {len(rec)} were back at their pre-shock close by 30 June; {nv_text}",
+        subtitle=["Sessions counted on each security's own exchange; grey band: April tariff "
+                  "sell-off (a separate shock)"],
+        source=SOURCE,
+        description=("Bars for each security from its last close before 27 January 2025 to the "
+                     "first close at or above it: " + "; ".join(
+                         f"{r.name}: {r.label}" for r in table.itertuples()) + "."),
+    )

@@ -1,0 +1,337 @@
+"""Tokyo first and delayed contagion: where each market's sessions fell in UTC, and which
+session of each market first saw the shock.
+
+All session dates and hours come from `deepshock.sessions` (exchange calendars); all moves are
+close-to-close returns on each security's own sessions (`deepshock.load.returns`).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from . import facts, load, sessions
+from .charts import NEGATIVE, NEUTRAL, PALETTE, POSITIVE, finish
+
+SHOCK = pd.Timestamp("2025-01-27")
+SOURCE = "Yahoo Finance daily closes (snapshot, PROVENANCE.md); exchange-calendars 4.13.2"
+ORDER = ["XTKS", "XKRX", "XTAI", "XHKG", "XPAR", "XNYS"]  # by opening time in UTC
+# What stands for each market in the timeline: no European index is in the snapshot, so
+# Schneider Electric (SU.PA) stands for Paris; Seoul and Taipei were closed on 27-28 Jan.
+MARKERS = {"XTKS": ["^N225"], "XKRX": ["000660.KS"], "XTAI": ["^TWII"], "XHKG": ["^HSI"],
+           "XPAR": ["SU.PA"], "XNYS": ["^GSPC", "^SOX", "NVDA"]}
+SHORT = {"^N225": "Nikkei 225", "^HSI": "Hang Seng", "SU.PA": "Schneider", "^GSPC": "S&P 500",
+         "^SOX": "SOX", "NVDA": "Nvidia", "000660.KS": "SK hynix", "^TWII": "Taiex"}
+TOKYO_NAMES = ["6857.T", "8035.T", "9984.T", "6146.T", "5803.T", "6920.T", "7735.T", "6723.T"]
+CONTAGION = ["NVDA", "TSM", "6857.T", "8035.T", "^N225", "^HSI",
+             "000660.KS", "005930.KS", "2330.TW", "^TWII"]
+
+
+def _ret(ticker: str, date: pd.Timestamp) -> float | None:
+    """Close-to-close return of `ticker` on `date`, or None if it did not trade."""
+    table = load.returns(ticker)
+    row = table.loc[table["date"] == pd.Timestamp(date), "ret"]
+    return float(row.iloc[0]) if len(row) else None
+
+
+def _move(ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Compounded close-to-close return from the close of `start` to the close of `end`."""
+    rets = load.returns(ticker)
+    inside = rets.loc[(rets["date"] > start) & (rets["date"] <= end), "ret"]
+    return float((1 + inside).prod() - 1)
+
+
+# --- Tokyo first ---------------------------------------------------------------------------
+
+def timeline(days: tuple[str, ...] = ("2025-01-27", "2025-01-28")) -> pd.DataFrame:
+    """One row per trading span (a lunch break splits a session) of each market on `days`,
+    in UTC, with the markers' moves; a closed day shows the market's usual hours, flagged."""
+    rows = []
+    for market in ORDER:
+        for day in map(pd.Timestamp, days):
+            state = sessions.status(market, day)
+            traded = state != "closed"
+            model = day if traded else sessions.first_session(market, day)
+            shift = day - model
+            moves = [(t, _ret(t, day)) for t in MARKERS[market]] if traded else []
+            label = ([f"{SHORT[t]} {r * 100:+.2f}%" for t, r in moves]
+                     + (["(half day)"] if state == "early close" else [])) if traded else ["closed"]
+            first = moves[0][1] if moves else None
+            for start, end in sessions.trading_blocks(market, model):
+                rows.append({
+                    "city": sessions.CITY[market], "market": market, "session": day,
+                    "status": state, "start_utc": (start + shift).tz_localize(None),
+                    "end_utc": (end + shift).tz_localize(None), "label": "\n".join(label),
+                    "move": "closed" if first is None else ("fell" if first < 0 else "rose"),
+                    "moves": "; ".join(label).replace("\n", " ")})
+    table = pd.DataFrame(rows)
+    last = table.groupby(["city", "session"])["end_utc"].transform("max")
+    table["show_label"] = table["end_utc"] == last  # label once per session, after its last span
+    return table
+
+
+def hours_between(first: tuple[str, str], then: tuple[str, str]) -> float:
+    """Hours from the close of session `first` = (market, date) to the open of `then`."""
+    gap = sessions.open_utc(*then) - sessions.close_utc(*first)
+    return gap.total_seconds() / 3600
+
+
+def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """Sessions as bars on a UTC axis, one row per market, labelled with the markers' moves."""
+    order = [sessions.CITY[m] for m in ORDER]
+    gap = hours_between(("XTKS", "2025-01-27"), ("XNYS", "2025-01-27"))
+    y = alt.Y("city:N", sort=order, title=None)
+    end = table["end_utc"].max() + pd.Timedelta(hours=13)
+    x = alt.X("start_utc:T", title="Time (UTC), 27–28 January 2025",
+              scale=alt.Scale(domain=[table["start_utc"].min().isoformat(), end.isoformat()]),
+              axis=alt.Axis(format="%a %H:%M", tickCount=10))
+    tip = [alt.Tooltip("city:N", title="Market"),
+           alt.Tooltip("session:T", title="Session", format="%a %d %b %Y"),
+           alt.Tooltip("status:N", title="Status (calendar)"),
+           alt.Tooltip("start_utc:T", title="From (UTC)", format="%d %b %H:%M"),
+           alt.Tooltip("end_utc:T", title="To (UTC)", format="%d %b %H:%M"),
+           alt.Tooltip("moves:N", title="Close-to-close move")]
+    colour = alt.Color("move:N", title="Session", legend=alt.Legend(orient="bottom"),
+                       scale=alt.Scale(domain=["fell", "rose", "closed"],
+                                       range=[NEGATIVE, POSITIVE, "#ffffff"]))
+    base = alt.Chart(table)
+    bars = base.mark_bar(height=16, stroke=NEUTRAL, strokeWidth=0.8).encode(
+        x=x, x2="end_utc:T", y=y, color=colour,
+        strokeDash=alt.condition("datum.status == 'closed'", alt.value([3, 2]), alt.value([1, 0])),
+        tooltip=tip)
+    text = base.transform_filter("datum.show_label").mark_text(
+        align="left", baseline="middle", dx=4, fontSize=10, lineBreak="\n", color="#222222"
+    ).encode(x="end_utc:T", y=y, text="label:N", tooltip=tip)
+    chart = alt.layer(bars, text).properties(width=600, height=330)
+    return finish(
+        chart,
+        title=f"Tokyo closed {gap:.0f} hours before New York opened on 27 January",
+        subtitle=["Sessions from the exchange calendars; dashed outlines: usual hours of a "
+                  "closed market", "Paris is shown by Schneider Electric: the data hold no "
+                  "European index"],
+        source=SOURCE,
+        description=("Timeline of trading sessions on 27 and 28 January 2025 in UTC for Tokyo, "
+                     "Seoul, Taipei, Hong Kong, Paris and New York. Tokyo's Monday session ends "
+                     f"{gap:.0f} hours before New York's opens; Seoul and Taipei are closed both "
+                     "days and Hong Kong closes early on the 28th. Each session is labelled with "
+                     "its close-to-close moves: " + "; ".join(
+                         f"{r.city} {r.session:%d %b}: {r.moves}" for r in
+                         table.drop_duplicates(["city", "session"]).itertuples()) + "."),
+    )
+
+
+def tokyo_names(days: tuple[str, ...] = ("2025-01-27", "2025-01-28")) -> pd.DataFrame:
+    """Moves of the Japanese AI-linked names and the Nikkei 225 on each of `days`."""
+    rows = []
+    for ticker in TOKYO_NAMES + ["^N225"]:
+        for day in map(pd.Timestamp, days):
+            ret = _ret(ticker, day)
+            if ret is None:
+                raise ValueError(f"{ticker} did not trade on {day:%Y-%m-%d}")
+            rows.append({"ticker": ticker, "name": facts.name(ticker), "session": f"{day:%a %d %b}",
+                         "date": day, "ret": ret, "ret_pct": round(ret * 100, 2),
+                         "role": "benchmark" if ticker == "^N225" else "stock"})
+    table = pd.DataFrame(rows)
+    both = table.groupby("ticker")["ret"].apply(lambda r: (1 + r).prod() - 1)
+    return table.assign(two_day_pct=(table["ticker"].map(both) * 100).round(2)).drop(columns="ret")
+
+
+def tokyo_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """Grouped bars: each Japanese name's move on Monday and Tuesday, the Nikkei as reference."""
+    stocks = table.loc[table["role"] == "stock"]
+    both = int((stocks.groupby("ticker")["ret_pct"].max() < 0).sum())
+    worst = stocks.sort_values("two_day_pct").iloc[0]
+    order = (table.drop_duplicates("ticker").assign(key=lambda t: (t["role"] == "benchmark") * 1e6
+             + t["two_day_pct"]).sort_values("key")["name"].tolist())
+    sess = table["session"].drop_duplicates().tolist()
+    y = alt.Y("name:N", sort=order, title=None)
+    tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("ticker:N", title="Ticker"),
+           alt.Tooltip("session:N", title="Tokyo session"),
+           alt.Tooltip("ret_pct:Q", title="Close-to-close (%)", format="+.2f"),
+           alt.Tooltip("two_day_pct:Q", title="Both sessions (%)", format="+.2f")]
+    colour = alt.Color("session:N", title="Tokyo session", sort=sess,
+                       scale=alt.Scale(domain=sess, range=[PALETTE[0], PALETTE[3]]))
+    base = alt.Chart(table)
+    bars = base.mark_bar(height=9).encode(
+        x=alt.X("ret_pct:Q", title="Close-to-close move (%)"), y=y,
+        yOffset=alt.YOffset("session:N", sort=sess), color=colour,
+        opacity=alt.condition("datum.role == 'benchmark'", alt.value(0.55), alt.value(1.0)),
+        tooltip=tip)
+    text = base.mark_text(align="right", dx=-3, fontSize=9, color="#222222").encode(
+        x="ret_pct:Q", y=y, yOffset=alt.YOffset("session:N", sort=sess),
+        text=alt.Text("ret_pct:Q", format="+.1f"), tooltip=tip)
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=NEUTRAL).encode(x="x:Q")
+    chart = alt.layer(bars, text, zero).properties(width=560, height=340)
+    return finish(
+        chart,
+        title=(f"{both} of {stocks['ticker'].nunique()} Japanese AI names fell on both days; "
+               f"{worst['name']} lost {abs(worst['two_day_pct']):.0f}% in two"),
+        subtitle=[f"Monday: before New York's sell-off (weekend news). Tuesday: after it. "
+                  "Nikkei 225 (paler) as reference"],
+        source=SOURCE,
+        description=("Grouped horizontal bars of close-to-close moves on the Tokyo sessions of "
+                     f"{sess[0]} and {sess[1]} 2025: " + "; ".join(
+                         f"{n}: " + ", ".join(f"{r:+.2f}%" for r in g["ret_pct"])
+                         for n, g in table.groupby("name", sort=False)) + "."),
+    )
+
+
+def yen(days: tuple[str, ...] = ("2025-01-24", "2025-01-27", "2025-01-28")) -> pd.DataFrame:
+    """Yahoo's USD/JPY closes (yen per dollar) on its own day labels, with the change."""
+    bars = load.prices("JPY=X").set_index("date")["close"]
+    out = bars.loc[list(map(pd.Timestamp, days))].rename("yen_per_usd").to_frame()
+    out["change"] = out["yen_per_usd"].pct_change()
+    return out
+
+
+# --- Delayed contagion ---------------------------------------------------------------------
+
+def first_after_rout(market: str, rout: tuple[str, str] = ("XNYS", "2025-01-27")) -> pd.Timestamp:
+    """The first session of `market` that opened after the close of New York's rout session."""
+    end = sessions.close_utc(*rout)
+    day = sessions.first_session(market, pd.Timestamp(rout[1]))
+    while sessions.open_utc(market, day) < end:
+        day = sessions.first_session(market, day + pd.Timedelta(days=1))
+    return day
+
+
+def first_back(ticker: str, shock: pd.Timestamp = SHOCK) -> pd.Series:
+    """The first session of `ticker` on or after the shock day, its return and the close it is
+    measured from; checks that the data's previous row is the calendar's previous session."""
+    market = sessions.code(ticker)
+    day = sessions.first_session(market, shock)
+    row = load.session_return(ticker, day)
+    expected = sessions.last_session_before(market, day)
+    if row["prev_date"] != expected:
+        raise ValueError(f"{ticker}: data measures {day:%Y-%m-%d} from {row['prev_date']:%Y-%m-%d},"
+                         f" the calendar's previous session is {expected:%Y-%m-%d}")
+    return row
+
+
+def contagion(tickers: list[str] = CONTAGION, shock: pd.Timestamp = SHOCK) -> pd.DataFrame:
+    """For each security: from its last close before the shock day to the close of its market's
+    first session that opened after New York's 27 January close (same news, own sessions)."""
+    rows = []
+    for ticker in tickers:
+        market = sessions.code(ticker)
+        base = sessions.last_session_before(market, shock)
+        end = shock if market == "XNYS" else first_after_rout(market)
+        n = len(sessions.sessions(market, base + pd.Timedelta(days=1), end))
+        window = f"{end:%d %b}" if n == 1 else f"{base:%d %b}–{end:%d %b}, {n} sessions"
+        if n == 1 and end - base > pd.Timedelta(days=3):
+            window = f"{end:%d %b}, first since {base:%d %b}"
+        rows.append({"ticker": ticker, "name": SHORT.get(ticker, facts.name(ticker)),
+                     "city": sessions.CITY[market],
+                     "base": base, "end": end, "sessions": n, "window": window,
+                     "end_close_utc": sessions.close_utc(market, end).tz_localize(None),
+                     "ret_pct": round(_move(ticker, base, end) * 100, 2)})
+    return pd.DataFrame(rows).sort_values(["end_close_utc", "ret_pct"]).reset_index(drop=True)
+
+
+def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """Bars of each security's move up to its market's first session after the US rout."""
+    nv = table.set_index("ticker").loc["NVDA"]
+    late = table.loc[table["city"].isin(["Seoul", "Taipei"])]
+    table = table.assign(label=table["name"] + " · " + table["window"])
+    cities = table["city"].drop_duplicates().tolist()
+    y = alt.Y("label:N", sort=table["label"].tolist(), title=None,
+              axis=alt.Axis(labelLimit=300))
+    tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("city:N", title="Market"),
+           alt.Tooltip("base:T", title="From close of", format="%a %d %b %Y"),
+           alt.Tooltip("end:T", title="To close of", format="%a %d %b %Y"),
+           alt.Tooltip("sessions:Q", title="Sessions"),
+           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.2f")]
+    base = alt.Chart(table)
+    bars = base.mark_bar(height=14).encode(
+        x=alt.X("ret_pct:Q", title="Close-to-close move (%)",
+                scale=alt.Scale(domain=[table["ret_pct"].min() - 5, max(table["ret_pct"].max(), 0) + 4])),
+        y=y, color=alt.Color("city:N", title="Market", sort=cities,
+                        scale=alt.Scale(domain=cities, range=PALETTE[:len(cities)])),
+        tooltip=tip)
+    text = [base.transform_filter(f"datum.ret_pct {op} 0").mark_text(
+        align=side, dx=shift, fontSize=10).encode(
+        x="ret_pct:Q", y=y, text=alt.Text("ret_pct:Q", format="+.1f"), tooltip=tip)
+        for op, side, shift in (("<", "right", -3), (">=", "left", 3))]
+    ref = alt.Chart(pd.DataFrame({"x": [nv["ret_pct"]]})).mark_rule(
+        strokeDash=[4, 3], color=NEUTRAL).encode(x="x:Q")
+    chart = alt.layer(bars, *text, ref).properties(width=280, height=330)
+    worst = late.sort_values("ret_pct").iloc[0]
+    return finish(
+        chart,
+        title=(f"Korea and Taiwan caught up on reopening: {worst['name']} fell "
+               f"{abs(worst['ret_pct']):.1f}% on {worst['end']:%d %b}"),
+        subtitle=["Each bar: from the last close before 27 Jan to the close of the market's "
+                  "first session", "that opened after New York's 27 Jan close, in order of "
+                  "closing time. Dashed line: Nvidia on 27 Jan"],
+        source=SOURCE,
+        description=("Horizontal bars of each security's move from its last close before 27 "
+                     "January 2025 to its market's first session after New York's sell-off: "
+                     + "; ".join(f"{r.name} ({r.window}) {r.ret_pct:+.2f}%"
+                                 for r in table.itertuples()) + "."),
+    )
+
+
+def grid(markets: list[str] = ORDER, start: str = "2025-01-23", end: str = "2025-02-05"
+         ) -> pd.DataFrame:
+    """The calendar grid of open and closed weekdays, with each market's marker move."""
+    table = sessions.grid(markets, start, end)
+    marker = {m: MARKERS[m][0] for m in markets}
+    moves = []
+    for row in table.itertuples():
+        ret = _ret(marker[row.market], row.date) if row.status != "closed" else None
+        moves.append(None if ret is None else round(ret * 100, 2))
+    return table.assign(marker=table["market"].map(lambda m: SHORT[marker[m]]), ret_pct=moves,
+                        label=[("closed" if m is None else f"{m:+.2f}") for m in moves])
+
+
+def grid_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """Heat-grid of weekdays x markets: closed days drawn as closed, not as zero moves."""
+    order = table["city"].drop_duplicates().tolist()
+    closed = table.loc[table["status"] == "closed"].groupby("city")["date"].agg(["min", "max", "size"])
+    text_y = alt.Y("city:N", sort=order, title=None)
+    x = alt.X("date:O", title="Weekday (local session date)", timeUnit="yearmonthdate",
+              axis=alt.Axis(format="%a %d %b", labelAngle=-45))
+    tip = [alt.Tooltip("city:N", title="Market"), alt.Tooltip("date:T", title="Date",
+                                                               format="%a %d %b %Y"),
+           alt.Tooltip("status:N", title="Calendar"), alt.Tooltip("open_utc:N", title="Open (UTC)"),
+           alt.Tooltip("close_utc:N", title="Close (UTC)"), alt.Tooltip("marker:N", title="Marker"),
+           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.2f")]
+    base = alt.Chart(table)
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        x=x, y=text_y, tooltip=tip,
+        color=alt.Color("status:N", title="Calendar status",
+                        scale=alt.Scale(domain=["open", "early close", "closed"],
+                                        range=["#d6e6f2", PALETTE[3], "#eeeeee"])))
+    text = base.mark_text(fontSize=10).encode(
+        x=x, y=text_y, text="label:N", tooltip=tip,
+        color=alt.condition("datum.status == 'closed'", alt.value("#777777"), alt.value("#111111")))
+    chart = alt.layer(cells, text).properties(width=490, height=230)
+    longest = closed.sort_values("size").iloc[-1]
+    always = [c for c in order if c not in closed.index]
+    return finish(
+        chart,
+        title=(f"{longest.name} was shut for {int(longest['size'])} weekdays, Seoul for "
+               f"{int(closed.loc['Seoul', 'size'])}; {', '.join(always)} never shut"),
+        subtitle=["Cells: marker's close-to-close move (%) or 'closed'. Markers: Nikkei 225, SK "
+                  "hynix, Taiex, Hang Seng, Schneider Electric, S&P 500"],
+        source=SOURCE,
+        description=("Grid of weekdays from 23 January to 5 February 2025 by market. " + " ".join(
+            f"{c}: closed on {', '.join(f'{d:%d %b}' for d in g.loc[g['status'] == 'closed', 'date'])}."
+            for c, g in table.groupby("city", sort=False) if (g["status"] == "closed").any())
+            + " Hong Kong closes early on 28 January."),
+    )
+
+
+def gap_comparison(local: str = "2330.TW", us_line: str = "TSM", shock: pd.Timestamp = SHOCK
+                   ) -> dict:
+    """A local line's move over its holiday gap, and a US-listed security's move over the New
+    York sessions that closed inside that gap (after the local close, before the reopening)."""
+    market, us = sessions.code(local), sessions.code(us_line)
+    last = sessions.last_session_before(market, shock)
+    back = sessions.first_session(market, shock)
+    start = sessions.last_closed_before(us, sessions.close_utc(market, last))
+    end = sessions.last_closed_before(us, sessions.open_utc(market, back))
+    return {"local_last": last, "local_back": back, "local_ret": _move(local, last, back),
+            "us_start": start, "us_end": end, "us_ret": _move(us_line, start, end),
+            "us_same_dates_ret": _move(us_line, last, end),
+            "us_sessions": len(sessions.sessions(us, start + pd.Timedelta(days=1), end))}

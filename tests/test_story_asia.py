@@ -1,0 +1,219 @@
+"""Tokyo first, delayed contagion and aftermath: the chapters execute, and what they publish
+matches values computed here from the raw snapshot CSVs with plain pandas."""
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from deepshock import aftermath, asia, chapter
+from tests.conftest import ROOT, raw_close
+
+D = pd.Timestamp
+
+
+def ret(file: str, date: str, prev: str | None = None) -> float:
+    """Close-to-close return on `date` from the previous row (or from `prev`), raw file."""
+    close = raw_close(file)
+    before = close.loc[D(prev)] if prev else close.loc[:D(date)].iloc[-2]
+    return close.loc[D(date)] / before - 1
+
+
+def text(glued: dict, key: str) -> str:
+    return glued[key]["text/markdown"]
+
+
+def number(glued: dict, key: str) -> float:
+    """The first signed number in a glued string: '-9.86%' -> -9.86."""
+    return float(re.search(r"[-+]?\d[\d,]*\.?\d*", text(glued, key)).group().replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def tokyo(snapshot):
+    return chapter.execute("tokyo")
+
+
+@pytest.fixture(scope="module")
+def contagion(snapshot):
+    return chapter.execute("contagion")
+
+
+@pytest.fixture(scope="module")
+def after(snapshot):
+    return chapter.execute("aftermath")
+
+
+# --- Tokyo first ---------------------------------------------------------------------------
+
+def test_tokyo_glues_advantest_and_nikkei(tokyo):
+    assert number(tokyo, "adv_mon") == pytest.approx(ret("6857.T.csv", "2025-01-27") * 100, abs=0.005)
+    assert number(tokyo, "adv_tue") == pytest.approx(ret("6857.T.csv", "2025-01-28") * 100, abs=0.005)
+    assert text(tokyo, "adv_mon") == "-8.61%" and text(tokyo, "adv_tue") == "-11.14%"
+    nk = raw_close("INDEX_N225.csv")
+    assert number(tokyo, "nk_two") == pytest.approx((nk["2025-01-28"] / nk["2025-01-24"] - 1) * 100, abs=0.005)
+
+
+def test_tokyo_counts_and_session_order(tokyo):
+    files = ["6857.T", "8035.T", "9984.T", "6146.T", "5803.T", "6920.T", "7735.T", "6723.T"]
+    mon = [ret(f"{f}.csv", "2025-01-27") for f in files]
+    assert text(tokyo, "n_fell_mon") == str(sum(r < 0 for r in mon))
+    assert number(tokyo, "avg_mon") == pytest.approx(sum(mon) / len(mon) * 100, abs=0.01)
+    assert text(tokyo, "tk_close") == "06:30 UTC" and text(tokyo, "ny_open") == "14:30 UTC"
+    assert text(tokyo, "tk_ny_gap") == "8"
+    spx, sox, nv = (ret(f, "2025-01-27") * 100 for f in ["INDEX_GSPC.csv", "INDEX_SOX.csv", "NVDA.csv"])
+    assert text(tokyo, "ny_line") == f"S&P 500 {spx:+.2f}%; SOX {sox:+.2f}%; Nvidia {nv:+.2f}%"
+
+
+def test_tokyo_yen_is_yen_per_dollar(tokyo):
+    fx = raw_close("JPY_X.csv")
+    assert text(tokyo, "fx_mon") == f"{fx['2025-01-27']:.2f}"
+    assert number(tokyo, "fx_yen_two") == pytest.approx((fx["2025-01-24"] / fx["2025-01-28"] - 1) * 100, abs=0.005)
+
+
+def test_timeline_places_sessions_in_utc_order(snapshot):
+    line = asia.timeline()
+    first = line.groupby(["city", "session"])["start_utc"].min().sort_values()
+    order = [f"{c} {d:%d}" for c, d in first.index if c in ("Tokyo", "Paris", "New York")]
+    assert order == ["Tokyo 27", "Paris 27", "New York 27", "Tokyo 28", "Paris 28", "New York 28"]
+    closed = line.loc[line["status"] == "closed"]
+    assert set(closed["city"]) == {"Seoul", "Taipei"} and (closed["label"] == "closed").all()
+
+
+# --- Delayed contagion ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("key,file,date,prev,expected", [
+    ("hynix", "000660.KS.csv", "2025-01-31", "2025-01-24", -9.86),
+    ("samsung", "005930.KS.csv", "2025-01-31", "2025-01-24", -2.42),
+    ("tsmc", "2330.TW.csv", "2025-02-03", "2025-01-22", -5.73),
+    ("taiex", "INDEX_TWII.csv", "2025-02-03", "2025-01-22", -3.53),
+])
+def test_first_session_moves(contagion, key, file, date, prev, expected):
+    computed = ret(file, date, prev) * 100
+    assert computed == pytest.approx(expected, abs=0.005)
+    assert number(contagion, key) == pytest.approx(computed, abs=0.005)
+
+
+def test_contagion_dates_and_closures(contagion):
+    assert text(contagion, "kr_first") == "Friday 31 January 2025"
+    assert text(contagion, "tw_first") == "Monday 3 February 2025"
+    assert text(contagion, "tw_prev") == "Wednesday 22 January 2025"
+    assert text(contagion, "kr_closed_n") == "4" and text(contagion, "tw_closed_n") == "7"
+    hsi = raw_close("INDEX_HSI.csv")
+    assert D("2025-01-29") not in hsi.index  # closed, not a zero return
+    assert number(contagion, "hk_tue") == pytest.approx(ret("INDEX_HSI.csv", "2025-01-28") * 100, abs=0.005)
+
+
+def test_tsmc_against_its_adr_over_the_holiday(contagion):
+    tsm = raw_close("TSM.csv")
+    # New York closes inside Taipei's gap: after its 22 Jan close (05:30 UTC), before 3 Feb open
+    assert number(contagion, "tsm_ret") == pytest.approx((tsm["2025-01-31"] / tsm["2025-01-21"] - 1) * 100, abs=0.005)
+    assert number(contagion, "tsm_same") == pytest.approx((tsm["2025-01-31"] / tsm["2025-01-22"] - 1) * 100, abs=0.005)
+    local = ret("2330.TW.csv", "2025-02-03", "2025-01-22")
+    assert number(contagion, "tsm_gap") == pytest.approx((local - (tsm["2025-01-31"] / tsm["2025-01-21"] - 1)) * 100, abs=0.005)
+
+
+def test_korea_gap_against_micron(contagion):
+    mu = raw_close("MU.csv")
+    assert number(contagion, "mu_ret") == pytest.approx((mu["2025-01-30"] / mu["2025-01-23"] - 1) * 100, abs=0.005)
+
+
+def test_contagion_bars_compare_like_with_like(snapshot):
+    bars = asia.contagion().set_index("ticker")
+    adv = raw_close("6857.T.csv")
+    assert bars.at["6857.T", "ret_pct"] == pytest.approx((adv["2025-01-28"] / adv["2025-01-24"] - 1) * 100, abs=0.005)
+    assert bars.at["6857.T", "sessions"] == 2 and bars.at["000660.KS", "sessions"] == 1
+    assert bars.at["2330.TW", "base"] == D("2025-01-22") and bars.at["2330.TW", "end"] == D("2025-02-03")
+
+
+def test_first_back_rejects_data_that_skip_a_session(monkeypatch, snapshot):
+    """If the data's previous row is not the calendar's previous session, refuse."""
+    fake = pd.Series({"date": D("2025-01-31"), "prev_date": D("2025-01-23"), "ret": -0.1})
+    monkeypatch.setattr(asia.load, "session_return", lambda ticker, date: fake)
+    with pytest.raises(ValueError, match="calendar's previous session is 2025-01-24"):
+        asia.first_back("000660.KS")
+
+
+# --- Aftermath -----------------------------------------------------------------------------
+
+def sessions_to_regain(file: str, base: str = "2025-01-24", end: str = "2025-06-30"):
+    close = raw_close(file).loc[:end]
+    level = close.loc[:base].iloc[-1]
+    after = close.loc[close.index > D(base)]
+    hit = (after >= level).to_numpy().nonzero()[0]
+    return (int(hit[0]) + 1, after.index[hit[0]]) if len(hit) else (None, None)
+
+
+def test_nvidia_days_to_recover(after):
+    n, date = sessions_to_regain("NVDA.csv")
+    assert text(after, "nv_sessions") == str(n)
+    assert text(after, "nv_regained") == f"{date:%A} {date.day} {date:%B %Y}"
+    nv = raw_close("NVDA.csv")
+    low = nv.loc["2025-01-27":"2025-06-30"].min() / nv["2025-01-24"] - 1
+    assert number(after, "nv_low") == pytest.approx(low * 100, abs=0.005)
+
+
+@pytest.mark.parametrize("ticker,file", [("TSM", "TSM.csv"), ("000660.KS", "000660.KS.csv"),
+                                         ("8035.T", "8035.T.csv"), ("^GSPC", "INDEX_GSPC.csv"),
+                                         ("^TWII", "INDEX_TWII.csv"), ("CEG", "CEG.csv")])
+def test_recovery_table_matches_raw_closes(snapshot, ticker, file):
+    rec = aftermath.recovery(aftermath.paths(), aftermath.tariff_window()).set_index("ticker")
+    base = "2025-01-22" if ticker == "^TWII" else "2025-01-24"
+    n, date = sessions_to_regain(file, base)
+    got = rec.loc[ticker]
+    if n is None:
+        assert got["status"] == aftermath.STATUS[3] and pd.isna(got["sessions"])
+    else:
+        assert got["sessions"] == n and got["regained_date"] == date
+    close = raw_close(file)
+    assert got["end_pct"] == pytest.approx((close["2025-06-30"] / close[base] - 1) * 100, abs=0.005)
+
+
+def test_tariff_window_found_in_the_data(after):
+    spx = raw_close("INDEX_GSPC.csv").pct_change()
+    april = spx.loc["2025-04-01":"2025-04-30"]
+    worst = april.nsmallest(2)
+    assert text(after, "fall1_date") == f"{min(worst.index):%A} {min(worst.index).day} April 2025"
+    assert number(after, "rise") == pytest.approx(april.max() * 100, abs=0.005)
+
+
+def test_group_path_has_no_filled_holidays(snapshot):
+    groups = aftermath.group_paths(aftermath.paths())
+    kt = groups.loc[groups["group"] == "Korea/Taiwan", "date"]
+    # Taipei reopened 3 Feb: the group has no point between the base and then
+    assert kt.iloc[1] == D("2025-02-03")
+    semis = groups.loc[(groups["group"] == "US semiconductors") & (groups["date"] == D("2025-01-27")), "cum_pct"]
+    files = ["NVDA", "AVGO", "AMD", "MU", "MRVL", "ARM", "TSM", "ASML", "SMCI"]
+    expected = sum(ret(f"{f}.csv", "2025-01-27") for f in files) / len(files) * 100
+    assert semis.iloc[0] == pytest.approx(expected, abs=0.005)
+
+
+def test_recovery_status_logic_on_a_made_up_path():
+    path = pd.DataFrame({"ticker": ["NVDA"] * 4, "base_date": D("2025-01-24"),
+                         "date": pd.to_datetime(["2025-01-27", "2025-04-04", "2025-05-01", "2025-06-02"]),
+                         "session": [1, 2, 3, 4], "cum": [-0.1, -0.3, 0.01, -0.05]})
+    window = {"start": D("2025-04-03"), "end": D("2025-04-09")}
+    row = aftermath.recovery(path, window).iloc[0]
+    assert row["status"] == aftermath.STATUS[2] and row["sessions"] == 3
+    assert row["low_in_window"] and row["end_pct"] == -5.0
+    never = aftermath.recovery(path.assign(cum=[0.02, -0.3, -0.2, -0.1]), window).iloc[0]
+    assert never["status"] == aftermath.STATUS[0] and pd.isna(never["sessions"])
+    lost = aftermath.recovery(path.assign(cum=[-0.02, -0.3, -0.2, -0.1]), window).iloc[0]
+    assert lost["status"] == aftermath.STATUS[3]
+
+
+# --- Every chapter: glued charts with captions, and the CSV of what they show ---------------
+
+@pytest.mark.parametrize("name", ["tokyo", "contagion", "aftermath"])
+def test_chapter_figures_are_glued_with_captions(request, name):
+    glued = request.getfixturevalue({"tokyo": "tokyo", "contagion": "contagion",
+                                     "aftermath": "after"}[name])
+    source = (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
+    figures = re.findall(r"```\{glue:figure\} (\S+)\n:name: \S+\n\n(.+?)```", source, re.S)
+    assert figures, f"{name}: no glued figure"
+    for key, caption in figures:
+        assert key.startswith(f"fig-{name}-")
+        assert "text/html" in glued[key] and "application/pdf" in glued[key]
+        assert len(caption.split()) > 8, f"{key}: caption too short"
+        data = pd.read_csv(Path(ROOT / "_build" / "figdata" / f"{key}.csv"))
+        assert 0 < len(data) < 2000
