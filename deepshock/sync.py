@@ -4,7 +4,12 @@ The cache is a symlink (`.cache/market-data`) to one complete version directory.
 writes and validates a new version beside it and only then swaps the symlink, so a rejected
 or interrupted sync leaves the last good cache exactly as it was.
 
-Command line: ``python -m deepshock.sync [--snapshot DIR]`` (no DIR: yfinance).
+Every file is validated twice: as a CSV (`validate.read_price_csv`) and as a series of its
+security (`validate.check_series`: exchange sessions, split-like jumps against
+`data/known_jumps.csv`). A ticker of the universe without a file stops the sync; a file of a
+ticker outside the universe is ignored and listed in the manifest (`ignored_files`).
+
+Command line: ``python -m deepshock.sync [--snapshot DIR | --yfinance]`` (no DIR: yfinance).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import pandas as pd
 
 from . import facts
 from .paths import cache_dir, default_snapshot, ticker_file
-from .validate import COLUMNS, DataError, anomalies, read_price_csv
+from .validate import DataError, anomalies, check_series, read_price_csv, write_price_csv
 
 MANIFEST = "manifest.json"
 
@@ -41,7 +46,8 @@ def _conventions(snapshot: Path) -> dict[str, str]:
     return dict(zip(table["ticker"], table["close_convention"]))
 
 
-def _entry(ticker: str, path: Path, frame: pd.DataFrame, convention: str) -> dict:
+def _entry(ticker: str, path: Path, frame: pd.DataFrame, convention: str,
+           series: dict[str, int]) -> dict:
     return {
         "file": path.name,
         "rows": len(frame),
@@ -49,7 +55,7 @@ def _entry(ticker: str, path: Path, frame: pd.DataFrame, convention: str) -> dic
         "last": frame["date"].iloc[-1].date().isoformat(),
         "close_convention": convention,
         "sha256": sha256(path),
-        "anomalies": anomalies(frame),
+        "anomalies": {**anomalies(frame), **series},
     }
 
 
@@ -77,10 +83,14 @@ def write_cache(frames: dict[str, pd.DataFrame], source: str, conventions: dict[
                 extra: dict | None = None) -> dict:
     """Validate and install a complete set of per-ticker frames (or source files) as the cache.
 
-    `files` maps tickers to source files copied byte for byte (snapshot); otherwise each frame
-    is written as CSV. Every file is re-read by the validator before the swap.
+    A ticker found in `files` is copied byte for byte from that file (snapshot, download or
+    the previous cache); any other is written from its frame. Every file is re-read and checked
+    (`read_price_csv`, `check_series`) before the swap; errors name the source file.
     """
     target = target or cache_dir()
+    files = files or {}
+    table = facts.universe().set_index("ticker")
+    jumps = facts.known_jumps()
     staging = _stage(target)
     try:
         prices = staging / "prices"
@@ -88,13 +98,18 @@ def write_cache(frames: dict[str, pd.DataFrame], source: str, conventions: dict[
         entries = {}
         for ticker, frame in frames.items():
             out = prices / ticker_file(ticker)
-            if files:
+            origin = files.get(ticker, out)
+            if ticker not in table.index:
+                raise DataError(f"{origin}: ticker {ticker!r} is not in universe.csv")
+            if ticker in files:
                 shutil.copyfile(files[ticker], out)
             else:
-                frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d"))[COLUMNS].to_csv(
-                    out, index=False)
+                write_price_csv(frame, out)
             checked = read_price_csv(out)
-            entries[ticker] = _entry(ticker, out, checked, conventions.get(ticker, "unknown"))
+            series = check_series(checked, origin, ticker=ticker,
+                                  calendar=table.at[ticker, "calendar"], known_jumps=jumps)
+            entries[ticker] = _entry(ticker, out, checked, conventions.get(ticker, "unknown"),
+                                     series)
         manifest = {
             "source": source,
             "synced_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -116,8 +131,14 @@ def sync_snapshot(snapshot: Path, *, target: Path | None = None,
     prices = snapshot / "prices"
     if not prices.is_dir():
         raise DataError(f"{prices}: snapshot has no prices/ directory")
-    tickers = tickers or facts.universe()["ticker"].tolist()
+    universe = facts.universe()
+    tickers = tickers or universe["ticker"].tolist()
     files = {t: prices / ticker_file(t) for t in tickers}
+    lines = {t: i + 2 for i, t in universe["ticker"].items()}
+    for ticker, path in files.items():
+        if not path.is_file():
+            raise DataError(f"{path}: missing price file for {ticker!r} "
+                            f"(listed in universe.csv line {lines.get(ticker, '?')})")
     frames = {t: read_price_csv(path) for t, path in files.items()}
     known = {ticker_file(t) for t in tickers}
     ignored = sorted(p.name for p in prices.glob("*.csv") if p.name not in known)
@@ -133,6 +154,23 @@ def read_manifest(target: Path | None = None) -> dict:
     if not path.is_file():
         raise DataError(f"{path}: no price cache yet — run `make data`")
     return json.loads(path.read_text())
+
+
+def quirks(target: Path | None = None) -> dict[str, dict[str, int]]:
+    """Per accepted quirk in the synced cache's manifest, the tickers showing it and how often."""
+    found: dict[str, dict[str, int]] = {}
+    for ticker, entry in read_manifest(target)["tickers"].items():
+        for quirk, count in entry["anomalies"].items():
+            if count:
+                found.setdefault(quirk, {})[ticker] = count
+    return found
+
+
+def quirk_summary(quirk: str, target: Path | None = None) -> str:
+    """Prose for one quirk: '28 (SK hynix 15, Samsung Electronics 13)', or '0 (none)'."""
+    found = quirks(target).get(quirk, {})
+    names = ", ".join(f"{facts.name(t)} {n:,}" for t, n in found.items()) or "none"
+    return f"{sum(found.values()):,} ({names})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, OSError) as exc:
         print(f"data sync rejected, cache left unchanged: {exc}", file=sys.stderr)
         return 1
+    if manifest.get("ignored_files"):
+        print(f"ignored files of tickers outside universe.csv: {manifest['ignored_files']}",
+              file=sys.stderr)
     rows = sum(e["rows"] for e in manifest["tickers"].values())
     print(f"synced {len(manifest['tickers'])} tickers, {rows} rows from {manifest['source']}"
           f" into {cache_dir()}")

@@ -1,7 +1,8 @@
-"""Read and validate one per-ticker price CSV (`date,open,high,low,close,adj_close,volume`).
+"""Read, write and validate per-ticker price CSVs (`date,open,high,low,close,adj_close,volume`).
 
-Every rejection raises `DataError` with the file, the line and the problem. Deliberate
-acceptances (documented in the book's data appendix and tested in `tests/test_validate.py`):
+Every rejection raises `DataError` naming the file, the line and the problem. The full list of
+bad inputs and what happens to each is the book's data appendix (`chapters/data.md`), each row
+tied to a test. Deliberate acceptances:
 
 * a UTF-8 byte-order mark and CRLF line endings are read as plain UTF-8 / LF;
 * columns in another order are accepted (they are named) and reordered;
@@ -9,7 +10,12 @@ acceptances (documented in the book's data appendix and tested in `tests/test_va
   routinely and a handful of Korean and Japanese bars do it by a rounding margin (see the
   snapshot's PROVENANCE.md); a *high below the low* is rejected;
 * a "stale" bar (open = high = low = close, volume 0) of a traded security is kept in the
-  file but flagged, and the loader treats it as a missing session (PROVENANCE.md, Korea).
+  file but flagged, and the loader treats it as a missing session (PROVENANCE.md, Korea);
+* a session missing from a file stays a gap (counted), while a bar on a day that is not a
+  session of the security's exchange is rejected (`check_series`);
+* a one-day move beyond `JUMP_LIMIT` is rejected as split-like unless `data/known_jumps.csv`
+  documents it; volatility indices (`VOLATILITY_INDICES`) are exempt, since their level is a
+  volatility forecast, not a price, and moves of that size are ordinary for them.
 """
 
 from __future__ import annotations
@@ -17,12 +23,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
+import warnings
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 COLUMNS = ["date", "open", "high", "low", "close", "adj_close", "volume"]
 PRICE_COLUMNS = ["open", "high", "low", "close"]
+JUMP_LIMIT = 0.40  # a close-to-close move larger than this in one session looks like a split
+JUMP_MATCH_PP = 0.5  # a documented jump must match the observed move to within this many pp
+VOLATILITY_INDICES = {"^VIX"}
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class DataError(ValueError):
@@ -35,21 +49,21 @@ def _number(text: str, path: Path, line: int, column: str, required: bool) -> fl
         if required:
             raise DataError(f"{path}: line {line}: empty {column}")
         return math.nan
-    try:
-        value = float(text)
-    except ValueError:
-        hint = " (thousands separator?)" if "," in text else ""
-        raise DataError(f"{path}: line {line}: non-numeric {column} {text!r}{hint}") from None
+    if not _NUMBER.fullmatch(text):
+        hint = " (thousands separator?)" if re.search(r"\d[,_ ']\d", text) else ""
+        raise DataError(f"{path}: line {line}: non-numeric {column} {text!r}{hint}")
+    value = float(text)
     if not math.isfinite(value):
         raise DataError(f"{path}: line {line}: non-finite {column} {text!r}")
     return value
 
 
 def _date(text: str, path: Path, line: int, today: dt.date) -> dt.date:
+    text = text.strip()
     try:
-        value = dt.date.fromisoformat(text.strip())
-        if len(text.strip()) != 10:
+        if not _DATE.fullmatch(text):
             raise ValueError
+        value = dt.date.fromisoformat(text)
     except ValueError:
         raise DataError(f"{path}: line {line}: date {text!r} is not YYYY-MM-DD") from None
     if value > today:
@@ -57,14 +71,26 @@ def _date(text: str, path: Path, line: int, today: dt.date) -> dt.date:
     return value
 
 
+def _rows(path: Path) -> list[list[str]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return list(csv.reader(handle))
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: unreadable CSV: {exc}") from None
+
+
 def read_price_csv(path: Path | str, *, today: dt.date | None = None) -> pd.DataFrame:
-    """Parse and validate one price file; return a frame indexed 0..n-1 with `COLUMNS`."""
+    """Parse and validate one price file; return a frame indexed 0..n-1 with `COLUMNS`.
+
+    `frame.attrs["lines"]` holds the file line of each row (for messages of later checks).
+    """
     path = Path(path)
     today = today or dt.date.today()
     if not path.is_file():
         raise DataError(f"{path}: missing price file")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
+    rows = _rows(path)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise DataError(f"{path}: empty file (no header)")
     header = [cell.strip().lower() for cell in rows[0]]
@@ -75,7 +101,7 @@ def read_price_csv(path: Path | str, *, today: dt.date | None = None) -> pd.Data
             f"{path}: line 1: header {rows[0]} — missing columns {missing}, unexpected {extra}"
         )
     position = {name: header.index(name) for name in COLUMNS}
-    records = []
+    records, lines = [], []
     previous: dt.date | None = None
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -103,9 +129,22 @@ def read_price_csv(path: Path | str, *, today: dt.date | None = None) -> pd.Data
                 f"{path}: line {line}: high {values['high']} below low {values['low']}"
             )
         records.append({"date": pd.Timestamp(day), **values})
+        lines.append(line)
     if not records:
         raise DataError(f"{path}: no price rows (header only)")
-    return pd.DataFrame.from_records(records, columns=COLUMNS)
+    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+    frame.attrs["lines"] = lines
+    return frame
+
+
+def write_price_csv(frame: pd.DataFrame, path: Path | str) -> None:
+    """Write a price frame in the snapshot format; floats keep every digit (exact round trip)."""
+    out = frame[COLUMNS].copy()
+    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+    volume = out["volume"]
+    if volume.notna().all() and (volume == volume.round()).all():
+        out["volume"] = volume.astype("int64")
+    out.to_csv(path, index=False, lineterminator="\n")
 
 
 def anomalies(frame: pd.DataFrame) -> dict[str, int]:
@@ -118,3 +157,70 @@ def stale_mask(frame: pd.DataFrame) -> pd.Series:
     """Rows that repeat one price as O=H=L=C with zero volume (a Yahoo placeholder bar)."""
     flat = (frame["open"] == frame["high"]) & (frame["high"] == frame["low"])
     return flat & (frame["low"] == frame["close"]) & (frame["volume"] == 0)
+
+
+CALENDAR_START = "2019-01-01"  # calendars are built from here (or earlier data's year) on
+
+
+@cache
+def exchange_calendar(code: str, start: str = CALENDAR_START):
+    """The `exchange_calendars` calendar `code` from `start` to a year ahead (cached)."""
+    import exchange_calendars as xc
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return xc.get_calendar(code, start=start)
+
+
+def calendar_for(code: str, first: pd.Timestamp):
+    """`exchange_calendar(code)` starting early enough to cover the date `first`."""
+    year = min(pd.Timestamp(first).year, int(CALENDAR_START[:4]))
+    return exchange_calendar(code, start=f"{year}-01-01")
+
+
+def _line(frame: pd.DataFrame, i: int) -> int:
+    lines = frame.attrs.get("lines")
+    return lines[i] if lines and len(lines) == len(frame) else i + 2
+
+
+def check_series(frame: pd.DataFrame, path: Path | str, *, ticker: str, calendar: str,
+                 known_jumps: pd.DataFrame | None = None) -> dict[str, int]:
+    """Checks that need the security: sessions of its exchange and split-like jumps.
+
+    Rejects a bar on a day that is not a session of `calendar` (empty for FX: not checked)
+    and a close-to-close move beyond `JUMP_LIMIT` that `known_jumps` (ticker, date,
+    return_pct) does not document. Returns counts for the manifest: sessions missing from the
+    file (left as gaps) and documented jumps.
+    """
+    dates = pd.DatetimeIndex(frame["date"])
+    missing = 0
+    if calendar:
+        cal = calendar_for(calendar, dates[0])
+        if dates[0] < cal.first_session or dates[-1] > cal.last_session:
+            raise DataError(f"{path}: dates {dates[0].date()}..{dates[-1].date()} outside the "
+                            f"{calendar} calendar's span")
+        sessions = pd.DatetimeIndex(cal.sessions_in_range(dates[0], dates[-1]))
+        off = ~dates.isin(sessions)
+        if off.any():
+            i = int(off.argmax())
+            raise DataError(f"{path}: line {_line(frame, i)}: {dates[i].date()} is not a "
+                            f"{calendar} session ({dates[i].day_name()}; a holiday or filled row?)")
+        missing = int((~sessions.isin(dates)).sum())
+    documented = 0
+    if ticker not in VOLATILITY_INDICES:
+        known = {}
+        if known_jumps is not None:
+            rows = known_jumps.loc[known_jumps["ticker"] == ticker]
+            known = {pd.Timestamp(d): float(r) for d, r in zip(rows["date"], rows["return_pct"])}
+        moves = frame["close"] / frame["close"].shift(1) - 1
+        for i in moves.index[moves.abs() > JUMP_LIMIT]:
+            pct = moves[i] * 100
+            day = frame.at[i, "date"]
+            if day in known and abs(known[day] - pct) <= JUMP_MATCH_PP:
+                documented += 1
+                continue
+            raise DataError(
+                f"{path}: line {_line(frame, i)}: close moves {pct:+.1f}% on {day.date()} "
+                f"(beyond ±{JUMP_LIMIT:.0%} in one session: split-like); document it in "
+                f"data/known_jumps.csv with a source if it is real")
+    return {"missing_sessions": missing, "documented_jumps": documented}
