@@ -1,0 +1,119 @@
+"""Sphinx extension for the book's website: self-contained pages and download links.
+
+Loaded from `_config.yml` (`sphinx.extra_extensions`). It
+
+- drops sphinx-thebe's scripts, whose inline config names a third-party CDN (the book has no
+  live code cells, so thebe is never used);
+- offers each chapter's executed notebook (`.ipynb`) in the theme's download menu, next to the
+  MyST `.md` source;
+- publishes the PDF edition (`_build/latex/deepseek-shock.pdf`, made by `make pdf`) inside the
+  site as `_static/deepseek-shock.pdf` when it exists, adds it to the download menu and provides
+  the ``{deepshock-pdf}`` directive, a link that reads "no PDF in this build" when it is absent.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+PDF_NAME = "deepseek-shock.pdf"
+PDF_SOURCE = Path("_build") / "latex" / PDF_NAME
+PDF_TARGET = f"_static/{PDF_NAME}"
+
+
+def pdf_source(srcdir: str | Path) -> Path | None:
+    """The PDF edition of the book rooted at `srcdir`, if it has been built."""
+    path = Path(srcdir) / PDF_SOURCE
+    return path if path.is_file() else None
+
+
+def _is_thebe(asset: object) -> bool:
+    name = str(getattr(asset, "filename", "") or "")
+    body = str(getattr(asset, "attributes", {}).get("body", ""))
+    return "sphinx-thebe" in name or "THEBE_JS_URL" in body
+
+
+def drop_thebe_config(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Remove the thebe/Binder config block sphinx-thebe writes into every page."""
+    for node in list(doctree.findall(nodes.raw)):
+        text = node.astext()
+        if "text/x-thebe-config" in text or text.startswith("<script>kernelName = "):
+            node.parent.remove(node)
+
+
+def drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def offer_notebook(app: Sphinx, pagename: str, templatename: str, context: dict,
+                   doctree) -> None:
+    """Copy the executed notebook next to the page's source; the theme then offers `.ipynb`."""
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def offer_pdf(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Add the whole book's PDF to the theme's download menu (after the theme built it)."""
+    if pdf_source(app.srcdir) is None:
+        return
+    for button in context.get("header_buttons", []):
+        if button.get("label") == "download-buttons":
+            button["buttons"].append({
+                "type": "link", "url": context["pathto"](PDF_TARGET, 1), "text": "book .pdf",
+                "tooltip": "Download the whole book (PDF)", "icon": "fas fa-book",
+                "label": "download-book-pdf-button",
+            })
+
+
+def publish_pdf(app: Sphinx, exception: Exception | None) -> None:
+    """Copy the PDF edition into the HTML output, or remove a stale copy when there is none."""
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / PDF_TARGET
+    source = pdf_source(app.srcdir)
+    if source is None:
+        target.unlink(missing_ok=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+
+class PdfLink(SphinxDirective):
+    """``{deepshock-pdf}``: a link to the PDF edition in HTML output (nothing in the PDF itself).
+
+    The page is re-read on every build, so the link appears as soon as the PDF exists.
+    """
+
+    def run(self) -> list[nodes.Node]:
+        self.env.note_reread()
+        source = pdf_source(self.env.srcdir)
+        if source is None:
+            html = ('<p class="deepshock-pdf">This copy of the site was built without the PDF '
+                    'edition (<code>make pdf</code> makes it).</p>')
+        else:
+            up = "../" * self.env.docname.count("/")
+            size = source.stat().st_size / 1e6
+            html = (f'<p class="deepshock-pdf"><a href="{up}{PDF_TARGET}">Download the whole book '
+                    f'as a PDF</a> ({size:.1f} MB).</p>')
+        return [nodes.raw("", html, format="html")]
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("doctree-resolved", drop_thebe_config, priority=600)
+    app.connect("html-page-context", drop_thebe)
+    app.connect("html-page-context", offer_notebook, priority=400)
+    app.connect("html-page-context", offer_pdf, priority=600)
+    app.connect("build-finished", publish_pdf)
+    app.add_directive("deepshock-pdf", PdfLink)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,87 @@
+"""The PDF book: built by the same pipeline as the site, every chart a numbered vector figure."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from deepshock import build
+from deepshock.paths import ROOT
+
+PDF = ROOT / "_build" / "latex" / "deepseek-shock.pdf"
+pytestmark = [pytest.mark.build]
+
+
+@pytest.fixture(scope="module")
+def pdf(snapshot) -> Path:
+    if not shutil.which("xelatex") or not shutil.which("pdftotext"):
+        pytest.skip("TeX Live (xelatex) or poppler-utils not installed")
+    assert build.build("pdflatex") == 0, "strict PDF build failed"
+    assert PDF.is_file()
+    return PDF
+
+
+def _text(pdf: Path, *pages: int) -> str:
+    args = ["pdftotext", "-layout"]
+    if pages:
+        args += ["-f", str(pages[0]), "-l", str(pages[-1])]
+    return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
+
+
+def _chapter_titles() -> list[str]:
+    titles = []
+    for md in sorted((ROOT / "chapters").glob("*.md")):
+        match = re.search(r"^# (.+)$", md.read_text(encoding="utf-8"), re.M)
+        titles.append(match.group(1).strip())
+    return titles
+
+
+def _site_chart_count() -> int:
+    count = 0
+    for md in (ROOT / "chapters").glob("*.md"):
+        count += len(re.findall(r"^```\{glue:figure\}", md.read_text(encoding="utf-8"), re.M))
+    count += len(re.findall(r"^```\{glue:figure\}", (ROOT / "intro.md").read_text(), re.M))
+    return count
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("’", "'")).upper()
+
+
+def test_every_chapter_title_is_in_the_pdf(pdf):
+    text = _normal(_text(pdf))
+    missing = [t for t in _chapter_titles() if _normal(t) not in text]
+    assert not missing, f"chapter titles missing from the PDF: {missing}"
+
+
+def test_every_chart_is_a_numbered_figure_in_the_pdf(pdf):
+    captions = set(re.findall(r"Fig\. (\d+\.\d+):", _text(pdf)))
+    assert len(captions) == _site_chart_count() > 0
+
+
+def test_a_chart_page_renders_with_colour(pdf, tmp_path):
+    text_by_page = {p: _text(pdf, p) for p in range(1, _pages(pdf) + 1)}
+    page = next(p for p, t in text_by_page.items() if re.search(r"Fig\. \d+\.\d+:", t))
+    subprocess.run(["pdftoppm", "-r", "40", "-f", str(page), "-l", str(page), str(pdf),
+                    str(tmp_path / "page")], check=True)
+    ppm = next(tmp_path.glob("page*.ppm")).read_bytes()
+    header = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", ppm)
+    pixels = ppm[header.end():]
+    coloured = sum(1 for i in range(0, len(pixels), 3)
+                   if max(pixels[i:i + 3]) - min(pixels[i:i + 3]) > 60)
+    assert coloured > 200, f"page {page} has no coloured chart marks ({coloured} pixels)"
+
+
+def test_no_blank_pages(pdf):
+    blank = [p for p in range(1, _pages(pdf) + 1) if not _text(pdf, p).strip()]
+    assert not blank, f"blank pages: {blank}"
