@@ -1,68 +1,105 @@
-"""Strict book builds that never serve stale outputs.
+"""Strict book builds that never serve stale outputs and re-execute only what a change affects.
 
 jupyter-cache keys a notebook only on its code cells, so a change to the price data, the facts
-in `data/` or this package would otherwise leave old numbers in the pages. Before each build
-the inputs are fingerprinted; when the fingerprint changes, the execution cache and Sphinx's
-environment are dropped so every chapter executes again.
+in `data/` or this package would otherwise leave old numbers in the pages. Before each build:
 
-Command line: ``python -m deepshock.build [html|pdflatex|latex|linkcheck] [--root DIR]``.
+- package code, pins or Python changed (`code_fingerprint`): the execution cache, Sphinx's
+  environment and the figure data are dropped, so every chapter executes again;
+- otherwise only the chapters whose recorded inputs (price files, facts) changed lose their cache
+  record and are read again by Sphinx (`deepshock.deps`).
+
+The chapters without a cache record are then executed in parallel, one kernel per core, before
+Sphinx runs and finds them cached. `_build/deps/last-build.json` says what was re-executed and why.
+
+Command line: ``python -m deepshock.build [html|pdflatex|latex|linkcheck] [--root DIR] [--jobs N]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from . import deps
 from .paths import ROOT, cache_dir
-from .sync import read_manifest
 
 STRICT = ["-W", "-n", "--keep-going"]
+PACKAGE = Path(__file__).resolve().parent
+
+
+def code_fingerprint(root: Path = ROOT) -> str:
+    """Hash of what every chapter runs besides its own code: this package, the pins, Python."""
+    digest = hashlib.sha256(sys.version.encode())
+    files = [(p.relative_to(PACKAGE.parent), p) for p in sorted(PACKAGE.rglob("*.py"))]
+    files.append((Path("requirements.txt"), root / "requirements.txt"))
+    for name, path in files:
+        digest.update(str(name).encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
 
 
 def fingerprint(root: Path = ROOT, cache: Path | None = None) -> str:
     """Hash of everything chapters read besides their own code: prices, facts, package, pins."""
-    digest = hashlib.sha256()
-    manifest = read_manifest(cache)
-    digest.update(json.dumps({t: e["sha256"] for t, e in manifest["tickers"].items()},
-                             sort_keys=True).encode())
-    files = sorted((root / "deepshock").rglob("*.py")) + sorted((root / "data").glob("*.csv"))
-    files.append(root / "requirements.txt")
-    for path in files:
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    both = code_fingerprint(root) + deps.state(root, cache or cache_dir())
+    return hashlib.sha256(both.encode()).hexdigest()
 
 
 def invalidate_if_changed(root: Path = ROOT, cache: Path | None = None) -> bool:
-    """Drop execution cache and doctrees when the inputs changed; return True if dropped."""
+    """Drop what the changed inputs make stale; return True if anything was dropped."""
+    return bool(_invalidate(root, cache or cache_dir())["invalidated"])
+
+
+def _invalidate(root: Path, cache: Path) -> dict:
     build = root / "_build"
     stamp = build / ".inputs-fingerprint"
-    current = fingerprint(root, cache)
-    if stamp.is_file() and stamp.read_text() == current:
-        return False
-    for stale in (build / ".jupyter_cache", build / ".doctrees", build / "figdata"):
-        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        old = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        old = {}
+    now = {"code": code_fingerprint(root), "data": deps.state(root, cache)}
+    if old.get("code") != now["code"]:
+        config = deps.ExecConfig.read(root)
+        for stale in (config.cache, build / ".doctrees", build / "figdata", deps.deps_dir(root)):
+            shutil.rmtree(stale, ignore_errors=True)
+        report = {"dropped_all": True, "invalidated": {"*": ["package code, pins or Python"]}}
+    else:
+        stale = deps.invalidate(root, cache, data_changed=old.get("data") != now["data"])
+        report = {"dropped_all": False, "invalidated": stale}
     build.mkdir(exist_ok=True)
-    stamp.write_text(current)
-    return True
+    stamp.write_text(json.dumps(now))
+    return report
 
 
-def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = None) -> int:
+def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = None,
+          jobs: int | None = None) -> int:
     """Run a strict jupyter-book build of `root`; return its exit code."""
     from .vega import write_bundle
 
+    started = time.perf_counter()
     write_bundle(root / "_static" / "vega-bundle.js")
-    dropped = invalidate_if_changed(root, cache_dir())
-    print(f"inputs {'changed: re-executing every chapter' if dropped else 'unchanged: cache reused'}")
+    cache = cache_dir()
+    report = _invalidate(root, cache)
+    if report["dropped_all"]:
+        print("package code, pins or Python changed: re-executing every chapter")
+    for chapter, changed in report["invalidated"].items():
+        if chapter != "*":
+            print(f"{chapter}: inputs changed ({', '.join(changed[:5])}): re-executing")
+    report["executed"] = deps.execute_outdated(root, cache, jobs)
+    if not report["executed"]:
+        print("no chapter to execute: every output is cached and current")
+    report["execute_seconds"] = round(time.perf_counter() - started, 2)
+    out = deps.deps_dir(root)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "last-build.json").write_text(json.dumps({"builder": builder, **report}, indent=1))
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(root), "--builder", builder, *STRICT, *(extra or [])]
-    env = {**os.environ, "DEEPSHOCK_ROOT": str(root), "DEEPSHOCK_CACHE": str(cache_dir())}
+    env = {**os.environ, "DEEPSHOCK_ROOT": str(root), "DEEPSHOCK_CACHE": str(cache)}
     return subprocess.call(cmd, cwd=root, env=env)
 
 
@@ -70,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("builder", nargs="?", default="html")
     parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="kernels run at once (default: $DEEPSHOCK_JOBS or the CPU count)")
     args = parser.parse_args(argv)
-    return build(args.builder, args.root.resolve())
+    return build(args.builder, args.root.resolve(), jobs=args.jobs)
 
 
 if __name__ == "__main__":
