@@ -67,7 +67,8 @@ def _invalidate(root: Path, cache: Path) -> dict:
         config = deps.ExecConfig.read(root)
         for stale in (config.cache, build / ".doctrees", build / "figdata", deps.deps_dir(root)):
             shutil.rmtree(stale, ignore_errors=True)
-        report = {"dropped_all": True, "invalidated": {"*": ["package code, pins or Python"]}}
+        why = "package code, pins or Python changed" if old else "no earlier build"
+        report = {"dropped_all": True, "invalidated": {"*": [why]}}
     else:
         stale = deps.invalidate(root, cache, data_changed=old.get("data") != now["data"])
         report = {"dropped_all": False, "invalidated": stale}
@@ -86,13 +87,13 @@ def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = No
     cache = cache_dir()
     report = _invalidate(root, cache)
     if report["dropped_all"]:
-        print("package code, pins or Python changed: re-executing every chapter")
+        print(f"{report['invalidated']['*'][0]}: executing every chapter")
     for chapter, changed in report["invalidated"].items():
         if chapter != "*":
             print(f"{chapter}: inputs changed ({', '.join(changed[:5])}): re-executing")
     report["executed"] = deps.execute_outdated(root, cache, jobs)
     if not report["executed"]:
-        print("no chapter to execute: every output is cached and current")
+        print("no chapter to execute before Sphinx: every cached output is current")
     report["execute_seconds"] = round(time.perf_counter() - started, 2)
     out = deps.deps_dir(root)
     out.mkdir(parents=True, exist_ok=True)
