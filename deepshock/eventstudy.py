@@ -158,7 +158,10 @@ def aligned(ticker: str, benchmark: str) -> pd.DataFrame:
 def event_frame(ticker: str, benchmark: str | None = None, event: pd.Timestamp = EVENT
                 ) -> pd.DataFrame:
     """Aligned returns with event time tau (t = 0: first session on or after `event`)."""
-    frame = aligned(ticker, _benchmark_key(ticker, benchmark))
+    return _event_time(aligned(ticker, _benchmark_key(ticker, benchmark)), ticker, event)
+
+
+def _event_time(frame: pd.DataFrame, ticker: str, event: pd.Timestamp) -> pd.DataFrame:
     after = (frame["date"] >= pd.Timestamp(event)).to_numpy()
     if not after.any():
         raise ValueError(f"{ticker}: no session on or after {event:%Y-%m-%d}")
@@ -303,9 +306,10 @@ def placebo(tickers: list[str], n: int = 200, seed: int = 20250127,
     sessions = load.prices("^GSPC")["date"]
     sessions = sessions.loc[sessions.between(*span)].to_numpy()
     dates = np.sort(np.random.default_rng(seed).choice(sessions, size=n, replace=False))
+    frames = {t: aligned(t, "^GSPC") for t in tickers}  # aligned once; only event time moves
     rows = []
     for date in dates:
-        members = [security(t, "^GSPC", pd.Timestamp(date)) for t in tickers]
+        members = [analyse(_event_time(frames[t], t, pd.Timestamp(date)), t) for t in tickers]
         for g in group_tests(members, windows=windows):
             w = g["window"]
             rows += [(date, w, "single", m.label, m.windows.at[w, "p"]) for m in members]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from functools import cache
 from pathlib import Path
 
@@ -10,17 +12,25 @@ import pandas as pd
 from . import facts
 from .paths import cache_dir, ticker_file
 from .sync import read_manifest
-from .validate import DataError, read_price_csv, stale_mask
+from .validate import COLUMNS, DataError, stale_mask
 
 TRADED = {"equity", "adr", "etf"}
 
 
 @cache
 def _frame(ticker: str, root: Path) -> pd.DataFrame:
+    """One cached file, read fast: it was validated when synced, and its bytes must still hash
+    to the manifest's sha256 (anything else is refused, never silently used)."""
     manifest = read_manifest(root)
     if ticker not in manifest["tickers"]:
         raise DataError(f"{root / 'manifest.json'}: ticker {ticker!r} is not in the synced cache")
-    frame = read_price_csv(root / "prices" / ticker_file(ticker))
+    path = root / "prices" / ticker_file(ticker)
+    raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != manifest["tickers"][ticker]["sha256"]:
+        raise DataError(f"{path}: changed since it was validated (sha256 differs from "
+                        "manifest.json) — run `make data`")
+    frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=dict.fromkeys(COLUMNS[1:], float))
+    frame = frame.assign(date=pd.to_datetime(frame["date"], format="%Y-%m-%d"))[COLUMNS]
     kind = facts.universe().set_index("ticker").at[ticker, "kind"]
     if kind in TRADED:  # placeholder bars of a traded security are missing sessions, not prices
         frame = frame.loc[~stale_mask(frame)]

@@ -7,26 +7,21 @@ Yahoo FX quotes (JPY=X) have no exchange calendar: their day labels are not sess
 
 from __future__ import annotations
 
-import warnings
-from functools import cache
-
 import exchange_calendars as xc
 import pandas as pd
 
 from . import facts
+from .validate import CALENDAR_END, CALENDAR_START, exchange_calendar
 
 # The span the book covers (the snapshot runs 2019-12 .. 2025-06), with room either side.
-START, END = "2019-01-01", "2025-12-31"
+START, END = CALENDAR_START, CALENDAR_END
 CITY = {"XTKS": "Tokyo", "XKRX": "Seoul", "XTAI": "Taipei", "XHKG": "Hong Kong",
         "XPAR": "Paris", "XNYS": "New York"}
 
 
-@cache
 def calendar(code: str) -> xc.ExchangeCalendar:
-    """The exchange calendar `code` over the book's span (pandas 3 deprecation noise muted)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", pd.errors.Pandas4Warning)
-        return xc.get_calendar(code, start=START, end=END)
+    """The exchange calendar `code` over the book's span (the package's shared, cached one)."""
+    return exchange_calendar(code, start=START, end=END)
 
 
 def code(ticker: str) -> str:

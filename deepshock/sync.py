@@ -139,14 +139,51 @@ def sync_snapshot(snapshot: Path, *, target: Path | None = None,
         if not path.is_file():
             raise DataError(f"{path}: missing price file for {ticker!r} "
                             f"(listed in universe.csv line {lines.get(ticker, '?')})")
-    frames = {t: read_price_csv(path) for t, path in files.items()}
     known = {ticker_file(t) for t in tickers}
     ignored = sorted(p.name for p in prices.glob("*.csv") if p.name not in known)
+    rules = _rules()
+    current = _current(snapshot, files, target or cache_dir(), rules)
     provenance = snapshot / "PROVENANCE.md"
-    extra = {"ignored_files": ignored,
-             "provenance_sha256": sha256(provenance) if provenance.is_file() else None}
+    provenance_sha = sha256(provenance) if provenance.is_file() else None
+    if current is not None and (current.get("ignored_files"), current.get("provenance_sha256")) \
+            == (ignored, provenance_sha):
+        return current
+    frames = {t: read_price_csv(path) for t, path in files.items()}
+    extra = {"ignored_files": ignored, "snapshot_dir": str(snapshot.resolve()),
+             "checked_with": rules,
+             "provenance_sha256": provenance_sha}
     return write_cache(frames, f"snapshot {snapshot.resolve().name}/ (PROVENANCE.md)",
                        _conventions(snapshot), target=target, files=files, extra=extra)
+
+
+def _rules() -> str:
+    """Hash of what decides whether a file passes: the validator, this module and the facts."""
+    from . import validate
+    from .paths import facts_dir
+
+    digest = hashlib.sha256()
+    for path in (Path(validate.__file__), Path(__file__), facts_dir() / "universe.csv",
+                 facts_dir() / "known_jumps.csv"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _current(snapshot: Path, files: dict[str, Path], target: Path, rules: str) -> dict | None:
+    """The installed manifest if the cache already holds exactly these snapshot files, checked
+    by the same rules (so an unchanged `make data` costs hashing, not re-validation)."""
+    try:
+        manifest = read_manifest(target)
+    except DataError:
+        return None
+    entries = manifest["tickers"]
+    if (manifest.get("snapshot_dir") != str(snapshot.resolve())
+            or manifest.get("checked_with") != rules or set(entries) != set(files)):
+        return None
+    for ticker, path in files.items():
+        cached = target / "prices" / ticker_file(ticker)
+        if not cached.is_file() or {sha256(path), sha256(cached)} != {entries[ticker]["sha256"]}:
+            return None
+    return manifest
 
 
 def read_manifest(target: Path | None = None) -> dict:
@@ -180,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--yfinance", action="store_true", help="download with yfinance instead")
     args = parser.parse_args(argv)
     snapshot = None if args.yfinance else (args.snapshot or default_snapshot())
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     try:
         if snapshot is not None:
             manifest = sync_snapshot(snapshot)
@@ -193,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ignored files of tickers outside universe.csv: {manifest['ignored_files']}",
               file=sys.stderr)
     rows = sum(e["rows"] for e in manifest["tickers"].values())
+    if manifest.get("synced_at") and manifest["synced_at"] < started:
+        print(f"price cache is current: {len(manifest['tickers'])} tickers, {rows} rows from "
+              f"{manifest['source']} already validated (synced {manifest['synced_at']})")
+        return 0
     print(f"synced {len(manifest['tickers'])} tickers, {rows} rows from {manifest['source']}"
           f" into {cache_dir()}")
     return 0

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import os
 import re
 import warnings
 from functools import cache
@@ -160,22 +161,48 @@ def stale_mask(frame: pd.DataFrame) -> pd.Series:
 
 
 CALENDAR_START = "2019-01-01"  # calendars are built from here (or earlier data's year) on
+CALENDAR_END = "2025-12-31"    # ... to here, or to the end of the data's last year if later
+
+
+def exchange_calendar(code: str, start: str = CALENDAR_START, end: str = CALENDAR_END):
+    """The `exchange_calendars` calendar `code` over [start, end], shared by the whole package.
+
+    Building a calendar costs seconds (Korea's most), so it is cached in memory and pickled to
+    `_build/calendars/` keyed by the package version, code and span; every kernel reuses it.
+    """
+    return _calendar(code, start, end)
 
 
 @cache
-def exchange_calendar(code: str, start: str = CALENDAR_START):
-    """The `exchange_calendars` calendar `code` from `start` to a year ahead (cached)."""
+def _calendar(code: str, start: str, end: str):
+    import pickle
+
     import exchange_calendars as xc
 
+    from .paths import ROOT
+
+    version = getattr(xc, "__version__", "unknown")
+    path = ROOT / "_build" / "calendars" / f"{code}-{start}-{end}-{version}.pickle"
+    if path.is_file():
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:  # a truncated or foreign pickle: rebuild it below
+            path.unlink(missing_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return xc.get_calendar(code, start=start)
+        calendar = xc.get_calendar(code, start=start, end=end)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(calendar))
+    os.replace(tmp, path)
+    return calendar
 
 
-def calendar_for(code: str, first: pd.Timestamp):
-    """`exchange_calendar(code)` starting early enough to cover the date `first`."""
-    year = min(pd.Timestamp(first).year, int(CALENDAR_START[:4]))
-    return exchange_calendar(code, start=f"{year}-01-01")
+def calendar_for(code: str, first: pd.Timestamp, last: pd.Timestamp | None = None):
+    """`exchange_calendar(code)` over a span that covers the dates `first` .. `last`."""
+    start = min(pd.Timestamp(first).year, int(CALENDAR_START[:4]))
+    end = max(pd.Timestamp(last or first).year, int(CALENDAR_END[:4]))
+    return exchange_calendar(code, start=f"{start}-01-01", end=f"{end}-12-31")
 
 
 def _line(frame: pd.DataFrame, i: int) -> int:
@@ -195,7 +222,7 @@ def check_series(frame: pd.DataFrame, path: Path | str, *, ticker: str, calendar
     dates = pd.DatetimeIndex(frame["date"])
     missing = 0
     if calendar:
-        cal = calendar_for(calendar, dates[0])
+        cal = calendar_for(calendar, dates[0], dates[-1])
         if dates[0] < cal.first_session or dates[-1] > cal.last_session:
             raise DataError(f"{path}: dates {dates[0].date()}..{dates[-1].date()} outside the "
                             f"{calendar} calendar's span")

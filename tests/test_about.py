@@ -48,15 +48,27 @@ def test_data_table_matches_the_snapshot_files(snapshot):
 
 
 def test_anomaly_counts_are_independent_recounts(snapshot):
+    import exchange_calendars as xc
+
     manifest = read_manifest()
     if not manifest["source"].startswith("snapshot"):
         pytest.skip("the cache was synced from yfinance, not the snapshot")
+    calendars = pd.read_csv(Path(about.__file__).parent.parent / "data" / "universe.csv",
+                            keep_default_na=False).set_index("ticker")["calendar"]
     for ticker, _, _, _, _, _, text in _cells(about.texts(manifest)["about_data"])[2:]:
-        raw = pd.read_csv(snapshot / "prices" / ticker_file(ticker))
+        raw = pd.read_csv(snapshot / "prices" / ticker_file(ticker), parse_dates=["date"])
         outside = int(((raw["close"] > raw["high"]) | (raw["close"] < raw["low"])).sum())
         flat = (raw["open"] == raw["high"]) & (raw["high"] == raw["low"]) & \
             (raw["low"] == raw["close"]) & (raw["volume"] == 0)
+        missing = 0
+        if calendars[ticker]:
+            cal = xc.get_calendar(calendars[ticker], start="2019-01-01", end="2025-12-31")
+            sessions = cal.sessions_in_range(raw["date"].iloc[0], raw["date"].iloc[-1])
+            missing = int((~sessions.isin(raw["date"])).sum())
+        jumps = 0 if ticker == "^VIX" else int((raw["close"].pct_change().abs() > 0.4).sum())
         expected = [f"{n} {label}" for label, n in [("close outside range", outside),
+                                                     ("documented jumps", jumps),
+                                                     ("missing sessions", missing),
                                                      ("stale bars", int(flat.sum()))] if n]
         assert text == (", ".join(expected) or "none"), ticker
 

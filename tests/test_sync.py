@@ -267,3 +267,28 @@ def test_undocumented_jump_is_rejected(snap, good_cache, tmp_path, monkeypatch):
     assert str(info.value).startswith(f"{path}: line {line_of(path, '2024-02-08')}: "
                                       f"close moves +47.9% on 2024-02-08")
     assert tree(good_cache) == before
+
+
+def test_unchanged_snapshot_is_not_revalidated_but_a_changed_one_is(snap, good_cache):
+    before = tree(good_cache)
+    again = sync.sync_snapshot(snap, target=good_cache, tickers=SUBSET)
+    assert tree(good_cache) == before  # same version directory, same bytes: nothing re-installed
+    assert again["tickers"]["NVDA"]["sha256"] == hashlib.sha256(
+        (snap / "prices" / "NVDA.csv").read_bytes()).hexdigest()
+    path = snap / "prices" / "ARM.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))  # same prices, other bytes
+    changed = sync.sync_snapshot(snap, target=good_cache, tickers=SUBSET)
+    assert os.readlink(good_cache) != before[0]
+    assert changed["tickers"]["ARM"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_cached_file_altered_after_the_sync_is_refused_by_the_loader(good_cache):
+    from deepshock import load
+
+    cached = good_cache / "prices" / "NVDA.csv"
+    assert load.prices("NVDA", root=good_cache)["close"].notna().all()
+    load._frame.cache_clear()
+    cached.write_bytes(cached.read_bytes().replace(b"2025-01-27,", b"2025-01-27 ,", 1))
+    with pytest.raises(DataError, match=r"NVDA\.csv: changed since it was validated"):
+        load.prices("NVDA", root=good_cache)
+    load._frame.cache_clear()

@@ -60,8 +60,8 @@ def test_book_builds_tests_and_deploys_main():
                     "deepshock.build html", "_build/html/_static/deepseek-shock.pdf"):
         assert command in script, command
     assert script.index("pdflatex") < script.index("deepshock.build html")  # PDF into the site
-    for package in ("chromium", "poppler-utils", "texlive-xetex", "latexmk", "dvisvgm",
-                    "preview-latex-style", "fonts-freefont-otf", "xindy"):
+    for package in ("chromium", "poppler-utils", "texlive-xetex", "latexmk",
+                    "fonts-freefont-otf", "xindy"):
         assert package in script, package
     assert build["env"]["MARKET_DATA"] == ""
     assert any(u.startswith("actions/checkout@") for u in uses(build))
