@@ -1,13 +1,16 @@
 """One Altair theme and one renderer for every chart in the book.
 
 The renderer emits HTML that draws with the vega bundle served from the site itself (no CDN)
-plus a vector PDF made offline by vl-convert, which the LaTeX builder picks for the PDF book.
+plus the Vega-Lite spec under `SPEC_MIME`. Only the LaTeX builder turns that spec into a vector
+PDF (vl-convert, offline) through the myst-nb mime renderer `LatexChart`, so HTML builds never
+pay for PDF conversion and both outputs come from the same executed notebook.
 `check_chart` enforces the book's chart standard before a chart is published.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 
@@ -61,16 +64,31 @@ def _html(spec: dict) -> str:
     )
 
 
+SPEC_MIME = "application/vnd.deepshock.vegalite+json"
+
+
 def render(spec: dict, **_: object) -> dict:
-    """Mime bundle for a chart: HTML for the site, vector PDF for LaTeX, a text fallback."""
-    pdf = vlc.vegalite_to_pdf(spec, vl_version=VL_VERSION)
+    """Mime bundle for a chart: HTML for the site, the spec for the PDF, a text fallback."""
     title = spec.get("title", {})
     text = title.get("text", "") if isinstance(title, dict) else str(title)
-    return {
-        "text/html": _html(spec),
-        "application/pdf": base64.b64encode(pdf).decode("ascii"),
-        "text/plain": f"<chart: {text}>",
-    }
+    return {"text/html": _html(spec), SPEC_MIME: spec, "text/plain": f"<chart: {text}>"}
+
+
+class LatexChart:
+    """myst-nb mime renderer (entry point in pyproject.toml): a chart spec becomes a vector PDF
+    figure when, and only when, the LaTeX builder renders it."""
+
+    mime_priority_overrides = [("latex", SPEC_MIME, 5)]
+
+    @staticmethod
+    def handle_mime(renderer, data, inline: bool):
+        if data.mime_type != SPEC_MIME:
+            return None
+        spec = json.loads(data.content) if isinstance(data.content, str) else data.content
+        pdf = vlc.vegalite_to_pdf(spec, vl_version=VL_VERSION)
+        image = dataclasses.replace(data, mime_type="application/pdf",
+                                    content=base64.b64encode(pdf).decode("ascii"))
+        return renderer.render_image(image)
 
 
 alt.renderers.register("deepshock", render)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from deepshock import aftermath, asia, chapter
+from deepshock.charts import SPEC_MIME
 from tests.conftest import ROOT, raw_close
 
 D = pd.Timestamp
@@ -213,7 +214,7 @@ def test_chapter_figures_are_glued_with_captions(request, name):
     assert figures, f"{name}: no glued figure"
     for key, caption in figures:
         assert key.startswith(f"fig-{name}-")
-        assert "text/html" in glued[key] and "application/pdf" in glued[key]
+        assert "text/html" in glued[key] and SPEC_MIME in glued[key]
         assert len(caption.split()) > 8, f"{key}: caption too short"
         data = pd.read_csv(Path(ROOT / "_build" / "figdata" / f"{key}.csv"))
         assert 0 < len(data) < 2000
