@@ -171,13 +171,17 @@ def _event_time(frame: pd.DataFrame, ticker: str, event: pd.Timestamp) -> pd.Dat
 # --- one security or portfolio ----------------------------------------------------------------
 
 def analyse(frame: pd.DataFrame, label: str, estimation: tuple[int, int] = ESTIMATION) -> Result:
-    """Fit the market model on the estimation window; AR, CAR and prediction-error t per window."""
+    """Fit the market model on the estimation window; AR, CAR and prediction-error t per window.
+
+    Works on numpy arrays (the placebo calls it thousands of times); pandas only for the result.
+    """
     lo = min(PATH[0], *(a for a, _ in WINDOWS.values()))
     hi = max(PATH[1], *(b for _, b in WINDOWS.values()))
-    start, stop = frame["tau"].searchsorted([estimation[0], hi + 1])  # tau is increasing
-    frame = frame.iloc[start:stop][["tau", "date", "ret", "mret", "matched"]]
-    tau, ret, mret = (frame[c].to_numpy() for c in ("tau", "ret", "mret"))
-    est = (tau <= estimation[1]) & frame["matched"].to_numpy(bool)
+    start, stop = np.searchsorted(frame["tau"].to_numpy(), [estimation[0], hi + 1])  # increasing
+    cols = {c: frame[c].to_numpy()[start:stop] for c in ("tau", "date", "ret", "mret", "matched")}
+    tau, date, matched = cols["tau"], cols["date"], cols["matched"].astype(bool)
+    ret, mret = cols["ret"].astype(float), cols["mret"].astype(float)
+    est = (tau <= estimation[1]) & matched
     if est.sum() < MIN_SHARE * (estimation[1] - estimation[0] + 1):
         raise ValueError(f"{label}: only {est.sum()} usable estimation days")
     fit = market_model(ret[est], mret[est])
@@ -185,18 +189,18 @@ def analyse(frame: pd.DataFrame, label: str, estimation: tuple[int, int] = ESTIM
     if ev.sum() != hi - lo + 1 or np.isnan(mret[ev]).any():
         raise ValueError(f"{label}: event window {lo}..{hi} is incomplete")
     ar = ret - fit.alpha - fit.beta * mret
-    rows = []
-    for a, b in WINDOWS.values():
+    car, se = np.empty(len(WINDOWS)), np.empty(len(WINDOWS))
+    for k, (a, b) in enumerate(WINDOWS.values()):
         sel = (tau >= a) & (tau <= b)
-        rows.append((ar[sel].sum(), np.sqrt(car_variance(fit, mret[sel]))))
-    windows = pd.DataFrame(rows, columns=["car", "se"], index=pd.Index(WINDOWS, name="window"))
-    windows["t"] = windows["car"] / windows["se"]
-    windows["df"] = fit.n - 2
-    windows["p"] = 2 * stats.t.sf(windows["t"].abs(), fit.n - 2)
-    path = pd.DataFrame({"tau": tau[ev], "date": frame["date"].to_numpy()[ev], "ret": ret[ev],
-                         "mret": mret[ev], "ar": ar[ev]})
-    resid = pd.Series(ar[est], index=frame["date"].to_numpy()[est])
-    return Result(label, frame, fit, resid, path, windows)
+        car[k], se[k] = ar[sel].sum(), np.sqrt(car_variance(fit, mret[sel]))
+    t = car / se
+    windows = pd.DataFrame({"car": car, "se": se, "t": t, "df": fit.n - 2,
+                            "p": 2 * stats.t.sf(np.abs(t), fit.n - 2)},
+                           index=pd.Index(list(WINDOWS), name="window"))
+    path = pd.DataFrame({"tau": tau[ev], "date": date[ev], "ret": ret[ev], "mret": mret[ev],
+                         "ar": ar[ev]})
+    resid = pd.Series(ar[est], index=date[est])
+    return Result(label, pd.DataFrame(cols), fit, resid, path, windows)
 
 
 def security(ticker: str, benchmark: str | None = None, event: pd.Timestamp = EVENT,
@@ -208,12 +212,19 @@ def security(ticker: str, benchmark: str | None = None, event: pd.Timestamp = EV
 def portfolio(members: list[Result], label: str, estimation: tuple[int, int] = ESTIMATION
               ) -> Result:
     """Equal-weighted portfolio in event time: mean return and mean benchmark return per tau
-    (date = the earliest member's session); estimated and tested like one security."""
-    stacked = pd.concat([m.frame for m in members])
-    frame = stacked.groupby("tau").agg(date=("date", "min"), ret=("ret", "mean"),
-                                       mret=("mret", "mean"), matched=("matched", "all"),
-                                       n=("ret", "size")).reset_index()
-    return analyse(frame.loc[frame["n"] == len(members)], label, estimation)
+    (date = the earliest member's session), over the taus every member has; estimated and
+    tested like one security. Each member's taus are consecutive integers."""
+    first = max(int(m.frame["tau"].iloc[0]) for m in members)
+    last = min(int(m.frame["tau"].iloc[-1]) for m in members)
+    cut = [m.frame.iloc[first - int(m.frame["tau"].iloc[0]):last - int(m.frame["tau"].iloc[0]) + 1]
+           for m in members]
+    stack = {c: np.stack([f[c].to_numpy() for f in cut]) for c in ("date", "ret", "mret",
+                                                                    "matched")}
+    frame = pd.DataFrame({"tau": np.arange(first, last + 1), "date": stack["date"].min(axis=0),
+                          "ret": stack["ret"].astype(float).mean(axis=0),
+                          "mret": stack["mret"].astype(float).mean(axis=0),
+                          "matched": stack["matched"].astype(bool).all(axis=0)})
+    return analyse(frame, label, estimation)
 
 
 def group_tests(members: list[Result], label: str = "", windows=tuple(WINDOWS),
