@@ -6,7 +6,6 @@ Every function returns Markdown text for `report.glue_text` (tables for ``{glue:
 
 from __future__ import annotations
 
-import datetime as dt
 import platform
 from importlib.metadata import PackageNotFoundError, version
 
@@ -73,14 +72,13 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
-def texts(manifest: dict | None = None, now: dt.datetime | None = None) -> dict[str, str]:
-    """Everything the about page glues, keyed by glue key."""
+def texts(manifest: dict | None = None) -> dict[str, str]:
+    """Everything the about page glues, keyed by glue key (the build time comes from the
+    `{deepshock-built}` role of deepshock.site, so the page need not re-execute for it)."""
     manifest = manifest or read_manifest()
-    now = now or dt.datetime.now(dt.timezone.utc)
     table = data_table(manifest)
     flagged = int((table["anomalies"] != "none").sum())
     return {
-        "about_built": _stamp(now.isoformat()),
         "about_source": manifest["source"],
         "about_synced": _stamp(manifest.get("synced_at")),
         "about_n_tickers": str(len(table)),

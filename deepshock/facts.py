@@ -25,6 +25,8 @@ SCHEMAS = {
     "records": ["company", "ticker", "date", "loss_usd_bn", "source"],
     "known_jumps": ["ticker", "date", "return_pct", "reason", "source"],
     "claims": ["id", "date", "source"],  # plus `subject` (or `ticker`): see claims()
+    "launch_costs": ["quantity", "value", "unit", "description", "source"],
+    "splits": ["ticker", "ratio", "effective", "download", "source", "notes"],
 }
 KINDS = {"equity", "adr", "etf", "index", "fx"}
 # Places in events.csv that are exchanges, mapped to their calendar. "Europe" is the Paris

@@ -10,24 +10,15 @@ import pandas as pd
 
 from . import facts, load
 from .charts import DASHES, NEUTRAL, PALETTE, SHAPES, WIDTH, finish
-from .paths import facts_dir
 from .validate import DataError
 
 SHOCK = pd.Timestamp("2025-01-27")
 SOURCE = "Yahoo Finance daily closes (snapshot, PROVENANCE.md); data/events.csv"
-COST_COLUMNS = ["quantity", "value", "unit", "description", "source"]
 
 
 def cost_inputs() -> pd.DataFrame:
     """data/launch_costs.csv, indexed by quantity, with a source on every row."""
-    path = facts_dir() / "launch_costs.csv"
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in COST_COLUMNS if c not in table.columns]
-    if missing:
-        raise DataError(f"{path}: line 1: missing columns {missing}")
-    for i, row in table.iterrows():
-        if not row["source"].strip():
-            raise DataError(f"{path}: line {i + 2}: row has no source")
+    table = facts.read_facts("launch_costs")
     table["value"] = pd.to_numeric(table["value"], errors="raise").astype(float)
     return table.set_index("quantity")
 

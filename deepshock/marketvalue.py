@@ -24,26 +24,17 @@ import pandas as pd
 
 from . import facts, load
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish
-from .paths import facts_dir
 from .sync import read_manifest
 from .validate import DataError
 
 SHOCK_DAYS = (pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-28"))
 FX = "JPY=X"
-SPLIT_COLUMNS = ["ticker", "ratio", "effective", "download", "source", "notes"]
 SOURCE = "Yahoo Finance closes (snapshot); data/shares.csv; data/records.csv"
 
 
 def splits() -> pd.DataFrame:
     """`data/splits.csv`: the splits that could put a snapshot level in other units than 2025's."""
-    path = facts_dir() / "splits.csv"
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in SPLIT_COLUMNS if c not in table.columns]
-    if missing:
-        raise DataError(f"{path}: line 1: missing columns {missing}")
-    for i, row in table.iterrows():
-        if not row["source"].strip():
-            raise DataError(f"{path}: line {i + 2}: row has no source")
+    table = facts.read_facts("splits")
     table["ratio"] = pd.to_numeric(table["ratio"], errors="raise").astype(float)
     for column in ("effective", "download"):
         table[column] = pd.to_datetime(table[column].replace("", None), format="%Y-%m-%d")

@@ -8,11 +8,14 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
   MyST `.md` source;
 - publishes the PDF edition (`_build/latex/deepseek-shock.pdf`, made by `make pdf`) inside the
   site as `_static/deepseek-shock.pdf` when it exists, adds it to the download menu and provides
-  the ``{deepshock-pdf}`` directive, a link that reads "no PDF in this build" when it is absent.
+  the ``{deepshock-pdf}`` directive, a link that reads "no PDF in this build" when it is absent;
+- provides the ``{deepshock-built}`` role: the time of this build, in a page that is re-read on
+  every build (cheaply: its notebook stays cached), so no chapter has to re-execute for it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -109,6 +112,13 @@ class PdfLink(SphinxDirective):
         return [nodes.raw("", html, format="html")]
 
 
+def build_time(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{deepshock-built}`UTC` ``: '29 November 2026, 02:55 UTC', re-read on every build."""
+    inliner.document.settings.env.note_reread()
+    now = dt.datetime.now(dt.timezone.utc)
+    return [nodes.inline(rawtext, f"{now.day} {now:%B %Y, %H:%M} UTC")], []
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("doctree-resolved", drop_thebe_config, priority=600)
     app.connect("html-page-context", drop_thebe)
@@ -116,4 +126,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", offer_pdf, priority=600)
     app.connect("build-finished", publish_pdf)
     app.add_directive("deepshock-pdf", PdfLink)
+    app.add_role("deepshock-built", build_time)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
