@@ -9,6 +9,18 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Front matter of a MyST notebook, for the small throwaway books some tests build.
+NOTEBOOK_HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
 SNAPSHOT = Path(os.environ.get("MARKET_DATA", ROOT.parent / "shared" / "market-data"))
 
 

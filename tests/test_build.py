@@ -19,22 +19,11 @@ import deepshock.build as deepshock_build
 from deepshock.build import build
 from deepshock.paths import cache_dir
 from deepshock.sync import sync_snapshot
-from tests.conftest import raw_close
+from tests.conftest import NOTEBOOK_HEADER, raw_close
 from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOCK, BEFORE = pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-24")
-HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
 
 
 def pct(fraction: float) -> str:
@@ -103,7 +92,7 @@ BROKEN = {
 @pytest.mark.parametrize("case", list(BROKEN))
 def test_broken_chapter_fails_the_build(case, tmp_path, capfd):
     code, prose, reason = BROKEN[case]
-    chapter = f"{HEADER}\n# Broken\n\n```{{code-cell}} ipython3\n{code}\n```\n\n{prose}\n"
+    chapter = f"{NOTEBOOK_HEADER}\n# Broken\n\n```{{code-cell}} ipython3\n{code}\n```\n\n{prose}\n"
     root = make_book(tmp_path / "book", {"chapters/broken": chapter})
     assert build("html", root=root) != 0
     out = capfd.readouterr()

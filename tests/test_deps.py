@@ -17,22 +17,12 @@ import pytest
 
 from deepshock import build
 from deepshock.paths import ROOT
+from tests.conftest import NOTEBOOK_HEADER
 
 pytestmark = [pytest.mark.build]
 
 CLOSES = {"TESTA": [10, 10.5, 11, 10.75, 11.25], "TESTB": [50, 51, 52, 53, 54]}
 SESSIONS = ["2025-01-21", "2025-01-22", "2025-01-23", "2025-01-24", "2025-01-27"]
-FRONT = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
 LOADER = """# {title}
 
 ```{{code-cell}} ipython3
@@ -105,11 +95,11 @@ def book(tmp_path, monkeypatch) -> Path:
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n  - file: a\n  - file: b\n  - file: c\n")
     (root / "intro.md").write_text("# Tiny book\n")
-    (root / "a.md").write_text(FRONT + LOADER.format(title="Chapter A", ticker="TESTA",
+    (root / "a.md").write_text(NOTEBOOK_HEADER + LOADER.format(title="Chapter A", ticker="TESTA",
                                                      key="a_close"))
-    (root / "b.md").write_text(FRONT + LOADER.format(title="Chapter B", ticker="TESTB",
+    (root / "b.md").write_text(NOTEBOOK_HEADER + LOADER.format(title="Chapter B", ticker="TESTB",
                                                      key="b_close"))
-    (root / "c.md").write_text(FRONT + MANIFEST_READER)
+    (root / "c.md").write_text(NOTEBOOK_HEADER + MANIFEST_READER)
     (root / "requirements.txt").write_text("")
     bundle = ROOT / "_static" / "vega-bundle.js"
     if bundle.is_file():  # spare the test regenerating it
