@@ -278,17 +278,29 @@ def _rel(uri: str, root: Path) -> str:
 
 def _run(path: str, env: dict[str, str], config: ExecConfig) -> tuple[str | None, float, str | None]:
     """Worker: execute one notebook in a fresh kernel; return (executed nb JSON, seconds, error)."""
+    import random
     import tempfile
+    import time
 
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
 
     os.environ.update(env)
     notebook = read_notebook(Path(path), config.extensions)
-    with tempfile.TemporaryDirectory() as tmp:
-        result = single_nb_execution(
-            notebook, cwd=tmp if config.in_temp else str(Path(path).parent),
-            timeout=config.timeout, allow_errors=config.allow_errors, meta_override=True)
+    for attempt in range(3):
+        # Kernels started at the same moment can race for the same free TCP port (ZMQError,
+        # "Kernel died before replying"): start again after a short random pause.
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                result = single_nb_execution(
+                    notebook, cwd=tmp if config.in_temp else str(Path(path).parent),
+                    timeout=config.timeout, allow_errors=config.allow_errors,
+                    meta_override=True)
+            break
+        except Exception as exc:  # kernel start-up failure, not a chapter error
+            if attempt == 2:
+                return None, 0.0, f"kernel could not start: {exc!r}"
+            time.sleep(0.5 + random.random())
     if result.err is not None:
         return None, result.time, result.exc_string
     return nbformat.writes(result.nb), result.time, None
@@ -342,7 +354,10 @@ def execute_outdated(root: Path, cache: Path, jobs: int | None = None,
             work / "kernels" / f"{i}.json")}, config): (path, i) for i, path in enumerate(todo)}
         for future in as_completed(futures):
             path, i = futures[future]
-            text, seconds, error = future.result()
+            try:
+                text, seconds, error = future.result()
+            except Exception as exc:  # a worker that died: Sphinx executes the chapter itself
+                text, seconds, error = None, 0.0, repr(exc)
             rel = _rel(str(path), root)
             results.append({"chapter": rel, "seconds": round(seconds, 2), "ok": error is None})
             if error is not None:

@@ -189,3 +189,25 @@ def test_code_fingerprint_covers_pins(tmp_path):
     assert build.code_fingerprint(tmp_path) == before
     (tmp_path / "requirements.txt").write_text("pandas==3.1.2\n")
     assert build.code_fingerprint(tmp_path) != before
+
+
+def test_a_kernel_that_fails_to_start_is_started_again(tmp_path, monkeypatch):
+    """Two kernels starting together can race for a TCP port; the worker retries the start."""
+    import jupyter_cache.executors.utils as utils
+
+    from deepshock import deps
+
+    chapter = tmp_path / "c.md"
+    chapter.write_text(NOTEBOOK_HEADER + "# C\n\n```{code-cell} ipython3\nx = 1\n```\n")
+    real, calls = utils.single_nb_execution, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(utils, "single_nb_execution", flaky)
+    config = deps.ExecConfig.read(ROOT)
+    text, _, error = deps._run(str(chapter), {}, config)
+    assert error is None and text and len(calls) == 2
