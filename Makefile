@@ -19,25 +19,25 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 env: $(VENV)/.installed
 
 data: env
-	$(BIN)/python -m deepshock.sync $(DATA_SOURCE)
+	$(BIN)/python -m deepshock.data.cli $(DATA_SOURCE)
 
 book: data
-	$(BIN)/python -m deepshock.build html
+	$(BIN)/python -m deepshock.book.build html
 
 pdf: data
-	$(BIN)/python -m deepshock.build pdflatex
+	$(BIN)/python -m deepshock.book.build pdflatex
 
 test: data
 	$(BIN)/python -m pytest
 
 refresh: env
-	$(BIN)/python -m deepshock.yahoo refresh $(REFRESH_ARGS)
+	$(BIN)/python -m deepshock.data.yahoo refresh $(REFRESH_ARGS)
 
 bench: data
 	$(BIN)/python bench/run.py
 
 linkcheck: data
-	$(BIN)/python -m deepshock.build linkcheck
+	$(BIN)/python -m deepshock.book.build linkcheck
 
 clean:
 	rm -rf _build _static/vega-bundle.js

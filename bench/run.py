@@ -4,7 +4,7 @@ Everything runs in a copy of the repository (with its own package, via PYTHONPAT
 temporary directory, against its own price cache synced there from the snapshot as `make data`
 does; nothing of the project's `_build/`, `.cache/` or the snapshot is written. Each timing is
 repeated (`--repeat`, default 3) and the median reported. Scenarios, all
-`python -m deepshock.build <builder> --root <copy>` wall times:
+`python -m deepshock.book.build <builder> --root <copy>` wall times:
 
 - clean: the whole HTML site from nothing (execution included);
 - floor: the same table of contents with every page reduced to its title and one code cell with
@@ -48,8 +48,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deepshock import deps  # noqa: E402
-from deepshock.paths import cache_dir, default_snapshot, ticker_file  # noqa: E402
+from deepshock.book import deps  # noqa: E402
+from deepshock.data.paths import cache_dir, default_snapshot, ticker_file  # noqa: E402
 
 BUDGET = {"clean_over_floor": 1.5, "noop_s": 5.0, "page_kb": 400, "draw_s": 1.5}
 IGNORE = shutil.ignore_patterns(".venv", "_build", ".cache", ".git", "bench", "__pycache__",
@@ -82,7 +82,7 @@ class Builder:
         logfile = self.work / f"build-{self.count:02d}-{root.name}-{builder}.log"
         start = time.perf_counter()
         with logfile.open("w") as out:
-            code = subprocess.call([sys.executable, "-m", "deepshock.build", builder, "--root",
+            code = subprocess.call([sys.executable, "-m", "deepshock.book.build", builder, "--root",
                                     str(root)], cwd=root, env=copy_env(root, cache), stdout=out,
                                    stderr=subprocess.STDOUT)
         seconds = time.perf_counter() - start
@@ -164,7 +164,7 @@ def make_floor(root: Path) -> None:
 
 def sync(root: Path, snapshot: Path, target: Path) -> Path:
     """`make data` for the copy at `root`: sync `snapshot` into the cache `target`."""
-    subprocess.run([sys.executable, "-m", "deepshock.sync", "--snapshot", str(snapshot)],
+    subprocess.run([sys.executable, "-m", "deepshock.data.cli", "--snapshot", str(snapshot)],
                    cwd=root, env=copy_env(root, target), check=True, stdout=subprocess.DEVNULL)
     return target
 

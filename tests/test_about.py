@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from deepshock import about
-from deepshock.paths import ticker_file
-from deepshock.sync import read_manifest
+from deepshock.book import about
+from deepshock.data.paths import ticker_file
+from deepshock.data.sync import read_manifest
 from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def test_anomaly_counts_are_independent_recounts(snapshot):
     manifest = read_manifest()
     if not manifest["source"].startswith("snapshot"):
         pytest.skip("the cache was synced from yfinance, not the snapshot")
-    calendars = pd.read_csv(Path(about.__file__).parent.parent / "data" / "universe.csv",
+    calendars = pd.read_csv(ROOT / "data" / "universe.csv",
                             keep_default_na=False).set_index("ticker")["calendar"]
     for ticker, _, _, _, _, _, text in _cells(about.texts(manifest)["about_data"])[2:]:
         raw = pd.read_csv(snapshot / "prices" / ticker_file(ticker), parse_dates=["date"])

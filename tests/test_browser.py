@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from deepshock.build import build
+from deepshock.book.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_ROOT = Path(os.environ.get("DEEPSHOCK_SITE_ROOT", ROOT)).resolve()

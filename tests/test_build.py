@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-import deepshock.build as deepshock_build
-from deepshock.build import build
-from deepshock.paths import cache_dir
-from deepshock.sync import sync_snapshot
+import deepshock.book.build as deepshock_build
+from deepshock.book.build import build
+from deepshock.data.paths import cache_dir
+from deepshock.data.sync import sync_snapshot
 from tests.conftest import NOTEBOOK_HEADER, raw_close
 from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
@@ -70,15 +70,16 @@ def test_nvidia_page_has_glued_numbers_and_its_chart(site, snapshot):  # noqa: F
 # --- a broken chapter fails the build --------------------------------------------------------------
 
 BROKEN = {
-    "raises": ("from deepshock import report\nreport.glue_text(a='one')\n"
+    "raises": ("from deepshock.book import report\nreport.glue_text(a='one')\n"
                "raise ValueError('deliberate failure in a chapter')", "{glue:md}`a`",
                "deliberate failure in a chapter"),
-    "missing glue key": ("from deepshock import report\nreport.glue_text(a='one')",
+    "missing glue key": ("from deepshock.book import report\nreport.glue_text(a='one')",
                          "{glue:md}`a` and {glue:md}`no_such_key`", "no_such_key"),
-    "broken numref": ("from deepshock import report\nreport.glue_text(a='one')",
+    "broken numref": ("from deepshock.book import report\nreport.glue_text(a='one')",
                       "{glue:md}`a`, see {numref}`fig-that-does-not-exist`",
                       "fig-that-does-not-exist"),
-    "empty chart": ("import altair as alt, pandas as pd\nfrom deepshock import charts, report\n"
+    "empty chart": ("import altair as alt, pandas as pd\nfrom deepshock.story import charts\n"
+                    "from deepshock.book import report\n"
                     "data = pd.DataFrame({'day': [], 'close': []})\n"
                     "chart = charts.finish(alt.Chart(data).mark_line().encode(\n"
                     "    x=alt.X('day:T', title='Day'), y=alt.Y('close:Q', title='Close'),\n"
@@ -187,7 +188,7 @@ def test_changed_prices_and_package_re_execute(snapshot, tmp_path, monkeypatch):
     assert build("html", root=root) == 0  # nothing changed: the cached execution is reused
     assert cache_records(root) == second
 
-    with (package / "report.py").open("a", encoding="utf-8") as module:
+    with (package / "book" / "report.py").open("a", encoding="utf-8") as module:
         module.write("\n# a change to a package module\n")
     assert build("html", root=root) == 0
     assert cache_records(root)["nvidia.md"] != second["nvidia.md"]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from deepshock import build
-from deepshock.paths import ROOT
+from deepshock.book import build
+from deepshock.data.paths import ROOT
 from tests.conftest import NOTEBOOK_HEADER
 
 pytestmark = [pytest.mark.build]
@@ -28,8 +28,8 @@ LOADER = """# {title}
 ```{{code-cell}} ipython3
 :tags: [remove-cell]
 
-from deepshock import load, report
-
+from deepshock.data import load
+from deepshock.book import report
 close = load.prices("{ticker}")["close"].iloc[-1]
 report.glue_text({key}=f"{{close:.2f}}")
 ```
@@ -41,8 +41,8 @@ MANIFEST_READER = """# Chapter C
 ```{code-cell} ipython3
 :tags: [remove-cell]
 
-from deepshock import report
-from deepshock.sync import read_manifest
+from deepshock.book import report
+from deepshock.data.sync import read_manifest
 
 report.glue_text(c_count=str(len(read_manifest()["tickers"])))
 ```
@@ -195,8 +195,7 @@ def test_a_kernel_that_fails_to_start_is_started_again(tmp_path, monkeypatch):
     """Two kernels starting together can race for a TCP port; the worker retries the start."""
     import jupyter_cache.executors.utils as utils
 
-    from deepshock import deps
-
+    from deepshock.book import deps
     chapter = tmp_path / "c.md"
     chapter.write_text(NOTEBOOK_HEADER + "# C\n\n```{code-cell} ipython3\nx = 1\n```\n")
     real, calls = utils.single_nb_execution, []

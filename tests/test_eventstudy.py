@@ -9,7 +9,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from deepshock import eventstudy as es
+from deepshock.story import eventstudy as es
 from tests.conftest import raw_close
 
 EVENT = pd.Timestamp("2025-01-27")
@@ -202,8 +202,8 @@ def test_placebo_dates_reject_near_the_nominal_rate(snapshot):
 
 @pytest.mark.build
 def test_chapter_executes_and_glues_the_module_results(snapshot):
-    from deepshock import chapter
-    from deepshock.report import number, pct
+    from deepshock.book import chapter
+    from deepshock.book.report import number, pct
 
     glued = {k: v["text/markdown"] for k, v in chapter.execute("eventstudy").items()
              if "text/markdown" in v}

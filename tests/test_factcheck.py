@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from deepshock import chapter, factcheck
+from deepshock.book import chapter
+from deepshock.story import factcheck
 from tests.conftest import ROOT, raw_close
 
 

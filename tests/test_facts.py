@@ -10,8 +10,8 @@ import exchange_calendars as xc
 import pandas as pd
 import pytest
 
-from deepshock import facts, sync
-from deepshock.validate import DataError
+from deepshock.data import facts, load, sync
+from deepshock.data.validate import DataError
 from tests.conftest import ROOT
 
 
@@ -193,7 +193,7 @@ def claim(path: Path, ident: str, subject: str, date: str, source: str = "test")
 
 
 def test_valid_claims_with_extra_columns_pass(claims):
-    found = facts.claims()
+    found = load.claims()
     assert found["id"].tolist() == ["nvda-ret", "taiwan-closed", "v3-cost", "china-closed"]
     assert {"metric", "caveat"} <= set(found.columns)
 
@@ -201,42 +201,42 @@ def test_valid_claims_with_extra_columns_pass(claims):
 def test_claim_on_a_day_without_data_is_rejected(claims):
     line = claim(claims, "tsmc-drop", "2330.TW", "2025-01-27")  # Taiwan: Lunar New Year
     rejects(claims, line, "2330.TW has no traded session on 2025-01-27 in the price cache",
-            facts.claims)
+            load.claims)
 
 
 def test_claim_on_a_range_beyond_the_data_is_rejected(claims):
     line = claim(claims, "late", "NVDA", "2025-06-01..2025-12-31")
     rejects(claims, line, "NVDA has no traded session around 2025-06-01..2025-12-31",
-            facts.claims)
+            load.claims)
 
 
 def test_claim_on_an_unknown_subject_is_rejected(claims):
     line = claim(claims, "intel", "INTC", "2025-01-27")
     rejects(claims, line, "subject 'INTC' is neither a ticker of universe.csv, an exchange "
-                          "calendar nor an event label", facts.claims)
+                          "calendar nor an event label", load.claims)
 
 
 def test_claim_on_a_ticker_without_date_is_rejected(claims):
     line = claim(claims, "undated", "NVDA", "")
-    rejects(claims, line, "claim on NVDA has no date", facts.claims)
+    rejects(claims, line, "claim on NVDA has no date", load.claims)
 
 
 def test_claim_with_a_bad_date_is_rejected(claims):
     line = claim(claims, "slash", "NVDA", "27/01/2025")
-    rejects(claims, line, "date '27/01/2025' is not YYYY-MM-DD", facts.claims)
+    rejects(claims, line, "date '27/01/2025' is not YYYY-MM-DD", load.claims)
 
 
 def test_claim_without_source_or_with_duplicate_id_is_rejected(claims):
     line = claim(claims, "nvda-ret", "NVDA", "2025-01-28")
-    rejects(claims, line, "duplicate id 'nvda-ret'", facts.claims)
+    rejects(claims, line, "duplicate id 'nvda-ret'", load.claims)
     frame = table(claims)
     frame.loc[1, "source"] = ""
     rewrite(claims, frame)
-    rejects(claims, 3, "row has no source", facts.claims)
+    rejects(claims, 3, "row has no source", load.claims)
 
 
 def test_real_claims_file_passes_when_present(snapshot, monkeypatch):
     if not (ROOT / "data" / "claims.csv").is_file():
         pytest.skip("data/claims.csv not written yet")
     monkeypatch.delenv("DEEPSHOCK_CACHE", raising=False)
-    assert len(facts.claims()) == len(table(ROOT / "data" / "claims.csv"))
+    assert len(load.claims()) == len(table(ROOT / "data" / "claims.csv"))

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from deepshock import load
+from deepshock.data import load
 from tests.conftest import raw_close
 
 

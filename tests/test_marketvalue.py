@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from deepshock import chapter, marketvalue as mv
+from deepshock.book import chapter
+from deepshock.story import marketvalue as mv
 from tests.conftest import ROOT, raw_close
 
 MON, TUE = mv.SHOCK_DAYS

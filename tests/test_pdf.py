@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from deepshock import build
-from deepshock.paths import ROOT
+from deepshock.book import build
+from deepshock.data.paths import ROOT
 
 PDF = ROOT / "_build" / "latex" / "deepseek-shock.pdf"
 pytestmark = [pytest.mark.build]

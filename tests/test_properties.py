@@ -12,7 +12,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deepshock.validate import COLUMNS, DataError, read_price_csv, write_price_csv
+from deepshock.data.validate import COLUMNS, DataError, read_price_csv, write_price_csv
 
 SETTINGS = settings(max_examples=75, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -3,8 +3,7 @@
 import pandas as pd
 import pytest
 
-from deepshock import sessions
-
+from deepshock.data import sessions
 D = pd.Timestamp
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deepshock import aftermath, asia, chapter
-from deepshock.charts import SPEC_MIME
+from deepshock.story import aftermath, asia
+from deepshock.book import chapter
+from deepshock.story.charts import SPEC_MIME
 from tests.conftest import ROOT, raw_close
 
 D = pd.Timestamp

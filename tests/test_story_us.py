@@ -9,9 +9,10 @@ import re
 import pandas as pd
 import pytest
 
-from deepshock import chapter, launch, nvidia
-from deepshock.paths import ROOT, figdata_dir
-from deepshock.validate import DataError
+from deepshock.book import chapter
+from deepshock.story import launch, nvidia
+from deepshock.data.paths import ROOT, figdata_dir
+from deepshock.data.validate import DataError
 from tests.conftest import SNAPSHOT, raw_close
 
 PAGES = {"intro": ROOT / "intro.md", "launch": ROOT / "chapters" / "launch.md",

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deepshock import sync
-from deepshock.validate import DataError
+from deepshock.data import cli, sync
+from deepshock.data.validate import DataError
 from tests.conftest import ROOT, SNAPSHOT
 
 SUBSET = ["NVDA", "ARM", "^VIX"]
@@ -112,7 +112,7 @@ def test_bom_crlf_and_reordered_header_are_installed_byte_for_byte(snap, good_ca
     manifest = sync.sync_snapshot(snap, target=good_cache, tickers=SUBSET)
     assert (good_cache / "prices" / "NVDA.csv").read_bytes() == path.read_bytes()
     assert manifest["tickers"]["NVDA"]["rows"] == len(table)
-    from deepshock.validate import read_price_csv
+    from deepshock.data.validate import read_price_csv
     original = read_price_csv(SNAPSHOT / "prices" / "NVDA.csv")
     pd.testing.assert_frame_equal(read_price_csv(good_cache / "prices" / "NVDA.csv"), original)
 
@@ -239,7 +239,7 @@ def test_command_line_rejection_leaves_the_cache(snap, good_cache, monkeypatch, 
     """`make data` on the three-file snapshot: the universe's other tickers have no file."""
     monkeypatch.setenv("DEEPSHOCK_CACHE", str(good_cache))
     before = tree(good_cache)
-    assert sync.main(["--snapshot", str(snap)]) == 1
+    assert cli.main(["--snapshot", str(snap)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("data sync rejected, cache left unchanged: ")
     assert "AVGO.csv: missing price file for 'AVGO' (listed in universe.csv line 3)" in err
@@ -283,8 +283,7 @@ def test_unchanged_snapshot_is_not_revalidated_but_a_changed_one_is(snap, good_c
 
 
 def test_a_cached_file_altered_after_the_sync_is_refused_by_the_loader(good_cache):
-    from deepshock import load
-
+    from deepshock.data import load
     cached = good_cache / "prices" / "NVDA.csv"
     assert load.prices("NVDA", root=good_cache)["close"].notna().all()
     load._frame.cache_clear()

@@ -9,7 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from deepshock.validate import (COLUMNS, DataError, anomalies, check_series, read_price_csv,
+from deepshock.data.validate import (COLUMNS, DataError, anomalies, check_series, read_price_csv,
                                 stale_mask)
 from tests.conftest import SNAPSHOT
 

@@ -56,10 +56,10 @@ def test_book_builds_tests_and_deploys_main():
     assert {"push", "pull_request"} <= set(workflow["on"])
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
     script = runs(build)
-    for command in ("make data MARKET_DATA=", "deepshock.build pdflatex", "-m pytest",
-                    "deepshock.build html", "_build/html/_static/deepseek-shock.pdf"):
+    for command in ("make data MARKET_DATA=", "deepshock.book.build pdflatex", "-m pytest",
+                    "deepshock.book.build html", "_build/html/_static/deepseek-shock.pdf"):
         assert command in script, command
-    assert script.index("pdflatex") < script.index("deepshock.build html")  # PDF into the site
+    assert script.index("pdflatex") < script.index("deepshock.book.build html")  # PDF into the site
     for package in ("chromium", "poppler-utils", "texlive-xetex", "latexmk",
                     "fonts-freefont-otf", "xindy"):
         assert package in script, package

@@ -16,9 +16,9 @@ import yfinance.multi
 from curl_cffi.curl import CurlError
 from yfinance.exceptions import YFRateLimitError
 
-from deepshock import sync, yahoo
-from deepshock.paths import ticker_file
-from deepshock.validate import read_price_csv
+from deepshock.data import sync, yahoo
+from deepshock.data.paths import ticker_file
+from deepshock.data.validate import read_price_csv
 from tests.conftest import ROOT, SNAPSHOT
 from tests.test_sync import tree
 

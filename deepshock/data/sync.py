@@ -9,25 +9,23 @@ security (`validate.check_series`: exchange sessions, split-like jumps against
 `data/known_jumps.csv`). A ticker of the universe without a file stops the sync; a file of a
 ticker outside the universe is ignored and listed in the manifest (`ignored_files`).
 
-Command line: ``python -m deepshock.sync [--snapshot DIR | --yfinance]`` (no DIR: yfinance).
+The command line (`make data`) is `deepshock.data.cli`.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from . import facts
-from .paths import cache_dir, default_snapshot, ticker_file
+from .paths import cache_dir, ticker_file
 from .validate import DataError, anomalies, check_series, read_price_csv, write_price_csv
 
 MANIFEST = "manifest.json"
@@ -208,37 +206,3 @@ def quirk_summary(quirk: str, target: Path | None = None) -> str:
     found = quirks(target).get(quirk, {})
     names = ", ".join(f"{facts.name(t)} {n:,}" for t, n in found.items()) or "none"
     return f"{sum(found.values()):,} ({names})"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--snapshot", type=Path, default=None,
-                        help="snapshot directory (default ../shared/market-data if present)")
-    parser.add_argument("--yfinance", action="store_true", help="download with yfinance instead")
-    args = parser.parse_args(argv)
-    snapshot = None if args.yfinance else (args.snapshot or default_snapshot())
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    try:
-        if snapshot is not None:
-            manifest = sync_snapshot(snapshot)
-        else:
-            from .yahoo import sync_yfinance
-            manifest = sync_yfinance()
-    except (DataError, OSError) as exc:
-        print(f"data sync rejected, cache left unchanged: {exc}", file=sys.stderr)
-        return 1
-    if manifest.get("ignored_files"):
-        print(f"ignored files of tickers outside universe.csv: {manifest['ignored_files']}",
-              file=sys.stderr)
-    rows = sum(e["rows"] for e in manifest["tickers"].values())
-    if manifest.get("synced_at") and manifest["synced_at"] < started:
-        print(f"price cache is current: {len(manifest['tickers'])} tickers, {rows} rows from "
-              f"{manifest['source']} already validated (synced {manifest['synced_at']})")
-        return 0
-    print(f"synced {len(manifest['tickers'])} tickers, {rows} rows from {manifest['source']}"
-          f" into {cache_dir()}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from . import facts, load
+from ..data import facts, load
 from .charts import DASHES, NEUTRAL, PALETTE, SHAPES, WIDTH, finish
-from .validate import DataError
+from ..data.validate import DataError
 
 SHOCK = pd.Timestamp("2025-01-27")
 SOURCE = "Yahoo Finance daily closes (snapshot, PROVENANCE.md); data/events.csv"

@@ -61,7 +61,8 @@ def _path(name: str) -> Path:
     return facts_dir() / f"{name}.csv"
 
 
-def _fail(name: str, i: int, problem: str) -> None:
+def fail(name: str, i: int, problem: str) -> None:
+    """Reject row `i` (0-based, after the header) of `data/<name>.csv`."""
     raise DataError(f"{_path(name)}: line {i + 2}: {problem}")
 
 
@@ -79,7 +80,7 @@ def _dates(column: pd.Series, path: Path) -> pd.Series:
 def _numbers(table: pd.DataFrame, column: str, name: str, *, positive: bool) -> pd.Series:
     values = pd.to_numeric(table[column].str.strip(), errors="coerce").astype(float)
     for i in values.index[values.isna() | (values <= 0 if positive else False)]:
-        _fail(name, i, f"{column} {table.at[i, column]!r} is not a "
+        fail(name, i, f"{column} {table.at[i, column]!r} is not a "
                        f"{'positive ' if positive else ''}number")
     return values
 
@@ -90,7 +91,7 @@ def _known_tickers(table: pd.DataFrame, name: str, *, allow_empty: bool = False)
         if ticker == "" and allow_empty:
             continue
         if ticker not in tickers:
-            _fail(name, i, f"ticker {ticker!r} is not in universe.csv")
+            fail(name, i, f"ticker {ticker!r} is not in universe.csv")
 
 
 def _calendar_names() -> set[str]:
@@ -109,15 +110,15 @@ def _universe(root: Path) -> pd.DataFrame:
     table = read_facts("universe")
     for i, row in table.iterrows():
         if row["kind"] not in KINDS:
-            _fail("universe", i, f"unknown kind {row['kind']!r}")
+            fail("universe", i, f"unknown kind {row['kind']!r}")
         if (row["calendar"] or row["kind"] != "fx") and row["calendar"] not in _calendar_names():
-            _fail("universe", i, f"unknown exchange calendar {row['calendar']!r}")
+            fail("universe", i, f"unknown exchange calendar {row['calendar']!r}")
     dupes = table["ticker"].duplicated()
     if dupes.any():
-        _fail("universe", int(dupes.idxmax()), f"duplicate ticker {table['ticker'][dupes.idxmax()]!r}")
+        fail("universe", int(dupes.idxmax()), f"duplicate ticker {table['ticker'][dupes.idxmax()]!r}")
     for i, bench in table["benchmark"].items():
         if bench and bench not in set(table["ticker"]):
-            _fail("universe", i, f"benchmark {bench!r} is not a ticker of the universe")
+            fail("universe", i, f"benchmark {bench!r} is not a ticker of the universe")
     return table
 
 
@@ -133,10 +134,10 @@ def _events(root: Path) -> pd.DataFrame:
     for i, row in table.loc[table["category"] == MARKET].iterrows():
         code = PLACES.get(row["place"])
         if code is None:
-            _fail("events", i, f"market event at {row['place']!r}, which has no exchange "
+            fail("events", i, f"market event at {row['place']!r}, which has no exchange "
                                f"calendar (known places: {', '.join(PLACES)})")
         if not calendar_for(code, row["date"]).is_session(row["date"]):
-            _fail("events", i, f"market event on {row['date'].date()} "
+            fail("events", i, f"market event on {row['date'].date()} "
                                f"({row['date'].day_name()}), not a {code} session")
     return table
 
@@ -152,7 +153,7 @@ def _shares(root: Path) -> pd.DataFrame:
     _known_tickers(table, "shares")
     dupes = table["ticker"].duplicated()
     if dupes.any():
-        _fail("shares", int(dupes.idxmax()), "duplicate ticker")
+        fail("shares", int(dupes.idxmax()), "duplicate ticker")
     table["shares"] = _numbers(table, "shares", "shares", positive=True)
     return table
 
@@ -183,18 +184,17 @@ def _known_jumps(root: Path) -> pd.DataFrame:
     table["return_pct"] = _numbers(table, "return_pct", "known_jumps", positive=False)
     for i, reason in table["reason"].items():
         if not reason.strip():
-            _fail("known_jumps", i, "jump has no reason")
+            fail("known_jumps", i, "jump has no reason")
     return table
 
 
-def claims(*, check_data: bool = True) -> pd.DataFrame:
+def claims() -> pd.DataFrame:
     """The fact-check table (`data/claims.csv`) checked for what it points at.
 
     Ids are unique and every row has a source. The subject (column `subject`, or `ticker`) is
     one or more universe tickers joined by ";", an exchange calendar code, or an event label
     of events.csv. The date is YYYY-MM-DD, a range `A..B`, or empty (event subjects only).
-    With `check_data`, each ticker must have a traded session on a single date, or data on
-    both sides of a range, in the price cache. Other columns are kept as they are.
+    Other columns are kept as they are; `load.claims()` also checks them against the prices.
     """
     table = read_facts("claims")
     pointer = next((c for c in ("subject", "ticker") if c in table.columns), None)
@@ -205,36 +205,31 @@ def claims(*, check_data: bool = True) -> pd.DataFrame:
     dupes = table["id"].duplicated()
     for i, ident in table["id"].items():
         if not ident:
-            _fail("claims", i, "claim has no id")
+            fail("claims", i, "claim has no id")
         if dupes[i]:
-            _fail("claims", i, f"duplicate id {ident!r}")
+            fail("claims", i, f"duplicate id {ident!r}")
     tickers, labels = set(universe()["ticker"]), set(events()["label"])
-    wanted: dict[int, tuple[list[str], pd.Timestamp, pd.Timestamp]] = {}
     for i, row in table.iterrows():
         span = _span(row["date"], i)
         names = [n.strip() for n in row[pointer].split(";")]
         if all(n in tickers for n in names):
             if span is None:
-                _fail("claims", i, f"claim on {row[pointer]} has no date")
-            wanted[i] = (names, *span)
+                fail("claims", i, f"claim on {row[pointer]} has no date")
         elif row[pointer] not in labels and row[pointer] not in _calendar_names():
-            _fail("claims", i, f"{pointer} {row[pointer]!r} is neither a ticker of "
+            fail("claims", i, f"{pointer} {row[pointer]!r} is neither a ticker of "
                                f"universe.csv, an exchange calendar nor an event label")
-    if check_data and wanted:
-        from . import load
-
-        bars = load.prices(sorted({t for names, *_ in wanted.values() for t in names}))
-        dates = bars.groupby("ticker")["date"].apply(set).to_dict()
-        for i, (names, first, last) in wanted.items():
-            for ticker in names:
-                have = dates[ticker]
-                ok = first in have if first == last else min(have) <= first and max(have) >= last
-                if not ok:
-                    when = first.date() if first == last else f"{first.date()}..{last.date()}"
-                    _fail("claims", i, f"{ticker} has no traded session "
-                                       f"{'on' if first == last else 'around'} {when} in the "
-                                       f"price cache")
     return table
+
+
+def claim_spans(table: pd.DataFrame) -> dict[int, tuple[list[str], pd.Timestamp, pd.Timestamp]]:
+    """Per claims row on universe tickers: (tickers, first, last day) the claim needs prices for."""
+    pointer = next(c for c in ("subject", "ticker") if c in table.columns)
+    tickers, spans = set(universe()["ticker"]), {}
+    for i, row in table.iterrows():
+        names = [n.strip() for n in row[pointer].split(";")]
+        if all(n in tickers for n in names):
+            spans[i] = (names, *_span(row["date"], i))
+    return spans
 
 
 def _span(text: str, i: int) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -243,13 +238,13 @@ def _span(text: str, i: int) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         return None
     parts = text.split("..")
     if len(parts) > 2 or not all(_DATE.fullmatch(p) for p in parts):
-        _fail("claims", i, f"date {text!r} is not YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD")
+        fail("claims", i, f"date {text!r} is not YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD")
     try:
         first, last = pd.Timestamp(parts[0]), pd.Timestamp(parts[-1])
     except ValueError:
-        _fail("claims", i, f"date {text!r} is not a calendar date")
+        fail("claims", i, f"date {text!r} is not a calendar date")
     if last < first:
-        _fail("claims", i, f"date range {text!r} ends before it starts")
+        fail("claims", i, f"date range {text!r} ends before it starts")
     return first, last
 
 

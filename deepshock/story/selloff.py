@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from . import facts, load
+from ..data import facts, load
 from .charts import MUTED, NEGATIVE, PALETTE, POSITIVE, finish
 
 SHOCK = pd.Timestamp("2025-01-27")

@@ -9,8 +9,8 @@ import pandas as pd
 from IPython.display import Markdown
 from myst_nb import glue
 
-from .charts import check_chart
-from .paths import figdata_dir
+from ..story.charts import check_chart
+from ..data.paths import figdata_dir
 
 
 def pct(fraction: float, digits: int = 2, signed: bool = True) -> str:

@@ -78,3 +78,24 @@ def session_return(ticker: str, date: str, *, root: Path | None = None) -> pd.Se
     if row.empty:
         raise DataError(f"{ticker}: no session on {date} in the synced cache")
     return row.iloc[0]
+
+
+def claims() -> pd.DataFrame:
+    """The fact-check table (`facts.claims()`), each claim on tickers checked against the cache:
+    a traded session on a single date, or data on both sides of a range."""
+    table = facts.claims()
+    spans = facts.claim_spans(table)
+    if not spans:
+        return table
+    bars = prices(sorted({t for names, *_ in spans.values() for t in names}))
+    dates = bars.groupby("ticker")["date"].apply(set).to_dict()
+    for i, (names, first, last) in spans.items():
+        for ticker in names:
+            have = dates[ticker]
+            ok = first in have if first == last else min(have) <= first and max(have) >= last
+            if not ok:
+                when = first.date() if first == last else f"{first.date()}..{last.date()}"
+                facts.fail("claims", i, f"{ticker} has no traded session "
+                                        f"{'on' if first == last else 'around'} {when} in "
+                                        f"the price cache")
+    return table

@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import facts, load
+from ..data import facts, load
 from .charts import NEUTRAL, PALETTE, finish
 
 BASE = pd.Timestamp("2025-01-24")  # last US and Japanese close before the shock

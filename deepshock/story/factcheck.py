@@ -24,10 +24,12 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from . import facts, load, marketvalue
+from ..data import facts, load
+
+from . import marketvalue
 from .charts import finish
-from .paths import facts_dir
-from .validate import DataError
+from ..data.paths import facts_dir
+from ..data.validate import DataError
 
 VERDICTS = ("confirmed", "approximately", "consistent", "not supported", "wrong")
 COLORS = {"confirmed": "#009E73", "approximately": "#E69F00", "consistent": "#56B4E9",
@@ -38,9 +40,9 @@ PRICES = "Yahoo closes (snapshot)"
 
 
 def claims() -> pd.DataFrame:
-    """`data/claims.csv` as validated by `facts.claims` (ids, sources, subjects, dates with data),
+    """`data/claims.csv` as validated by `load.claims` (ids, sources, subjects, dates with data),
     with every metric one this module can measure."""
-    table = facts.claims()
+    table = load.claims()
     for i, metric in table["metric"].items():
         if metric not in METRICS:
             raise DataError(f"{facts_dir() / 'claims.csv'}: line {i + 2}: "

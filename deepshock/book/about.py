@@ -11,8 +11,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
-from . import facts
-from .sync import read_manifest
+from ..data import facts
+from ..data.sync import read_manifest
 
 PACKAGES = ["jupyter-book", "sphinx", "myst-nb", "myst-parser", "sphinx-book-theme",
             "sphinxcontrib-bibtex", "jupyter-cache", "altair", "vl-convert-python", "pandas",
@@ -74,7 +74,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 def texts(manifest: dict | None = None) -> dict[str, str]:
     """Everything the about page glues, keyed by glue key (the build time comes from the
-    `{deepshock-built}` role of deepshock.site, so the page need not re-execute for it)."""
+    `{deepshock-built}` role of deepshock.book.site, so the page need not re-execute for it)."""
     manifest = manifest or read_manifest()
     table = data_table(manifest)
     flagged = int((table["anomalies"] != "none").sum())

@@ -11,7 +11,7 @@ in `data/` or this package would otherwise leave old numbers in the pages. Befor
 The chapters without a cache record are then executed in parallel, one kernel per core, before
 Sphinx runs and finds them cached. `_build/deps/last-build.json` says what was re-executed and why.
 
-Command line: ``python -m deepshock.build [html|pdflatex|latex|linkcheck] [--root DIR] [--jobs N]``.
+Command line: ``python -m deepshock.book.build [html|pdflatex|latex|linkcheck] [--root DIR] [--jobs N]``.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 
 from . import deps
-from .paths import ROOT, cache_dir
+from ..data.paths import ROOT, cache_dir
 
 STRICT = ["-W", "-n", "--keep-going"]
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the whole `deepshock` package
 
 
 def code_fingerprint(root: Path = ROOT) -> str:

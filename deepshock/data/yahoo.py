@@ -13,7 +13,7 @@ or revise a row inside it for a ticker already in the cache is refused unless
 `--allow-event-window-change` is given. A report (`<cache>-refresh.json`, `<cache>-refresh.md`
 beside the cache symlink) is written after every attempt and printed.
 
-Command line: ``python -m deepshock.yahoo refresh [--start D] [--end D] [--tickers T ...]
+Command line: ``python -m deepshock.data.yahoo refresh [--start D] [--end D] [--tickers T ...]
 [--allow-event-window-change]``.
 """
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import altair as alt
 import vl_convert as vlc
 
-from .charts import VL_VERSION
-from .paths import ROOT
+from ..story.charts import VL_VERSION
+from ..data.paths import ROOT
 
 BUNDLE = ROOT / "_static" / "vega-bundle.js"
 

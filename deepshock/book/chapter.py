@@ -9,7 +9,7 @@ import nbformat
 from myst_nb.core.read import read_myst_markdown_notebook
 from nbclient import NotebookClient
 
-from .paths import ROOT
+from ..data.paths import ROOT
 
 
 def execute(chapter: Path | str, timeout: int = 600) -> dict[str, dict]:

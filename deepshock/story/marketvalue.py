@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from . import facts, load
+from ..data import facts, load
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish
-from .sync import read_manifest
-from .validate import DataError
+from ..data.sync import read_manifest
+from ..data.validate import DataError
 
 SHOCK_DAYS = (pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-28"))
 FX = "JPY=X"

@@ -12,7 +12,7 @@ through `open` (prices: `validate.read_price_csv`; facts: `pandas.read_csv`).
 Before the next build `invalidate` re-hashes the inputs of every cache record: a record whose
 inputs changed, or that has no dependency file (a chapter myst-nb executed itself) while the
 data changed, is removed and its chapter touched so Sphinx reads it again. Package code and pins
-are not tracked here: `deepshock.build` drops the whole cache when they change.
+are not tracked here: `deepshock.book.build` drops the whole cache when they change.
 
 Two rules keep this useful. `deepshock.load._frame` reads the cache manifest only to check that
 a ticker is synced, so from there the manifest counts as the set of synced tickers. Opened
@@ -39,7 +39,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 # Parts of the book root whose reads are not data: build output, environments, package code
-# (covered by the code fingerprint in deepshock.build), caches of tools.
+# (covered by the code fingerprint in deepshock.book.build), caches of tools.
 IGNORED = {"_build", ".venv", ".git", "deepshock", "__pycache__", ".ipynb_checkpoints",
            ".pytest_cache", ".hypothesis", "bench"}
 MANIFEST = "manifest.json"
@@ -129,7 +129,7 @@ def _caller() -> str:
 
 
 def _from_loader() -> bool:
-    frame, loader = sys._getframe(1), os.path.join("deepshock", "load.py")
+    frame, loader = sys._getframe(1), os.path.join("deepshock", "data", "load.py")
     while frame is not None:
         if frame.f_code.co_name == "_frame" and frame.f_code.co_filename.endswith(loader):
             return True
@@ -339,7 +339,7 @@ def execute_outdated(root: Path, cache: Path, jobs: int | None = None,
     for old in (work / "kernels").glob("*"):
         old.unlink()
     startup = work / "startup.py"
-    startup.write_text("import deepshock.deps as _dd\n_dd.record_kernel()\ndel _dd\n")
+    startup.write_text("import deepshock.book.deps as _dd\n_dd.record_kernel()\ndel _dd\n")
     jobs = max(1, min(len(todo), jobs or int(os.environ.get("DEEPSHOCK_JOBS", 0))
                       or os.cpu_count() or 1))
     log(f"executing {len(todo)} chapter(s) with {jobs} worker(s): "
@@ -394,7 +394,7 @@ def _save(root: Path, cache: Path, hashkey: str, chapter: str, recorded: Path) -
 
 def state(root: Path, cache: Path) -> str:
     """Hash of all data a chapter may read: the synced prices and the facts in `data/`."""
-    from .sync import read_manifest
+    from ..data.sync import read_manifest
 
     digest = hashlib.sha256()
     manifest = read_manifest(cache)

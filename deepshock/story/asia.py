@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import facts, load, sessions
+from ..data import facts, load, sessions
 from .charts import NEGATIVE, NEUTRAL, PALETTE, POSITIVE, finish
 
 SHOCK = pd.Timestamp("2025-01-27")
@@ -166,7 +166,7 @@ def tokyo_chart(table: pd.DataFrame) -> alt.LayerChart:
         chart,
         title=(f"{both} of {stocks['ticker'].nunique()} Japanese AI names fell on both days; "
                f"{worst['name']} lost {abs(worst['two_day_pct']):.0f}% in two"),
-        subtitle=[f"Monday: before New York's sell-off (weekend news). Tuesday: after it. "
+        subtitle=["Monday: before New York's sell-off (weekend news). Tuesday: after it. "
                   "Nikkei 225 (paler) as reference"],
         source=SOURCE,
         description=("Grouped horizontal bars of close-to-close moves on the Tokyo sessions of "

@@ -1,0 +1,1 @@
+"""Statistics the chapters use, with no knowledge of chapters, securities or files."""
