@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 MARKET_DATA ?= $(if $(wildcard ../shared/market-data/prices),../shared/market-data,)
 DATA_SOURCE = $(if $(MARKET_DATA),--snapshot $(MARKET_DATA),--yfinance)
 
-.PHONY: book test data pdf refresh bench linkcheck env clean
+.PHONY: book test data pdf refresh vintage bench linkcheck env clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,20 @@ pdf: data
 test: data
 	$(BIN)/python -m pytest
 
+# Download again with yfinance; on success, proposes a new data/vintage.csv (review: git diff).
 refresh: env
 	$(BIN)/python -m deepshock.data.yahoo refresh $(REFRESH_ARGS)
 
+# Rewrite data/vintage.csv from the snapshot (else from the synced cache): accepts its data.
+vintage: env
+	$(BIN)/python -m deepshock.data.vintage write $(if $(MARKET_DATA),--from $(MARKET_DATA),)
+
 bench: data
 	$(BIN)/python bench/run.py
+
+mutation: data
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-mutation.txt
+	$(BIN)/python bench/mutation.py $(MUTATION_ARGS)
 
 linkcheck: data
 	$(BIN)/python -m deepshock.book.build linkcheck

@@ -49,7 +49,7 @@ def rejects(path: Path, line: int, problem: str, load) -> None:
 
 def test_real_facts_pass():
     universe = facts.universe()
-    assert len(universe) == len(table(ROOT / "data" / "universe.csv")) == 38
+    assert len(universe) == len(table(ROOT / "data" / "universe.csv")) == 62
     assert len(facts.events()) == len(table(ROOT / "data" / "events.csv"))
     assert set(facts.shares()["ticker"]) <= set(universe["ticker"])
     assert facts.known_jumps()["ticker"].tolist() == ["ARM"]
@@ -130,9 +130,9 @@ def test_event_date_in_another_format_is_rejected(book):
 
 def test_shares_for_a_ticker_outside_the_universe_are_rejected(book):
     path = book / "shares.csv"
-    line = append(path, ticker="INTC", shares="4300000000", as_of="2024", grade="C",
+    line = append(path, ticker="IBM", shares="920000000", as_of="2024", grade="C",
                   source="test", notes="")
-    rejects(path, line, "ticker 'INTC' is not in universe.csv", facts.shares)
+    rejects(path, line, "ticker 'IBM' is not in universe.csv", facts.shares)
 
 
 def test_shares_with_a_thousands_separator_are_rejected(book):
@@ -150,9 +150,9 @@ def test_universe_problems_are_rejected(book):
     rewrite(path, frame)
     rejects(path, 4, "unknown exchange calendar 'NYSE Arca'", facts.universe)
     frame.loc[2, "calendar"] = "XNYS"
-    frame.loc[5, "benchmark"] = "^KS11"
+    frame.loc[5, "benchmark"] = "^FTSE"
     rewrite(path, frame)
-    rejects(path, 7, "benchmark '^KS11' is not a ticker of the universe", facts.universe)
+    rejects(path, 7, "benchmark '^FTSE' is not a ticker of the universe", facts.universe)
     frame.loc[5, "benchmark"] = "^GSPC"
     rewrite(path, pd.concat([frame, frame.iloc[[0]]], ignore_index=True))
     rejects(path, len(frame) + 2, "duplicate ticker 'NVDA'", facts.universe)
@@ -211,8 +211,8 @@ def test_claim_on_a_range_beyond_the_data_is_rejected(claims):
 
 
 def test_claim_on_an_unknown_subject_is_rejected(claims):
-    line = claim(claims, "intel", "INTC", "2025-01-27")
-    rejects(claims, line, "subject 'INTC' is neither a ticker of universe.csv, an exchange "
+    line = claim(claims, "ibm", "IBM", "2025-01-27")
+    rejects(claims, line, "subject 'IBM' is neither a ticker of universe.csv, an exchange "
                           "calendar nor an event label", load.claims)
 
 

@@ -77,7 +77,7 @@ def test_snapshot_manifest_matches_the_raw_files(snapshot, tmp_path):
     with open(snapshot / "manifest.csv", newline="") as handle:
         conventions = {row["ticker"]: row["close_convention"] for row in csv.DictReader(handle)}
     universe = pd.read_csv(ROOT / "data" / "universe.csv", dtype=str)
-    assert len(manifest["tickers"]) == 38 == len(universe)
+    assert len(manifest["tickers"]) == 62 == len(universe)
     assert set(manifest["tickers"]) == set(universe["ticker"])
     for ticker, entry in manifest["tickers"].items():
         raw = snapshot / "prices" / entry["file"]

@@ -75,6 +75,13 @@ def test_stale_bar_is_accepted_and_flagged(tmp_path):
     assert stale_mask(frame).tolist() == [False, False, False, True]
 
 
+def test_close_only_bar_with_a_new_close_is_not_stale(tmp_path):
+    """Yahoo's Hong Kong half days: O = H = L = C and volume 0, but a close of their own."""
+    text = GOOD + "2025-01-28,120.5,120.5,120.5,120.5,,0\n"
+    frame = read_price_csv(write(tmp_path, text))
+    assert stale_mask(frame).tolist() == [False, False, False, False]
+
+
 def test_real_anomaly_counts_match_the_raw_files(snapshot):
     fx = pd.read_csv(SNAPSHOT / "prices" / "JPY_X.csv")
     outside = ((fx["close"] > fx["high"]) | (fx["close"] < fx["low"])).sum()

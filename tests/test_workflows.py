@@ -75,16 +75,53 @@ def test_book_builds_tests_and_deploys_main():
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
 
 
+VINTAGE_KEY = "prices-${{ hashFiles('data/vintage.csv') }}"
+
+
+def index(job: dict, predicate) -> int:
+    found = [i for i, step in enumerate(steps(job)) if predicate(step)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def cache_step(job: dict, action: str) -> tuple[int, dict]:
+    i = index(job, lambda s: s.get("uses", "").startswith(f"actions/cache/{action}@"))
+    return i, steps(job)[i]
+
+
+def test_book_restores_the_prices_of_the_vintage_and_downloads_only_on_a_miss():
+    job = load("book.yml")["jobs"]["build"]
+    data = index(job, lambda s: "make data MARKET_DATA=" in s.get("run", ""))
+    restore_at, restore = cache_step(job, "restore")
+    save_at, save = cache_step(job, "save")
+    assert restore_at < data < save_at  # restore, then (on a miss) download, then save
+    for step in (restore, save):
+        assert step["with"] == {"path": ".cache", "key": VINTAGE_KEY}
+    assert save["if"] == f"steps.{restore['id']}.outputs.cache-hit != 'true'"
+    assert "zstd" in runs(job)  # same compression as the refresh job: its cache restores here
+
+
 def test_refresh_is_weekly_and_only_opens_a_pull_request():
     workflow = load("refresh.yml")
     assert workflow["on"]["schedule"][0]["cron"].split()[2:] == ["*", "*", "1"]  # weekly
     job = workflow["jobs"]["refresh"]
-    assert "make refresh" in runs(job)
-    pr = [s for s in steps(job) if s.get("uses", "").startswith("peter-evans/create-pull-request@")]
-    assert pr and pr[0]["with"]["branch"] not in ("main", "master")
-    assert pr[0]["with"]["add-paths"] == "data/refresh/*"  # the report and manifest, no prices
+    assert job["container"] == load("book.yml")["jobs"]["build"]["container"]
+    refresh = index(job, lambda s: "make refresh" in s.get("run", ""))
+    restore_at, restore = cache_step(job, "restore")
+    save_at, save = cache_step(job, "save")
+    assert restore_at < refresh < save_at
+    assert restore["with"] == save["with"] == {"path": ".cache", "key": VINTAGE_KEY}
+    assert "success" in save["if"]  # a failed refresh never overwrites good prices
+    pr_at = index(job, lambda s: s.get("uses", "").startswith("peter-evans/create-pull-request@"))
+    pr = steps(job)[pr_at]
+    assert pr_at > refresh and pr["with"]["branch"] not in ("main", "master")
+    # the pull request carries exactly the vintage and the report, never prices
+    assert pr["with"]["add-paths"].split() == ["data/vintage.csv", "data/refresh/report.md"]
+    assert pr["with"]["body-path"] == "data/refresh/report.md"
+    assert "cp .cache/market-data-refresh.md data/refresh/report.md" in runs(job)
+    assert ".csv data/" not in runs(job) and "prices" not in runs(job)
     assert "git push" not in runs(job)
-    assert any(s.get("with", {}).get("cache") == "pip" for s in steps(job))
+    assert any("pip" in str(s.get("with", {}).get("path")) for s in steps(job))
 
 
 def test_linkcheck_is_weekly_without_execution():

@@ -5,8 +5,12 @@ revised downloads never cost the last good cache."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +45,21 @@ def history(ticker: str, start, end) -> pd.DataFrame:
     return frame
 
 
+def panel_history(ticker: str, start, end, script: dict) -> pd.DataFrame:
+    """Ticker.history(auto_adjust=True) for a panel member, from the snapshot's closes.csv."""
+    step = script.get(ticker, [None])
+    action = step.pop(0) if len(step) > 1 else step[0]
+    if isinstance(action, BaseException):
+        raise action
+    closes = pd.read_csv(SNAPSHOT / "panel" / "closes.csv", parse_dates=["date"]).set_index("date")
+    column = closes[ticker].dropna()
+    column = column.loc[(column.index >= pd.Timestamp(start)) & (column.index < pd.Timestamp(end))]
+    frame = pd.DataFrame({"Open": column, "High": column, "Low": column, "Close": column,
+                          "Volume": 1000.0})
+    frame.index = column.index.tz_localize("America/New_York").rename("Date")
+    return frame.iloc[:0] if action == "empty" else frame
+
+
 class Yahoo:
     """Serves the snapshot through yfinance's own download(); `script` sets, per ticker, what
     each attempt does: an exception to raise, "empty", or a function editing the frame."""
@@ -55,8 +74,9 @@ class Yahoo:
                 self.ticker, self._price_history = ticker, None
 
             def history(self, start=None, end=None, auto_adjust=True, **_):
-                assert auto_adjust is False
                 outer.calls.append(self.ticker)
+                if auto_adjust:  # the panel: auto-adjusted closes
+                    return panel_history(self.ticker, start, end, outer.script)
                 step = outer.script.get(self.ticker, [None])
                 action = step.pop(0) if len(step) > 1 else step[0]
                 if isinstance(action, BaseException):
@@ -76,6 +96,7 @@ def book(tmp_path, monkeypatch) -> Path:
     universe = pd.read_csv(tmp_path / "data" / "universe.csv", dtype=str, keep_default_na=False)
     universe[universe["ticker"].isin(TICKERS)].to_csv(tmp_path / "data" / "universe.csv",
                                                       index=False)
+    (tmp_path / "data" / "vintage.csv").unlink(missing_ok=True)  # tests that need one write it
     monkeypatch.setenv("DEEPSHOCK_ROOT", str(tmp_path))
     return tmp_path
 
@@ -177,9 +198,12 @@ def test_rate_limit_then_success_after_backoff(cache, yahoo_, sleeps):
     assert sleeps == [2.0, 4.0]
 
 
-@pytest.mark.parametrize("error", [YFRateLimitError(), OSError("connection reset"),
-                                   CurlError("curl: (28) Operation timed out")])
-def test_raised_network_errors_are_retried(cache, sleeps, error):
+@pytest.mark.parametrize(("error", "tries", "waits"), [
+    (YFRateLimitError(), 3, [2.0, 4.0]), (OSError("connection reset"), 3, [2.0, 4.0]),
+    # no answer (NVDA, then ARM): both put back until a ticker came back, then tried again
+    # without waiting (a dead network must stop within seconds, not after backoff)
+    (CurlError("curl: (28) Operation timed out"), 2, [])])
+def test_raised_network_errors_are_retried(cache, sleeps, error, tries, waits):
     errors = [error, error]
 
     def download(*args, **kwargs):
@@ -189,7 +213,7 @@ def test_raised_network_errors_are_retried(cache, sleeps, error):
 
     report = run(cache, sleeps, download=download)
     assert report["status"] == "ok"
-    assert report["tickers"]["NVDA"]["tries"] == 3 and sleeps == [2.0, 4.0]
+    assert report["tickers"]["NVDA"]["tries"] == tries and sleeps == waits
 
 
 def test_revision_outside_the_window_is_reported_and_installed(cache, yahoo_, sleeps):
@@ -332,9 +356,11 @@ def test_sync_yfinance_keeps_a_complete_cache_and_fills_an_empty_one(cache, yaho
     def offline(*args, **kwargs):
         raise AssertionError("no download expected")
 
-    assert yahoo.sync_yfinance(target=cache, download=offline) == sync.read_manifest(cache)
+    kept = yahoo.sync_yfinance(target=cache, download=offline)
+    assert kept.pop("vintage") is None  # no data/vintage.csv in this book
+    assert kept == sync.read_manifest(cache)
     fresh = book / "other" / "market-data"
-    manifest = yahoo.sync_yfinance(target=fresh, sleep=lambda s: None)
+    manifest = yahoo.sync_yfinance(target=fresh, sleep=lambda s: None, progress=False)
     assert sorted(manifest["tickers"]) == sorted(TICKERS)
 
 
@@ -348,3 +374,303 @@ def test_command_line(cache, yahoo_, monkeypatch, capsys):
     assert "# Price refresh: REFUSED" in capsys.readouterr().out
     assert yahoo.main(["refresh", "--tickers", "ARM", "--allow-event-window-change"]) == 0
     assert "| ARM | changed |" in capsys.readouterr().out
+
+
+# --- Yahoo out of reach, rate limits, progress, quiet ------------------------------------------
+
+def dns_error(*args, **kwargs):
+    from curl_cffi.requests.exceptions import DNSError
+    raise DNSError("Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com.")
+
+
+def test_unreachable_yahoo_stops_after_the_first_tickers(cache, sleeps):
+    before = tree(cache)
+    report = run(cache, sleeps, download=dns_error)
+    check_kept(report, cache, before, "unreachable", "Yahoo Finance cannot be reached",
+               "name resolution failed", "Could not resolve host: query2.finance.yahoo.com",
+               "NVDA, ARM, ^GSPC", "make book MARKET_DATA=/path/to/snapshot", "retry later")
+    assert list(report["tickers"]) == TICKERS[: yahoo.FAIL_FAST]  # the others never tried
+    assert sleeps == [] and all(r["tries"] == 1 for r in report["tickers"].values())
+
+
+def test_no_answer_at_all_stops_after_the_first_tickers_too(cache, sleeps):
+    """A network that swallows packets: each try ends in a timeout (yfinance: 10 s each)."""
+    def download(*args, **kwargs):
+        raise CurlError("curl: (28) Operation timed out after 10001 milliseconds")
+
+    report = run(cache, sleeps, download=download)
+    assert report["status"] == "unreachable" and sleeps == []
+    assert "no answer (timed out) (curl: (28) Operation timed out" in report["message"]
+    assert sum(r["tries"] for r in report["tickers"].values()) == yahoo.FAIL_FAST  # 30 s, not 10 min
+
+
+def test_swallowed_connection_refused_is_unreachable_too(target, sleeps, yahoo_):
+    """yfinance logs the error and returns an empty frame; no cache is created."""
+    from curl_cffi.requests.exceptions import ConnectionError as Refused
+    error = Refused("Failed to perform, curl: (7) Failed to connect to query2.finance.yahoo.com "
+                    "port 443 after 0 ms: Couldn't connect to server.")
+    yahoo_.script = {t: [error] for t in TICKERS}
+    report = run(target, sleeps)
+    assert report["status"] == "unreachable", report["message"]
+    assert "connection refused (Failed to connect to query2.finance.yahoo.com port 443" \
+        in report["message"]
+    assert not target.exists() and not list(target.parent.glob("market-data-*/"))
+
+
+def test_a_first_ticker_that_cannot_reach_yahoo_is_tried_again_once_others_came(cache, sleeps):
+    calls = []
+
+    def download(ticker, **kwargs):
+        calls.append(ticker)
+        if ticker == "NVDA" and calls.count("NVDA") == 1:
+            dns_error()
+        return yfinance.download(ticker, **kwargs)
+
+    report = run(cache, sleeps, download=download)
+    assert report["status"] == "ok", report["message"]
+    assert calls == [*TICKERS, "NVDA"] and report["tickers"]["NVDA"]["tries"] == 2
+    assert sleeps == []
+    assert list(sync.read_manifest(cache)["tickers"]) == sorted(TICKERS)
+
+
+def test_one_unreachable_ticker_after_a_good_one_is_retried_not_fatal(cache, sleeps):
+    calls = []
+
+    def download(ticker, **kwargs):
+        calls.append(ticker)
+        if ticker == "ARM" and calls.count("ARM") == 1:
+            dns_error()
+        return yfinance.download(ticker, **kwargs)
+
+    report = run(cache, sleeps, download=download)
+    assert report["status"] == "ok" and report["tickers"]["ARM"]["tries"] == 2
+    assert sleeps == [2.0]
+
+
+def test_rate_limit_gives_up_when_the_retry_budget_is_spent(cache, sleeps):
+    before = tree(cache)
+
+    def download(*args, **kwargs):
+        raise YFRateLimitError()
+
+    report = run(cache, sleeps, download=download, retry_budget=20.0)
+    check_kept(report, cache, before, "failed", "rate-limiting", "retry budget of 20 s",
+               "make book MARKET_DATA=/path/to/snapshot", "retry later")
+    assert sum(sleeps) <= 20.0 and sleeps == [2.0, 4.0, 8.0, 2.0, 4.0]  # next wait: 8 > 0 left
+    assert "stopped at ARM" in report["message"]
+
+
+def test_progress_is_one_plain_line_per_ticker_off_a_terminal(yahoo_, target, sleeps, capsys):
+    report = yahoo.refresh(target=target, sleep=sleeps.append, progress="lines")
+    assert report["status"] == "ok"
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"yfinance {i}/5 ticker {t}: {report['tickers'][t]['rows']} rows"
+                     for i, t in enumerate(TICKERS, start=1)]
+
+
+def test_progress_is_a_bar_on_a_terminal(capsys):
+    from deepshock.data.console import Steps
+    steps = Steps(3, "panel", "batch", mode="bar")
+    for label in ("A..F", "G..M", "N..Z"):
+        steps.step(label, "50 of 50 tickers")
+    steps.close()
+    err = capsys.readouterr().err
+    assert "\r" in err and "panel: 100%" in err and "3/3" in err and "N..Z 50 of 50" in err
+
+
+def test_third_party_warnings_go_to_the_log_not_the_terminal(yahoo_, book, monkeypatch, capfd):
+    """`make data` in yfinance mode: yfinance 1.7 under pandas 3 warns (Pandas4Warning)."""
+    import warnings
+
+    from deepshock.data import cli
+    target = book / "cache" / "market-data"
+    monkeypatch.setenv("DEEPSHOCK_CACHE", str(target))
+    real = yfinance.download
+
+    def chatty(*args, **kwargs):
+        warnings.warn("something is deprecated", DeprecationWarning)
+        import logging
+        logging.getLogger("yfinance").warning("a yfinance log line")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(yfinance, "download", chatty)
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        assert cli.main(["--yfinance"]) == 0
+    out, err = capfd.readouterr()
+    assert "Warning" not in out + err and "yfinance log line" not in out + err
+    assert "synced 5 tickers" in out
+    log = (book / "cache" / "market-data-warnings.log").read_text()
+    assert "DeprecationWarning: something is deprecated" in log and "a yfinance log line" in log
+
+
+OFFLINE = [sys.executable, "-m", "deepshock.data.cli", "--yfinance"]
+
+
+def _yahoo_resolves() -> bool:
+    import socket
+    try:
+        socket.getaddrinfo("query2.finance.yahoo.com", 443)
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("network", ["this machine", "refused by a closed local port"])
+def test_real_yfinance_without_yahoo_fails_fast_and_clearly(tmp_path, network):
+    """The real yfinance, no replaced downloader: without a route to Yahoo (this machine, no
+    DNS) or with every connection refused (a proxy on a closed port, works anywhere)."""
+    if network == "this machine" and _yahoo_resolves():
+        pytest.skip("Yahoo is reachable from here; the refused case covers it")
+    env = {**os.environ, "DEEPSHOCK_CACHE": str(tmp_path / ".cache" / "market-data")}
+    env.pop("CI", None)
+    if network != "this machine":
+        with socket_closed_port() as port:
+            proxy = f"http://127.0.0.1:{port}"
+        env.update(HTTPS_PROXY=proxy, https_proxy=proxy, HTTP_PROXY=proxy, http_proxy=proxy)
+    done = subprocess.run(OFFLINE, cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)  # a bound against hanging, not a timing target
+    assert done.returncode == 1
+    *progress, message = done.stderr.strip().splitlines()
+    cause = "name resolution failed" if network == "this machine" else "connection refused"
+    first = pd.read_csv(ROOT / "data" / "universe.csv")["ticker"].tolist()[: yahoo.FAIL_FAST]
+    assert message.startswith(f"make data: Yahoo Finance cannot be reached: {cause} ("), message
+    assert f"the first {yahoo.FAIL_FAST} tickers tried ({', '.join(first)})" in message
+    assert "make book MARKET_DATA=/path/to/snapshot" in message and "retry later" in message
+    assert len(progress) == yahoo.FAIL_FAST and all(cause in line for line in progress)
+    assert "Warning" not in done.stderr + done.stdout and done.stdout == ""
+    assert not (tmp_path / ".cache" / "market-data").exists()
+    assert not [p for p in (tmp_path / ".cache").iterdir() if p.is_dir()]  # no staging left
+    assert "Pandas4Warning" in (tmp_path / ".cache" / "market-data-warnings.log").read_text()
+
+
+@contextlib.contextmanager
+def socket_closed_port():
+    """A local TCP port nothing listens on (bound, then released)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    yield port
+
+
+# --- the vintage: make data checks a download, make refresh proposes a new one -----------------
+
+def test_make_data_refuses_a_download_that_differs_from_the_vintage_in_the_window(
+        cache, yahoo_, book, sleeps):
+    from deepshock.data import vintage
+    vintage.write(vintage.build(cache))  # the vintage of what the fake Yahoo serves today
+    fresh = book / "fresh" / "market-data"
+    assert yahoo.sync_yfinance(target=fresh, sleep=sleeps.append, progress=False)["vintage"] == []
+    yahoo_.script["NVDA"] = [revise("2025-01-27", "Adj Close", 1.01)]  # Yahoo revises
+    yahoo_.script["ARM"] = [revise("2024-02-08", "Volume", 2.0)]
+    other = book / "other" / "market-data"
+    with pytest.raises(yahoo.DataError) as info:
+        yahoo.sync_yfinance(target=other, sleep=sleeps.append, progress=False)
+    message = str(info.value)
+    assert "differs from" in message and "vintage.csv inside the frozen event window" in message
+    assert "for NVDA" in message and "make refresh" in message
+    assert not other.exists()  # no cache installed
+    report = (book / "other" / "market-data-refresh.md").read_text()
+    assert "- NVDA: INSIDE the event window: 2025-01-27 (values differ)" in report
+    assert "- ARM: outside: 2024-02 (values differ)" in report  # every difference, by date
+
+
+def test_make_refresh_proposes_a_new_vintage(cache, yahoo_, book, monkeypatch, capsys):
+    from deepshock.data import vintage
+    vintage.write(vintage.build(cache))
+    before = (book / "data" / "vintage.csv").read_text()
+    monkeypatch.setenv("DEEPSHOCK_CACHE", str(cache))
+    yahoo_.script["ARM"] = [revise("2024-02-08", "Volume", 2.0)]
+    assert yahoo.main(["refresh"]) == 0
+    out = capsys.readouterr().out
+    assert "- ARM: outside: 2024-02 (values differ)" in out and "Proposed a new vintage" in out
+    after = (book / "data" / "vintage.csv").read_text()
+    changed = set(after.splitlines()) ^ set(before.splitlines())
+    assert {line.split(",")[1:3][0] for line in changed} == {"ARM"}
+    assert {line.split(",")[2] for line in changed} == {"file", "2024-02"}
+    assert vintage.check_dir(cache).differences == []
+
+
+# --- the panel -------------------------------------------------------------------------------
+
+@pytest.fixture
+def members(book, snapshot) -> list[str]:
+    """A member list of 60 (two batches: 50 and 10), as data/panel_members.csv."""
+    if not (snapshot / "panel" / "members.csv").is_file():
+        pytest.skip("no panel in the snapshot")
+    table = pd.read_csv(snapshot / "panel" / "members.csv", dtype=str, keep_default_na=False)
+    chosen = table.iloc[::8].head(60)
+    chosen.to_csv(book / "data" / "panel_members.csv", index=False)
+    return chosen["ticker"].tolist()
+
+
+def test_refresh_rebuilds_the_panel_in_batches(yahoo_, target, sleeps, members, capsys):
+    report = yahoo.refresh(target=target, sleep=sleeps.append, progress="lines")
+    assert report["status"] == "ok", report["message"]
+    assert report["panel"]["batches"] == 2 and report["panel"]["downloaded"] == 60
+    err = capsys.readouterr().err.splitlines()
+    assert [l for l in err if l.startswith("panel")] == [
+        f"panel 1/2 batch {members[0]}..{members[49]}: 50 of 50 tickers",
+        f"panel 2/2 batch {members[50]}..{members[59]}: 10 of 10 tickers"]
+    manifest = sync.read_manifest(target)
+    assert (manifest["panel"]["rows"], manifest["panel"]["tickers"]) == (624, 60)
+    cached = pd.read_csv(target / "panel" / "closes.csv", index_col="date")
+    raw = pd.read_csv(SNAPSHOT / "panel" / "closes.csv", index_col="date")[members]
+    pd.testing.assert_frame_equal(cached, raw, check_exact=False, rtol=1e-12)
+
+
+def test_a_member_that_never_downloads_fails_the_refresh_and_keeps_the_cache(
+        yahoo_, target, sleeps, members):
+    assert yahoo.refresh(target=target, sleep=sleeps.append, progress=False)["status"] == "ok"
+    before = tree(target)
+    sleeps.clear()
+    yahoo_.script[members[7]] = ["empty"]
+    report = yahoo.refresh(target=target, sleep=sleeps.append, progress=False)
+    assert report["status"] == "failed"
+    assert f"panel: 1 of 60 members did not download ({members[7]})" in report["message"]
+    assert sleeps == [2.0, 4.0, 8.0]  # the empty member retried with backoff, within the budget
+    assert tree(target)[:2] == before[:2]
+
+
+def test_panel_revision_inside_the_window_refuses_make_data(yahoo_, target, sleeps, members, book,
+                                                            monkeypatch):
+    from deepshock.data import vintage
+    assert yahoo.refresh(target=target, sleep=sleeps.append, progress=False)["status"] == "ok"
+    vintage.write(vintage.build(target))
+    member = members[3]
+
+    original = panel_history
+
+    def revised(ticker, start, end, script):
+        frame = original(ticker, start, end, {})
+        if ticker == member:
+            frame.loc[frame.index.strftime("%Y-%m-%d") == "2025-01-27", "Close"] *= 1.01
+        return frame
+
+    monkeypatch.setattr(sys.modules[__name__], "panel_history", revised)
+    with pytest.raises(yahoo.DataError, match=rf"inside the frozen event window.*{member}"):
+        yahoo.sync_yfinance(target=book / "fresh" / "market-data", sleep=sleeps.append,
+                            progress=False)
+    text = (book / "fresh" / "market-data-refresh.md").read_text()
+    assert f"- panel {member}: INSIDE the event window: window (values differ)" in text
+    assert "- panel *: INSIDE the event window: 2025-01-27 (values differ)" in text
+
+
+def test_a_panel_download_with_a_gap_is_rejected_and_keeps_the_cache(
+        yahoo_, target, sleeps, members, monkeypatch):
+    assert yahoo.refresh(target=target, sleep=sleeps.append, progress=False)["status"] == "ok"
+    before = tree(target)
+    original, member = panel_history, members[5]
+
+    def gap(ticker, start, end, script):
+        frame = original(ticker, start, end, {})
+        return frame.drop(pd.Timestamp("2024-03-01", tz="America/New_York")) \
+            if ticker == member else frame
+
+    monkeypatch.setattr(sys.modules[__name__], "panel_history", gap)
+    report = yahoo.refresh(target=target, sleep=sleeps.append, progress=False)
+    assert report["status"] == "rejected", report["message"]
+    assert "closes.csv: line" in report["message"] and "(2024-03-01)" in report["message"]
+    assert f"column {member}: empty close after the ticker's first close" in report["message"]
+    assert tree(target)[:2] == before[:2]

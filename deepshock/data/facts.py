@@ -38,8 +38,10 @@ MARKET = "Market"  # the events.csv category of events that happen in a trading 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def read_facts(name: str, path: Path | None = None) -> pd.DataFrame:
-    """Read `data/<name>.csv`, rejecting missing columns and rows without a source."""
+def read_facts(name: str, path: Path | None = None, columns: list[str] | None = None
+               ) -> pd.DataFrame:
+    """Read `data/<name>.csv`, rejecting missing columns (`columns`, default `SCHEMAS[name]`)
+    and rows without a source."""
     path = path or facts_dir() / f"{name}.csv"
     if not path.is_file():
         raise DataError(f"{path}: missing facts file")
@@ -48,7 +50,7 @@ def read_facts(name: str, path: Path | None = None) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: unreadable CSV: {exc}") from None
     table.columns = [c.strip() for c in table.columns]
-    missing = [c for c in SCHEMAS[name] if c not in table.columns]
+    missing = [c for c in (columns or SCHEMAS[name]) if c not in table.columns]
     if missing:
         raise DataError(f"{path}: line 1: missing columns {missing}")
     for i, row in table.iterrows():

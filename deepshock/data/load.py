@@ -1,4 +1,6 @@
-"""The loader API for chapters: tidy prices and per-security daily returns from the synced cache."""
+"""The loader API for chapters, from the synced cache: tidy prices and per-security daily
+returns of the universe (`prices`, `returns`), and the cross-section panel as wide tables
+(`panel_returns`, `panel_members`)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import facts
+from . import panel as panel_data
 from .paths import cache_dir, ticker_file
-from .sync import read_manifest
+from .sync import PANEL, read_manifest
 from .validate import COLUMNS, DataError, stale_mask
 
 TRADED = {"equity", "adr", "etf"}
@@ -78,6 +81,62 @@ def session_return(ticker: str, date: str, *, root: Path | None = None) -> pd.Se
     if row.empty:
         raise DataError(f"{ticker}: no session on {date} in the synced cache")
     return row.iloc[0]
+
+
+@cache
+def _panel(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The synced panel's closes (date x ticker, tickers sorted) and members, read fast: both
+    files must still hash to the manifest's sha256 (they were validated when synced)."""
+    entry = read_manifest(root).get("panel")
+    if not entry:
+        raise DataError(f"{root / 'manifest.json'}: no cross-section panel in the synced cache "
+                        "(the snapshot has no panel/ directory?) — run `make data`")
+    raw = {}
+    for name, recorded in entry["files"].items():
+        path = root / PANEL / name
+        raw[name] = path.read_bytes()
+        if hashlib.sha256(raw[name]).hexdigest() != recorded["sha256"]:
+            raise DataError(f"{path}: changed since it was validated (sha256 differs from "
+                            "manifest.json) — run `make data`")
+    closes = pd.read_csv(io.BytesIO(raw[panel_data.CLOSES]), encoding="utf-8-sig")
+    closes.columns = [c.strip() for c in closes.columns]
+    date = next(c for c in closes.columns if c.lower() == "date")
+    closes = closes.set_index(pd.DatetimeIndex(pd.to_datetime(closes.pop(date).str.strip(),
+                                                              format="%Y-%m-%d"), name="date"))
+    closes = closes[sorted(closes.columns)].astype(float)
+    closes.columns.name = "ticker"
+    members = pd.read_csv(io.BytesIO(raw[panel_data.MEMBERS]), encoding="utf-8-sig", dtype=str,
+                          keep_default_na=False)
+    members.columns = [c.strip().lower() for c in members.columns]
+    members = members[panel_data.MEMBER_COLUMNS].apply(lambda s: s.str.strip())
+    return closes, members.sort_values("ticker", ignore_index=True)
+
+
+def panel_closes(*, root: Path | None = None) -> pd.DataFrame:
+    """The panel's adjusted closes, wide: a row per NYSE session, a column per ticker (sorted);
+    NaN before a ticker's first close. Levels are in the download's adjustment units: use
+    `panel_returns`."""
+    return _panel(Path(root or cache_dir()).resolve())[0].copy()
+
+
+def panel_returns(*, root: Path | None = None) -> pd.DataFrame:
+    """Wide simple returns of the panel: index `date` (each NYSE session from the panel's
+    second), one column per ticker (sorted), value = close / previous session's close - 1 (a
+    fraction). NaN on and before a ticker's first close (late listings); there are no other
+    gaps (the validator rejects empty cells after a first close)."""
+    return _panel_returns(Path(root or cache_dir()).resolve()).copy()
+
+
+@cache
+def _panel_returns(root: Path) -> pd.DataFrame:
+    closes = _panel(root)[0]
+    return (closes / closes.shift(1) - 1.0).iloc[1:]
+
+
+def panel_members(*, root: Path | None = None) -> pd.DataFrame:
+    """The panel's members: ticker, kind (`sp500` or `etf`), name, sector, industry (empty
+    for the ETFs), sorted by ticker; exactly the columns of `panel_returns`."""
+    return _panel(Path(root or cache_dir()).resolve())[1].copy()
 
 
 def claims() -> pd.DataFrame:

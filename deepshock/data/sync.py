@@ -9,6 +9,11 @@ security (`validate.check_series`: exchange sessions, split-like jumps against
 `data/known_jumps.csv`). A ticker of the universe without a file stops the sync; a file of a
 ticker outside the universe is ignored and listed in the manifest (`ignored_files`).
 
+The cross-section panel (`panel/closes.csv`, `panel/members.csv`) is validated by
+`panel.check`, copied byte for byte into the same version directory and recorded in the
+manifest under `panel` (sha256 of both files, shape, date range), so it is swapped in or
+rejected together with the prices.
+
 The command line (`make data`) is `deepshock.data.cli`.
 """
 
@@ -19,16 +24,19 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from . import facts
+from . import panel as panel_data
 from .paths import cache_dir, ticker_file
+from .staging import create as _create_staging, release as _release_staging
 from .validate import DataError, anomalies, check_series, read_price_csv, write_price_csv
 
 MANIFEST = "manifest.json"
+PANEL = "panel"
+KEEP = "keep"  # write_cache(panel=KEEP): carry the installed cache's panel over
 
 
 def sha256(path: Path) -> str:
@@ -72,18 +80,21 @@ def _install(staging: Path, target: Path) -> None:
 
 
 def _stage(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=target.parent))
+    """A locked staging directory beside the cache; orphans of killed syncs are swept first
+    (`staging.sweep`)."""
+    return _create_staging(target)
 
 
 def write_cache(frames: dict[str, pd.DataFrame], source: str, conventions: dict[str, str],
                 *, target: Path | None = None, files: dict[str, Path] | None = None,
-                extra: dict | None = None) -> dict:
+                extra: dict | None = None, panel: Path | str | None = KEEP) -> dict:
     """Validate and install a complete set of per-ticker frames (or source files) as the cache.
 
     A ticker found in `files` is copied byte for byte from that file (snapshot, download or
     the previous cache); any other is written from its frame. Every file is re-read and checked
     (`read_price_csv`, `check_series`) before the swap; errors name the source file.
+    `panel` is a directory holding the panel's two files (None: no panel; KEEP: the installed
+    cache's panel, if any, checked again).
     """
     target = target or cache_dir()
     files = files or {}
@@ -108,18 +119,52 @@ def write_cache(frames: dict[str, pd.DataFrame], source: str, conventions: dict[
                                   calendar=table.at[ticker, "calendar"], known_jumps=jumps)
             entries[ticker] = _entry(ticker, out, checked, conventions.get(ticker, "unknown"),
                                      series)
+        kept = panel == KEEP  # a kept panel need not end where refreshed prices do
+        if kept:
+            panel = target / PANEL if (target / PANEL / panel_data.CLOSES).is_file() else None
+        nyse = [pd.Timestamp(e["last"]) for t, e in entries.items()
+                if table.at[t, "calendar"] == panel_data.CALENDAR]
+        panel_entry = None if panel is None else _stage_panel(
+            Path(panel), staging / PANEL, max(nyse) if nyse and not kept else None)
         manifest = {
             "source": source,
             "synced_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "tickers": entries,
+            "panel": panel_entry,
             **(extra or {}),
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
         _install(staging, target)
+        _release_staging(staging)
         return manifest
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _release_staging(staging, remove=True)
         raise
+
+
+def _stage_panel(source: Path, out: Path, end: pd.Timestamp | None) -> dict:
+    """Validate the panel files in `source` (errors name them), copy them to `out`."""
+    closes, members = panel_data.check(source / panel_data.CLOSES, source / panel_data.MEMBERS,
+                                       end=end)
+    out.mkdir()
+    for name in (panel_data.CLOSES, panel_data.MEMBERS):
+        shutil.copyfile(source / name, out / name)
+        if sha256(out / name) != sha256(source / name):
+            raise DataError(f"{source / name}: changed while it was being synced")
+    return panel_data.entry(out, closes, members)
+
+
+def _panel_current(manifest: dict, source: Path | None, target: Path) -> bool:
+    """Whether the installed panel is byte for byte the snapshot's (or both are absent)."""
+    entry = manifest.get("panel")
+    if source is None or entry is None:
+        return source is None and entry is None
+    for name, recorded in entry["files"].items():
+        cached = target / PANEL / name
+        if not (source / name).is_file() or not cached.is_file() or \
+                {sha256(source / name), sha256(cached)} != {recorded["sha256"]}:
+            return False
+    return True
 
 
 def sync_snapshot(snapshot: Path, *, target: Path | None = None,
@@ -141,6 +186,9 @@ def sync_snapshot(snapshot: Path, *, target: Path | None = None,
     ignored = sorted(p.name for p in prices.glob("*.csv") if p.name not in known)
     rules = _rules()
     current = _current(snapshot, files, target or cache_dir(), rules)
+    panel = snapshot / PANEL if (snapshot / PANEL).is_dir() else None
+    if current is not None and not _panel_current(current, panel, target or cache_dir()):
+        current = None
     provenance = snapshot / "PROVENANCE.md"
     provenance_sha = sha256(provenance) if provenance.is_file() else None
     if current is not None and (current.get("ignored_files"), current.get("provenance_sha256")) \
@@ -151,7 +199,8 @@ def sync_snapshot(snapshot: Path, *, target: Path | None = None,
              "checked_with": rules,
              "provenance_sha256": provenance_sha}
     return write_cache(frames, f"snapshot {snapshot.resolve().name}/ (PROVENANCE.md)",
-                       _conventions(snapshot), target=target, files=files, extra=extra)
+                       _conventions(snapshot), target=target, files=files, extra=extra,
+                       panel=panel)
 
 
 def _rules() -> str:
@@ -160,7 +209,8 @@ def _rules() -> str:
     from .paths import facts_dir
 
     digest = hashlib.sha256()
-    for path in (Path(validate.__file__), Path(__file__), facts_dir() / "universe.csv",
+    for path in (Path(validate.__file__), Path(__file__), Path(panel_data.__file__),
+                 facts_dir() / "universe.csv",
                  facts_dir() / "known_jumps.csv"):
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -9,8 +9,10 @@ tied to a test. Deliberate acceptances:
 * a close outside the day's [low, high] range is kept and counted: Yahoo's FX bars do this
   routinely and a handful of Korean and Japanese bars do it by a rounding margin (see the
   snapshot's PROVENANCE.md); a *high below the low* is rejected;
-* a "stale" bar (open = high = low = close, volume 0) of a traded security is kept in the
-  file but flagged, and the loader treats it as a missing session (PROVENANCE.md, Korea);
+* a "stale" bar (open = high = low = close, volume 0, the close repeating the previous one) of
+  a traded security is kept in the file but flagged, and the loader treats it as a missing
+  session (PROVENANCE.md, Korea). A close-only bar with a *new* close (Yahoo's Hong Kong
+  half days, e.g. 28 January 2025) is a real close and is kept as one;
 * a session missing from a file stays a gap (counted), while a bar on a day that is not a
   session of the security's exchange is rejected (`check_series`);
 * a one-day move beyond `JUMP_LIMIT` is rejected as split-like unless `data/known_jumps.csv`
@@ -155,9 +157,11 @@ def anomalies(frame: pd.DataFrame) -> dict[str, int]:
 
 
 def stale_mask(frame: pd.DataFrame) -> pd.Series:
-    """Rows that repeat one price as O=H=L=C with zero volume (a Yahoo placeholder bar)."""
+    """Rows that repeat the previous close as O=H=L=C with zero volume (a Yahoo placeholder
+    bar); a close-only bar whose close differs from the previous one is not stale."""
     flat = (frame["open"] == frame["high"]) & (frame["high"] == frame["low"])
-    return flat & (frame["low"] == frame["close"]) & (frame["volume"] == 0)
+    repeat = frame["close"] == frame["close"].shift(1)
+    return flat & (frame["low"] == frame["close"]) & (frame["volume"] == 0) & repeat
 
 
 CALENDAR_START = "2019-01-01"  # calendars are built from here (or earlier data's year) on

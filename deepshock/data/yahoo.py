@@ -1,17 +1,18 @@
 """Refresh the price cache from Yahoo Finance with yfinance (`make refresh`), never for the worse.
 
-Each ticker is downloaded with `auto_adjust=False` passed explicitly (Yahoo's `Close` ->
-`close`, as traded; `Adj Close` -> `adj_close`, split- and dividend-adjusted), with bounded
-retries and exponential backoff on rate limits, network errors and empty answers (yfinance
-swallows per-ticker errors and returns an empty frame). The cache is replaced only when every
-ticker came back and validated, through `sync.write_cache` (atomic; the old version survives
-any failure). Against the previous cache the refresh reports tickers added/removed, rows
-added/removed and values revised beyond `TOLERANCE` (Yahoo revises adjusted prices).
+Each ticker is downloaded with `auto_adjust=False` passed explicitly (`Close` -> `close`, as
+traded; `Adj Close` -> `adj_close`). Errors, raised or only logged by yfinance, are classified
+(`network`): Yahoo unreachable for the first tickers stops at once with one message; rate
+limits are retried within one time budget. The cache is replaced only when every ticker (and
+the panel, `yahoo_panel`) came back and validated, through `sync.write_cache` (atomic). The
+report compares with the previous cache (rows added/removed, values revised beyond
+`TOLERANCE`) and with `data/vintage.csv` (every difference by ticker and date).
 
-`EVENT_WINDOW` is frozen: the book's findings rest on it, so a refresh that would add, remove
-or revise a row inside it for a ticker already in the cache is refused unless
-`--allow-event-window-change` is given. A report (`<cache>-refresh.json`, `<cache>-refresh.md`
-beside the cache symlink) is written after every attempt and printed.
+`EVENT_WINDOW` is frozen: a change inside it against the cache is refused without
+`--allow-event-window-change`, and `make data` (`sync_yfinance`) refuses a download that
+differs from the vintage inside it; `make refresh` proposes a new vintage when it installs.
+The report (`<cache>-refresh.json`, `.md`) is written after every attempt; third-party
+warnings go to `<cache>-warnings.log`.
 
 Command line: ``python -m deepshock.data.yahoo refresh [--start D] [--end D] [--tickers T ...]
 [--allow-event-window-change]``.
@@ -24,20 +25,22 @@ import datetime as dt
 import json
 import logging
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from . import facts
+from . import facts, staging, vintage, yahoo_panel
+from .console import Steps, quiet, summary, warnings_log
+from .network import (FAIL_FAST, FAIL_FAST_SECONDS, RETRY_BUDGET, Budget, Errors, Stop,  # noqa: I001
+                      cause, rate_limited, unreachable)
 from .paths import cache_dir, ticker_file
-from .sync import MANIFEST, read_manifest, write_cache
+from .sync import KEEP, MANIFEST, read_manifest, write_cache
 from .validate import COLUMNS, DataError, read_price_csv, write_price_csv
+from .vintage import EVENT_WINDOW
 
 START, END = "2019-12-01", "2025-06-30"  # the range the book uses (inclusive)
-EVENT_WINDOW = ("2024-12-01", "2025-02-28")  # frozen: DeepSeek-V3 to Nvidia's Q4 results
 TOLERANCE = 1e-4  # relative change of a value that counts as a revision
 ATTEMPTS, BACKOFF = 4, 2.0  # tries per ticker; waits 2, 4, 8 s between them
 FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close",
@@ -83,25 +86,17 @@ def tidy(raw: pd.DataFrame, ticker: str) -> pd.DataFrame:
     return frame[COLUMNS].astype({c: float for c in COLUMNS[1:]})
 
 
-class _Errors(logging.Handler):
-    """Collects what yfinance logs while it swallows a ticker's error."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage().strip())
-
-
-def fetch(ticker: str, start: str, end: str, *, download: Callable, sleep: Callable,
-          attempts: int = ATTEMPTS) -> tuple[pd.DataFrame, int, str]:
-    """Download one ticker with retries: (bars between start and end, tries, last error)."""
+def fetch(ticker: str, start: str, end: str, *, download: Callable, sleep: Callable | None = None,
+          attempts: int = ATTEMPTS, budget: Budget | None = None, fail_fast: bool = False
+          ) -> tuple[pd.DataFrame, int, str]:
+    """Download one ticker with retries: (bars between start and end, tries, last error).
+    With `fail_fast`, an error saying Yahoo is unreachable is returned at once, untried."""
+    budget = budget or Budget(float("inf"), sleep or time.sleep)
     retryable = _retryable()
     stop = (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")  # yfinance: exclusive
     error = ""
     for attempt in range(1, attempts + 1):
-        handler = _Errors()
+        handler = Errors()
         logging.getLogger("yfinance").addHandler(handler)
         try:
             raw = download(ticker, start=start, end=stop, auto_adjust=False, actions=False,
@@ -119,8 +114,10 @@ def fetch(ticker: str, start: str, end: str, *, download: Callable, sleep: Calla
                                         if handler.messages else "")
         finally:
             logging.getLogger("yfinance").removeHandler(handler)
+        if fail_fast and cause(error):
+            return pd.DataFrame(columns=COLUMNS), attempt, error
         if attempt < attempts:
-            sleep(BACKOFF * 2 ** (attempt - 1))
+            budget.wait(BACKOFF * 2 ** (attempt - 1), ticker, error)
     return pd.DataFrame(columns=COLUMNS), attempts, error
 
 
@@ -164,19 +161,23 @@ def _partial(old: pd.DataFrame, new: pd.DataFrame, start: str, end: str) -> str:
 def refresh(tickers: list[str] | None = None, start: str = START, end: str = END, *,
             allow_event_window_change: bool = False, target: Path | None = None,
             download: Callable | None = None, sleep: Callable | None = None,
-            progress: bool = True) -> dict:
+            progress: bool | str | None = True, against_vintage: str = "off",
+            retry_budget: float = RETRY_BUDGET, panel: bool = True) -> dict:
     """Download, check and (only if everything is good) install; return the report.
 
-    Report status: ok (installed), failed (a ticker did not download, or only partly),
-    rejected (a download failed validation), refused (it would change the event window).
+    Report status: ok (installed), unreachable (Yahoo could not be reached at all), failed (a
+    ticker did not download, or only partly, or the retry budget ran out), rejected (a download
+    failed validation), refused (it would change the event window). `against_vintage`: "off",
+    "check" (an event-window difference from data/vintage.csv refuses) or "propose" (report
+    differences; write a new data/vintage.csv from the installed cache). `progress`: True
+    (bar on a terminal, lines elsewhere), False, or a `console.Steps` mode. `panel`: also
+    rebuild the cross-section panel when a member list is known (`yahoo_panel`).
     """
-    from tqdm import tqdm
-
     if download is None:
         import yfinance
 
         download = yfinance.download
-    sleep = sleep or time.sleep
+    budget = Budget(retry_budget, sleep or time.sleep)
     target = Path(target or cache_dir())
     universe = facts.universe()["ticker"].tolist()
     wanted = tickers or universe
@@ -191,20 +192,47 @@ def refresh(tickers: list[str] | None = None, start: str = START, end: str = END
     report = {"status": "ok", "message": "", "started": _now(), "range": [start, end],
               "event_window": list(EVENT_WINDOW), "auto_adjust": False,
               "allow_event_window_change": allow_event_window_change,
-              "cache": str(target), "tickers": {}}
+              "retry_budget": retry_budget, "cache": str(target), "tickers": {}}
     rows = report["tickers"]
     frames: dict[str, pd.DataFrame] = {}
-    bar = tqdm(wanted, desc="yfinance", unit="ticker", disable=not progress, file=sys.stderr)
-    for ticker in bar:
-        bar.set_postfix_str(ticker)
-        try:
-            frame, tries, error = fetch(ticker, start, end, download=download, sleep=sleep)
-        except DataError as exc:
-            frame, tries, error = pd.DataFrame(columns=COLUMNS), 1, str(exc)
-        rows[ticker] = {"status": "failed" if error else "ok", "tries": tries,
-                        "rows": len(frame), "error": error}
-        if not error:
-            frames[ticker] = frame
+    mode = {True: None, False: "off"}.get(progress, progress)
+    steps = Steps(len(wanted), "yfinance", "ticker", mode=mode)
+    clock, down = time.monotonic(), []
+    try:
+        for ticker in wanted:
+            try:
+                frame, tries, error = fetch(ticker, start, end, download=download,
+                                            budget=budget, fail_fast=not frames)
+            except Stop as stop:
+                rows[ticker] = {"status": "failed", "tries": budget.retries, "rows": 0,
+                                "error": str(stop)}
+                return _finish(report, stop.status, str(stop))
+            except DataError as exc:
+                frame, tries, error = pd.DataFrame(columns=COLUMNS), 1, str(exc)
+            rows[ticker] = {"status": "failed" if error else "ok", "tries": tries,
+                            "rows": len(frame), "error": error}
+            steps.step(ticker, f"{len(frame)} rows" if not error else
+                       f"failed ({cause(error) or error[:60]})")
+            if not error:
+                frames[ticker] = frame
+            elif not frames and (cause(error) or not rate_limited(error)):
+                down.append((ticker, error))
+                if sum(bool(cause(e)) for _, e in down) >= FAIL_FAST or \
+                        time.monotonic() - clock > FAIL_FAST_SECONDS:
+                    return _finish(report, "unreachable", unreachable(down))
+        for ticker, _ in down if frames else []:  # Yahoo answers after all: try them again
+            try:
+                frame, tries, error = fetch(ticker, start, end, download=download,
+                                            budget=budget)
+            except Stop as stop:
+                return _finish(report, stop.status, str(stop))
+            rows[ticker].update(status="failed" if error else "ok", rows=len(frame),
+                                tries=rows[ticker]["tries"] + tries, error=error)
+            if not error:
+                frames[ticker] = frame
+    finally:
+        steps.close()
+    frames = {t: frames[t] for t in wanted if t in frames}  # the universe's order
     failed = [t for t, r in rows.items() if r["status"] == "failed"]
     if failed:
         return _finish(report, "failed", f"{len(failed)} of {len(wanted)} tickers failed "
@@ -218,57 +246,106 @@ def refresh(tickers: list[str] | None = None, start: str = START, end: str = END
     for ticker in previous["tickers"]:
         if ticker not in universe:
             rows[ticker] = {"status": "removed", "rows": 0}
-    with tempfile.TemporaryDirectory(prefix=f"{target.name}-download-",
-                                     dir=_parent(target)) as tmp:
-        files = {t: Path(tmp) / ticker_file(t) for t in frames}
+    tmp = staging.create(target, "download-")
+    try:
         try:
-            for ticker, frame in frames.items():
-                write_price_csv(frame, files[ticker])
-                frames[ticker] = read_price_csv(files[ticker])
+            panel_dir, report["panel"], problem = yahoo_panel.stage(
+                target, tmp, previous.get("panel") or {}, end, enabled=panel,
+                download=download, budget=budget, attempts=ATTEMPTS, backoff=BACKOFF,
+                progress=mode)
+        except Stop as stop:
+            return _finish(report, stop.status, str(stop))
         except DataError as exc:
             return _finish(report, "rejected", f"{exc}: cache left unchanged")
-        window_changes = []
+        if problem:
+            return _finish(report, "failed", f"{problem}: cache left unchanged")
+        panel_dir = KEEP if panel_dir is None else panel_dir
+        return _check_and_install(report, frames, tmp, old_files, previous, universe, start,
+                                  end, target, allow_event_window_change, against_vintage,
+                                  panel_dir)
+    finally:
+        staging.release(tmp, remove=True)
+
+
+def _check_and_install(report, frames, tmp, old_files, previous, universe, start, end, target,
+                       allow_event_window_change, against_vintage, panel_dir) -> dict:
+    rows = report["tickers"]
+    files = {t: tmp / ticker_file(t) for t in frames}
+    try:
         for ticker, frame in frames.items():
-            if ticker not in old_files:
-                rows[ticker]["status"] = "added"
-                continue
-            old = read_price_csv(old_files[ticker])
-            partial = _partial(old, frame, start, end)
-            if partial:
-                rows[ticker].update(status="failed", error=partial)
-                continue
-            delta = compare(old, frame, EVENT_WINDOW)
-            rows[ticker].update(delta)
-            if delta["rows_added"] or delta["rows_removed"] or delta["revised"]:
-                rows[ticker]["status"] = "changed"
-            if delta["event_window_changes"]:
-                window_changes.append(ticker)
-        failed = [t for t, r in rows.items() if r["status"] == "failed"]
-        if failed:
-            return _finish(report, "failed", f"partial download for {', '.join(failed)}: "
-                                             f"cache left unchanged")
-        if window_changes and not allow_event_window_change:
-            return _finish(report, "refused", (
-                f"the refresh would change the frozen event window {EVENT_WINDOW[0]}.."
-                f"{EVENT_WINDOW[1]} for {', '.join(window_changes)}; rerun with "
-                f"--allow-event-window-change to accept: cache left unchanged"))
-        kept = {t: old_files[t] for t in universe if t not in frames}
-        conventions = {t: previous["tickers"][t]["close_convention"] for t in kept}
-        conventions.update({t: CONVENTION for t in frames})
-        try:
-            write_cache({t: frames.get(t) for t in universe}, _source(start, end), conventions,
-                        target=target, files={**files, **kept},
-                        extra={"refresh": {"range": [start, end],
-                                           "event_window": list(EVENT_WINDOW)}})
-        except DataError as exc:
-            return _finish(report, "rejected", f"{exc}: cache left unchanged")
+            write_price_csv(frame, files[ticker])
+            frames[ticker] = read_price_csv(files[ticker])
+    except DataError as exc:
+        return _finish(report, "rejected", f"{exc}: cache left unchanged")
+    window_changes = []
+    for ticker, frame in frames.items():
+        if ticker not in old_files:
+            rows[ticker]["status"] = "added"
+            continue
+        old = read_price_csv(old_files[ticker])
+        partial = _partial(old, frame, start, end)
+        if partial:
+            rows[ticker].update(status="failed", error=partial)
+            continue
+        delta = compare(old, frame, EVENT_WINDOW)
+        rows[ticker].update(delta)
+        if delta["rows_added"] or delta["rows_removed"] or delta["revised"]:
+            rows[ticker]["status"] = "changed"
+        if delta["event_window_changes"]:
+            window_changes.append(ticker)
+    failed = [t for t, r in rows.items() if r["status"] == "failed"]
+    if failed:
+        return _finish(report, "failed", f"partial download for {', '.join(failed)}: "
+                                         f"cache left unchanged")
+    if window_changes and not allow_event_window_change:
+        return _finish(report, "refused", (
+            f"the refresh would change the frozen event window {EVENT_WINDOW[0]}.."
+            f"{EVENT_WINDOW[1]} for {', '.join(window_changes)}; rerun with "
+            f"--allow-event-window-change to accept: cache left unchanged"))
+    versus = _versus_vintage(report, frames, files, start, end, panel_dir) \
+        if against_vintage != "off" else None
+    if against_vintage == "check" and versus is not None and versus.inside:
+        return _finish(report, "refused", (
+            f"the download differs from {vintage.path()} inside the frozen event window "
+            f"{EVENT_WINDOW[0]}..{EVENT_WINDOW[1]} for {', '.join(versus.tickers(True))} "
+            f"(Yahoo revised its data; every difference is in the report); to accept it, run "
+            f"`make refresh` (installs the download and proposes a new {vintage.path().name}): "
+            f"cache left unchanged"))
+    kept = {t: old_files[t] for t in universe if t not in frames}
+    conventions = {t: previous["tickers"][t]["close_convention"] for t in kept}
+    conventions.update({t: CONVENTION for t in frames})
+    try:
+        write_cache({t: frames.get(t) for t in universe}, _source(start, end), conventions,
+                    target=target, files={**files, **kept}, panel=panel_dir,
+                    extra={"refresh": {"range": [start, end],
+                                       "event_window": list(EVENT_WINDOW)}})
+    except DataError as exc:
+        return _finish(report, "rejected", f"{exc}: cache left unchanged")
+    if against_vintage == "propose":
+        where = vintage.write(vintage.build(target))
+        report.setdefault("vintage", {})["proposed"] = str(where)
     changed = sum(r["status"] in ("changed", "added", "removed") for r in rows.values())
     return _finish(report, "ok", f"cache replaced: {changed} tickers changed")
+
+
+def _versus_vintage(report: dict, frames: dict[str, pd.DataFrame], files: dict[str, Path],
+                    start: str, end: str, panel_dir) -> vintage.Check | None:
+    """Compare the downloaded files (and panel) with data/vintage.csv; record every difference."""
+    panel = panel_dir if isinstance(panel_dir, Path) else None
+    check, report["vintage"] = vintage.versus(
+        {t: (files[t], f) for t, f in frames.items()}, panel,
+        vintage.short_source(_source(start, end)))
+    return check
 
 
 def _parent(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     return target.parent
+
+
+def _stem(target: Path) -> Path:
+    """`.cache/market-data-refresh`: the report's path without suffix."""
+    return _parent(target) / f"{target.name}-refresh"
 
 
 def _source(start: str, end: str) -> str:
@@ -283,54 +360,38 @@ def _now() -> str:
 
 def _finish(report: dict, status: str, message: str) -> dict:
     report.update(status=status, message=message, finished=_now())
-    target = Path(report["cache"])
-    stem = _parent(target) / f"{target.name}-refresh"
+    stem = _stem(Path(report["cache"]))
     stem.with_suffix(".json").write_text(json.dumps(report, indent=1, sort_keys=True))
     stem.with_suffix(".md").write_text(summary(report))
     return report
 
 
-def summary(report: dict) -> str:
-    """A short markdown summary of a refresh report: one line per ticker."""
-    counts: dict[str, int] = {}
-    for row in report["tickers"].values():
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
-    lines = [
-        f"# Price refresh: {report['status'].upper()}",
-        "",
-        f"{report['message']}.",
-        "",
-        f"Range {report['range'][0]}..{report['range'][1]}, auto_adjust=False; frozen event "
-        f"window {report['event_window'][0]}..{report['event_window'][1]}"
-        f"{' (change allowed)' if report['allow_event_window_change'] else ''}. Tickers: "
-        + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".",
-        "",
-        "| ticker | status | rows | tries | rows added | rows removed | revised values | "
-        "event-window changes | note |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for ticker, r in report["tickers"].items():
-        revised = ", ".join(f"{c} {n}" for c, n in r.get("revised", {}).items())
-        lines.append(f"| {ticker} | {r['status']} | {r.get('rows', '')} | {r.get('tries', '')} "
-                     f"| {r.get('rows_added', '')} | {r.get('rows_removed', '')} | {revised} "
-                     f"| {r.get('event_window_changes', '')} | {r.get('error', '')} |")
-    return "\n".join(lines) + "\n"
-
-
 def sync_yfinance(*, target: Path | None = None, download: Callable | None = None,
-                  sleep: Callable | None = None) -> dict:
+                  sleep: Callable | None = None, progress: bool | str | None = True) -> dict:
     """`make data` without a snapshot: keep a cache that already covers the universe (a
-    refresh is `make refresh`'s job), otherwise download it; returns the manifest."""
+    refresh is `make refresh`'s job), otherwise download it; either way check it against
+    data/vintage.csv (a difference inside the event window stops). Returns the manifest, with
+    the vintage report in `vintage` (lines)."""
     target = Path(target or cache_dir())
     universe = facts.universe()["ticker"].tolist()
     if (target / MANIFEST).is_file():
         manifest = read_manifest(target)
-        if set(universe) <= set(manifest["tickers"]):
-            return manifest
-    report = refresh(target=target, download=download, sleep=sleep)
+        if set(universe) <= set(manifest["tickers"]) and \
+                (manifest.get("panel") or yahoo_panel.member_list(target) is None):
+            check = vintage.check_dir(target, tickers=universe)
+            if check is not None and check.inside:
+                raise DataError(
+                    f"{target}: the cache differs from {vintage.path()} inside the frozen event "
+                    f"window {EVENT_WINDOW[0]}..{EVENT_WINDOW[1]}: " + "; ".join(check.lines())
+                    + "; accept with `make refresh` (proposes a new vintage) or "
+                      "`python -m deepshock.data.vintage write`; cache left as it was")
+            return {**manifest, "vintage": check.lines() if check else None}
+    report = refresh(target=target, download=download, sleep=sleep, progress=progress,
+                     against_vintage="check")
     if report["status"] != "ok":
-        raise DataError(f"yfinance sync {report['status']}: {report['message']}")
-    return read_manifest(target)
+        raise DataError(report["message"] + (f" (report: {_stem(target)}.md)"
+                                             if report["status"] != "unreachable" else ""))
+    return {**read_manifest(target), "vintage": report.get("vintage", {}).get("lines")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -344,12 +405,14 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--allow-event-window-change", action="store_true",
                      help=f"accept changes inside {EVENT_WINDOW[0]}..{EVENT_WINDOW[1]}")
     args = parser.parse_args(argv)
-    try:
-        report = refresh(args.tickers, args.start, args.end,
-                         allow_event_window_change=args.allow_event_window_change)
-    except DataError as exc:
-        print(f"refresh stopped, cache left unchanged: {exc}", file=sys.stderr)
-        return 1
+    with quiet(warnings_log(cache_dir())):
+        try:
+            report = refresh(args.tickers, args.start, args.end,
+                             allow_event_window_change=args.allow_event_window_change,
+                             against_vintage="propose")
+        except DataError as exc:
+            print(f"refresh stopped, cache left unchanged: {exc}", file=sys.stderr)
+            return 1
     print(summary(report))
     return 0 if report["status"] == "ok" else 1
 

@@ -1,0 +1,134 @@
+"""What the data commands show a person: progress and a quiet terminal.
+
+`Steps` is a progress bar (tqdm) on a terminal and one plain line per step elsewhere (CI logs,
+pipes), so a log shows every ticker and batch as it happens. `quiet()` keeps third-party
+warnings (yfinance's `Pandas4Warning`s and the like) and yfinance's own log lines out of the
+user's output and writes them to a log file beside the refresh report instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CHATTY = ("yfinance", "curl_cffi", "urllib3", "peewee")  # loggers that go to the file
+
+
+def interactive() -> bool:
+    """A person at a terminal (not CI, not a pipe)."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class Steps:
+    """Progress of `total` steps: mode "bar" (tqdm), "lines" (one line per step) or "off";
+    None picks "bar" on a terminal and "lines" elsewhere."""
+
+    def __init__(self, total: int, desc: str, unit: str, mode: str | None = None) -> None:
+        self.total, self.desc, self.unit, self.done = total, desc, unit, 0
+        self.mode = mode or ("bar" if interactive() else "lines")
+        self.bar = None
+        if self.mode == "bar":
+            from tqdm import tqdm
+
+            try:
+                size = os.get_terminal_size(sys.stderr.fileno())
+            except OSError:
+                size = os.terminal_size((0, 0))
+            known = size.columns > 0 and size.lines > 0  # a pty of unknown size hides the bar
+            self.bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr,
+                            dynamic_ncols=known, ncols=None if known else 80,
+                            nrows=None if known else 24)
+
+    def step(self, label: str, outcome: str = "ok") -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{label} {outcome}", refresh=False)
+            self.bar.update(1)
+        elif self.mode == "lines":
+            width = len(str(self.total))
+            print(f"{self.desc} {self.done:>{width}}/{self.total} {self.unit} {label}: {outcome}",
+                  file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _LazyFile(logging.FileHandler):
+    """A log file created (with its directory) only when the first record arrives."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, mode="a", encoding="utf-8", delay=True)
+
+    def _open(self):
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+
+def warnings_log(target: Path) -> Path:
+    """`.cache/market-data-warnings.log`, beside the refresh report."""
+    return target.parent / f"{target.name}-warnings.log"
+
+
+@contextmanager
+def quiet(log: Path) -> Iterator[Path]:
+    """Send warnings and third-party log records to `log` (appended) for the duration."""
+    handler = _LazyFile(log)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    loggers = [logging.getLogger(name) for name in ("py.warnings", *CHATTY)]
+    saved = [(lg.propagate, lg.level) for lg in loggers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # every distinct warning once, into the file
+        logging.captureWarnings(True)
+        for lg in loggers:
+            lg.addHandler(handler)
+            lg.propagate = False
+            if lg.level == logging.NOTSET or lg.level > logging.WARNING:
+                lg.setLevel(logging.WARNING)
+        try:
+            yield log
+        finally:
+            logging.captureWarnings(False)
+            for lg, (propagate, level) in zip(loggers, saved):
+                lg.removeHandler(handler)
+                lg.propagate, lg.level = propagate, level
+            handler.close()
+
+
+def summary(report: dict) -> str:
+    """A short markdown summary of a refresh report: one line per ticker."""
+    counts: dict[str, int] = {}
+    for row in report["tickers"].values():
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    lines = [
+        f"# Price refresh: {report['status'].upper()}",
+        "",
+        f"{report['message']}.",
+        "",
+        f"Range {report['range'][0]}..{report['range'][1]}, auto_adjust=False; frozen event "
+        f"window {report['event_window'][0]}..{report['event_window'][1]}"
+        f"{' (change allowed)' if report['allow_event_window_change'] else ''}. Tickers: "
+        + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".",
+        "",
+        "| ticker | status | rows | tries | rows added | rows removed | revised values | "
+        "event-window changes | note |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for ticker, r in report["tickers"].items():
+        revised = ", ".join(f"{c} {n}" for c, n in r.get("revised", {}).items())
+        lines.append(f"| {ticker} | {r['status']} | {r.get('rows', '')} | {r.get('tries', '')} "
+                     f"| {r.get('rows_added', '')} | {r.get('rows_removed', '')} | {revised} "
+                     f"| {r.get('event_window_changes', '')} | {r.get('error', '')} |")
+    versus = report.get("vintage")
+    if versus:
+        lines += ["", f"## Against the vintage ({versus.get('path') or 'none'})", ""]
+        lines += [f"- {line}" for line in versus.get("lines") or ["no differences"]]
+        if versus.get("proposed"):
+            lines += ["", f"Proposed a new vintage: {versus['proposed']} (review it with "
+                          "`git diff`, commit it to accept the data)."]
+    return "\n".join(lines) + "\n"
