@@ -5,6 +5,8 @@
   prediction-error covariance matrix, s^2 (L + L^2/T + (sum(Rm_t - mean Rm))^2 / Sxx).
 * Group tests: Boehmer-Musumeci-Poulsen (BMP) on standardized CARs, its Kolari-Pynnönen
   adjustment for cross-correlation, and an equal-weighted portfolio tested like one security.
+* Optional (`analyse(..., gap=...)`): a variance that matches returns spanning a closure
+  (`gaps`). Rank and sign tests: `ranks`; all group statistics with the size guard: `groups`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from . import gaps
 
 ESTIMATION = (-250, -11)
 SHORT_ESTIMATION = (-120, -11)
@@ -90,10 +94,33 @@ def _two_sided(t: float, df: int) -> float:
     return float(2 * stats.t.sf(abs(t), df))
 
 
-def analyse(frame: pd.DataFrame, label: str, estimation: tuple[int, int] = ESTIMATION) -> Result:
+def _gap_scales(frame: pd.DataFrame, fit: Fit, estimation: tuple[int, int], method: str
+                ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per row of `frame`: disturbance scale h, weekdays spanned; and the number of past gaps
+    the "own" variance rests on (0 for "scaled")."""
+    if "weekdays" in frame:
+        days = frame["weekdays"].to_numpy(float)
+    else:
+        days = gaps.weekdays_spanned(frame["prev_date"], frame["date"]).astype(float)
+    if method != "own":
+        return gaps.scales(days, method), days, 0
+    ret, mret = frame["ret"].to_numpy(float), frame["mret"].to_numpy(float)
+    past = ((frame["tau"].to_numpy() <= estimation[1]) & frame["matched"].to_numpy(bool)
+            & np.isfinite(mret))
+    resid = ret[past] - fit.alpha - fit.beta * mret[past]
+    per_day, count = gaps.own_gap_variance(resid, days[past])
+    return gaps.scales(days, "own", fit.s2, per_day), days, count
+
+
+def analyse(frame: pd.DataFrame, label: str, estimation: tuple[int, int] = ESTIMATION,
+            gap: str | None = None) -> Result:
     """Fit the market model on the estimation window; AR, CAR and prediction-error t per window.
 
     Works on numpy arrays (the placebo calls it thousands of times); pandas only for the result.
+    `gap` ("scaled" or "own", see `gaps`) gives rows that span several weekdays a matching
+    disturbance variance (from `frame`'s prev_date and date, or its `weekdays` column);
+    `windows` then also reports the weekdays each window spans and, for "own", the number of
+    past gaps the variance rests on. None (the default) is the one-day variance throughout.
     """
     lo = min(PATH[0], *(a for a, _ in WINDOWS.values()))
     hi = max(PATH[1], *(b for _, b in WINDOWS.values()))
@@ -109,25 +136,37 @@ def analyse(frame: pd.DataFrame, label: str, estimation: tuple[int, int] = ESTIM
     if ev.sum() != hi - lo + 1 or np.isnan(mret[ev]).any():
         raise ValueError(f"{label}: event window {lo}..{hi} is incomplete")
     ar = ret - fit.alpha - fit.beta * mret
+    h = used = None
+    if gap is not None:
+        h, days, used = _gap_scales(frame, fit, estimation, gap)
+        h, cols["weekdays"] = h[start:stop], days[start:stop]
     car, se = np.empty(len(WINDOWS)), np.empty(len(WINDOWS))
+    span = np.empty(len(WINDOWS))
     for k, (a, b) in enumerate(WINDOWS.values()):
         sel = (tau >= a) & (tau <= b)
-        car[k], se[k] = ar[sel].sum(), np.sqrt(car_variance(fit, mret[sel]))
+        var = (car_variance(fit, mret[sel]) if h is None
+               else gaps.car_variance(fit, mret[sel], h[sel]))
+        car[k], se[k] = ar[sel].sum(), np.sqrt(var)
+        if h is not None:
+            span[k] = cols["weekdays"][sel].sum()
     t = car / se
     windows = pd.DataFrame({"car": car, "se": se, "t": t, "df": fit.n - 2,
                             "p": 2 * stats.t.sf(np.abs(t), fit.n - 2)},
                            index=pd.Index(list(WINDOWS), name="window"))
+    if gap is not None:
+        windows = windows.assign(weekdays=span, gap=gap, gaps_used=used)
     path = pd.DataFrame({"tau": tau[ev], "date": date[ev], "ret": ret[ev], "mret": mret[ev],
                          "ar": ar[ev]})
     resid = pd.Series(ar[est], index=date[est])
     return Result(label, pd.DataFrame(cols), fit, resid, path, windows)
 
 
-def portfolio(members: list[Result], label: str, estimation: tuple[int, int] = ESTIMATION
-              ) -> Result:
+def portfolio(members: list[Result], label: str, estimation: tuple[int, int] = ESTIMATION,
+              gap: str | None = None) -> Result:
     """Equal-weighted portfolio in event time: mean return and mean benchmark return per tau
     (date = the earliest member's session), over the taus every member has; estimated and
-    tested like one security. Each member's taus are consecutive integers."""
+    tested like one security. Each member's taus are consecutive integers. With `gap` (members
+    analysed with the same `gap`), a row spans the members' mean number of weekdays."""
     first = max(int(m.frame["tau"].iloc[0]) for m in members)
     last = min(int(m.frame["tau"].iloc[-1]) for m in members)
     cut = [m.frame.iloc[first - int(m.frame["tau"].iloc[0]):last - int(m.frame["tau"].iloc[0]) + 1]
@@ -138,7 +177,9 @@ def portfolio(members: list[Result], label: str, estimation: tuple[int, int] = E
                           "ret": stack["ret"].astype(float).mean(axis=0),
                           "mret": stack["mret"].astype(float).mean(axis=0),
                           "matched": stack["matched"].astype(bool).all(axis=0)})
-    return analyse(frame, label, estimation)
+    if gap is not None:
+        frame["weekdays"] = np.stack([f["weekdays"].to_numpy(float) for f in cut]).mean(axis=0)
+    return analyse(frame, label, estimation, gap)
 
 
 def group_tests(members: list[Result], label: str = "", windows=tuple(WINDOWS),
