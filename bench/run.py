@@ -51,10 +51,11 @@ sys.path.insert(0, str(ROOT))
 from deepshock.book import deps  # noqa: E402
 from deepshock.data.paths import cache_dir, default_snapshot, ticker_file  # noqa: E402
 
-BUDGET = {"clean_over_floor": 1.5, "noop_s": 5.0, "page_kb": 400, "draw_s": 1.5}
+BUDGET = {"clean_over_floor": 1.5, "noop_s": 5.0, "page_kb": 400, "draw_s": 1.5,
+          "panel_validate_s": 2.0, "panel_load_s": 0.5}
 IGNORE = shutil.ignore_patterns(".venv", "_build", ".cache", ".git", "bench", "__pycache__",
                                 ".pytest_cache", ".hypothesis", "*.egg-info")
-PROBE = """(function(){var done=false;function check(){if(done||document.readyState==='loading')
+PROBE = """window.deepshockEager=true;(function(){var done=false;function check(){if(done||document.readyState==='loading')
 return;var c=document.querySelectorAll('.deepshock-chart'),drawn=0,failed=0;
 for(var i=0;i<c.length;i++){if(c[i].querySelector('svg [class^="mark-"],svg [class*=" mark-"]'))
 drawn++;else if(c[i].classList.contains('chart-error'))failed++;}if(drawn+failed<c.length)return;
@@ -228,6 +229,36 @@ def snapshot_dir() -> Path | None:
     """The snapshot `make data` syncs from ($MARKET_DATA or ../shared/market-data)."""
     found = os.environ.get("MARKET_DATA") or default_snapshot()
     return Path(found) if found else None
+
+
+def panel_times(cache: Path, repeat: int) -> dict:
+    """Seconds to validate the cross-section panel (`panel.check` on the cached files, as the
+    sync does) and to load it cold (`load.panel_returns`, the loader's cache cleared) and warm;
+    medians of `repeat` runs, in this process."""
+    import pandas as pd
+
+    from deepshock.data import load, panel
+
+    if not (cache / "panel" / panel.CLOSES).is_file():
+        return {"measured": False, "reason": f"no panel in {cache}"}
+    entry = json.loads((cache / "manifest.json").read_text())["panel"]
+    validate, cold, warm = [], [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        panel.check(cache / "panel" / panel.CLOSES, cache / "panel" / panel.MEMBERS,
+                    end=pd.Timestamp(entry["last"]))
+        validate.append(time.perf_counter() - start)
+        load._panel.cache_clear()
+        load._panel_returns.cache_clear()
+        start = time.perf_counter()
+        shape = load.panel_returns(root=cache).shape
+        cold.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        load.panel_returns(root=cache)
+        warm.append(time.perf_counter() - start)
+    mid = statistics.median
+    return {"measured": True, "shape": list(shape), "validate_s": round(mid(validate), 3),
+            "load_cold_s": round(mid(cold), 3), "load_warm_s": round(mid(warm), 4)}
 
 
 def pick_ticker(root: Path, cache: Path) -> str:
@@ -422,12 +453,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--toc", type=Path, help="use this _toc.yml in the copy (e.g. to bench "
                         "chapters not yet in the book's table of contents)")
+    parser.add_argument("--panel-only", action="store_true", help="only time the panel's "
+                        "validation and loading from the project's cache, then stop")
     parser.add_argument("--profile", metavar="CHAPTER", help="only profile one chapter's code "
                         "(e.g. chapters/nvidia.md) with pyinstrument")
     args = parser.parse_args(argv)
     if args.profile:
         return profile(args.profile)
     n = max(1, args.repeat)
+    if args.panel_only:
+        print(json.dumps(panel_times(cache_dir().resolve(), n), indent=1))
+        return 0
 
     work = Path(tempfile.mkdtemp(prefix="deepshock-bench-"))
     log(f"bench in {work} (repeat {n})")
@@ -439,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copy(args.toc, root / "_toc.yml")
     make_floor(floor)
     cache_a = base_cache(work, book)
+    log("panel: validate and load")
+    result_panel = panel_times(cache_a, n)
     builds = Builder(work)
     load_before = os.getloadavg()
     result: dict = {"scenarios": {}}
@@ -492,6 +530,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_browser:
         log("chart drawing in headless Chromium")
         browser = draw_times(book / "_build" / "html", pages, n, work)
+    web = None  # first-visit transfer and Lighthouse (bench/web.py)
+    if not args.no_browser:
+        log("first visits (compressed transfer) and Lighthouse, mobile")
+        import web as web_bench
+        web = web_bench.measure(book / "_build" / "html")
 
     if not args.no_pdf:
         log("PDF build")
@@ -531,6 +574,15 @@ def main(argv: list[str] | None = None) -> int:
          verdict(None if args.no_browser or "no Chromium" in browser
                  else all(p.get("draw_ok") for p in pages))],
     ]
+    if result_panel["measured"]:
+        budgets += [
+            ["panel validate", f"{result_panel['validate_s']:.2f} s "
+             f"({result_panel['shape'][1]} tickers)", f"<= {BUDGET['panel_validate_s']:.1f} s",
+             verdict(result_panel["validate_s"] <= BUDGET["panel_validate_s"])],
+            ["panel load (cold / warm)", f"{result_panel['load_cold_s']:.3f} s / "
+             f"{result_panel['load_warm_s']:.4f} s", f"<= {BUDGET['panel_load_s']:.1f} s cold",
+             verdict(result_panel["load_cold_s"] <= BUDGET["panel_load_s"])]]
+    budgets += web["budgets"] if web else []
     if "pdf" in med:
         failed = any(r["failed"] for r in sc["pdf"])
         budgets.append(["PDF build (warm cache)", "FAILED (see log)" if failed
@@ -547,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         "prose_chapter": chapter.relative_to(book).as_posix(), "pages": pages,
         "budgets": [dict(zip(["budget", "measured", "limit", "verdict"], b)) for b in budgets],
         "invalid_scenarios": invalid, "workdir": str(work) if args.keep else None,
+        "panel": result_panel, "web": web,
     })
 
     print(f"\nDeepSeek Shock bench: {n} run(s) each, median; {os.cpu_count()} CPUs, load "
@@ -564,6 +617,8 @@ def main(argv: list[str] | None = None) -> int:
                      p["largest_chart_kb"], p.get("draw_ms", "-") if p["charts"] else "-",
                      verdict(p["size_ok"]), verdict(p.get("draw_ok"))])
     print(table(rows) + "\n")
+    if web:
+        print(web_bench.report(web).split("\n\n")[0] + "\n")
     print(table([["budget", "measured", "limit", "verdict"]] + budgets))
     if invalid:
         print(f"\nWARNING: package code changed during {invalid}: those rebuilds re-executed "
