@@ -1,30 +1,28 @@
-"""The built website works offline in a real browser.
+"""The built website works offline in a real browser, on a phone and on a desktop.
 
-A session fixture builds the real book once (the same strict build as `make book`), serves
-`_build/html` on 127.0.0.1 and loads every page in headless Debian Chromium, driven over the
-Chrome DevTools Protocol (a minimal standard-library WebSocket client below). Recorded per page:
-every request the page makes, failed responses, console errors and uncaught exceptions, and the
-state of every chart. Set DEEPSHOCK_SITE_ROOT to check another copy of the book.
+A session fixture builds the real book once (the same strict build as `make book`; the PDF
+edition first when TeX Live is installed, so the site offers it), serves `_build/html` on
+127.0.0.1 and loads every page in headless Debian Chromium driven by Playwright (launched through
+`executable_path`; Playwright's own browser downloads are never used), at 390 px and 1400 px
+wide. Recorded per page and width: every request, failed responses, console errors and uncaught
+exceptions, the state of every chart, the smallest chart text as rendered (CSS px after any
+scaling), overlapping chart labels, and anything wider than the viewport or its column.
+390 px screenshots of every chart go to `_build/browser-shots/`. Set DEEPSHOCK_SITE_ROOT to
+check another copy of the book.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import http.server
 import json
 import os
 import re
 import shutil
-import socket
-import struct
-import subprocess
-import tempfile
 import threading
-import time
 from itertools import combinations
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pandas as pd
 import pytest
@@ -34,150 +32,84 @@ from deepshock.book.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_ROOT = Path(os.environ.get("DEEPSHOCK_SITE_ROOT", ROOT)).resolve()
+CHROMIUM = os.environ.get("DEEPSHOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
 MAX_PAGE_BYTES = 400_000
-FAVICON = re.compile(r"//(127\.0\.0\.1|localhost):\d+/favicon\.ico\b")
-CHART_WAIT = 20.0  # seconds a page may take to draw its charts before it is reported
+PHONE, DESKTOP = 390, 1400
+MIN_TEXT_PX = 11.0
+CHART_WAIT_MS = 20_000  # a page may take this long to draw its charts before it is reported
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync",
-                  "--disable-extensions", "--remote-debugging-port=0", "--remote-allow-origins=*"]
+# Charts drawn (or failed) on the page: every .deepshock-chart holds SVG marks or an error.
+SETTLED = """() => Array.from(document.querySelectorAll('.deepshock-chart')).every(el =>
+  el.classList.contains('chart-error') || el.querySelector('svg .role-mark > *'))"""
 
-# What the page reports about its charts: drawn = an <svg> holding at least one data mark.
-CHART_STATE = """JSON.stringify({
-  ready: document.readyState,
-  charts: Array.from(document.querySelectorAll('.deepshock-chart')).map(el => ({
-    id: el.id,
-    svg: !!el.querySelector('svg'),
-    marks: el.querySelectorAll('svg .role-mark > *').length,
-    error: el.classList.contains('chart-error') ? el.textContent : null})),
-  errors: document.querySelectorAll('.chart-error').length})"""
-
-
-# --- a minimal Chrome DevTools Protocol client (standard library only) -------------------------
-
-class DevTools:
-    """One WebSocket connection to Chromium's browser endpoint; flat sessions per page."""
-
-    def __init__(self, ws_url: str):
-        parts = urlsplit(ws_url)
-        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=30)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += self.sock.recv(1)
-        if b" 101 " not in head.split(b"\r\n")[0]:
-            raise RuntimeError(f"DevTools handshake refused: {head[:200]!r}")
-        self.next_id = 0
-        self.events: list[dict] = []
-
-    def _read(self, n: int) -> bytes:
-        data = b""
-        while len(data) < n:
-            chunk = self.sock.recv(n - len(data))
-            if not chunk:
-                raise ConnectionError("DevTools connection closed")
-            data += chunk
-        return data
-
-    def _frame(self) -> tuple[bool, int, bytes]:
-        b0, b1 = self._read(2)
-        size = b1 & 0x7F
-        if size == 126:
-            size = struct.unpack(">H", self._read(2))[0]
-        elif size == 127:
-            size = struct.unpack(">Q", self._read(8))[0]
-        return bool(b0 & 0x80), b0 & 0x0F, self._read(size)
-
-    def _message(self) -> dict:
-        payload = b""
-        while True:
-            fin, opcode, data = self._frame()
-            if opcode == 8:
-                raise ConnectionError("DevTools connection closed")
-            if opcode in (0, 1, 2):
-                payload += data
-                if fin:
-                    return json.loads(payload)
-
-    def call(self, method: str, session: str | None = None, **params) -> dict:
-        """Send a command, keep the events that arrive meanwhile, return its result."""
-        self.next_id += 1
-        message = {"id": self.next_id, "method": method, "params": params}
-        if session:
-            message["sessionId"] = session
-        data = json.dumps(message).encode()
-        mask = os.urandom(4)
-        size = len(data)
-        head = bytes([0x81]) + (bytes([0x80 | size]) if size < 126 else
-                                bytes([0x80 | 126]) + struct.pack(">H", size) if size < 65536 else
-                                bytes([0x80 | 127]) + struct.pack(">Q", size))
-        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-        while True:
-            reply = self._message()
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def visit(tools: DevTools, url: str) -> dict:
-    """Load `url` in a fresh tab; return its requests, errors and chart state."""
-    target = tools.call("Target.createTarget", url="about:blank")["targetId"]
-    session = tools.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-    for domain in ("Network", "Runtime", "Log", "Page"):
-        tools.call(f"{domain}.enable", session)
-    tools.events.clear()
-    tools.call("Page.navigate", session, url=url)
-    deadline = time.monotonic() + CHART_WAIT
-    while True:
-        loaded = any(e.get("method") == "Page.loadEventFired" for e in tools.events)
-        state = json.loads(tools.call("Runtime.evaluate", session, expression=CHART_STATE,
-                                      returnByValue=True)["result"]["value"])
-        settled = all(c["marks"] or c["error"] for c in state["charts"])
-        if (loaded and settled) or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    tools.call("Target.closeTarget", targetId=target)
-    events = [e for e in tools.events if e.get("sessionId") == session]
-    return {"url": url, "requests": _requests(events), "problems": _problems(events), **state}
-
-
-def _requests(events: list[dict]) -> list[str]:
-    return [e["params"]["request"]["url"] for e in events
-            if e.get("method") == "Network.requestWillBeSent"]
-
-
-def _problems(events: list[dict]) -> list[str]:
-    """Console errors, uncaught exceptions, failed loads and HTTP errors (except the browser's
-    own probe for /favicon.ico, which no page asks for)."""
-    found = []
-    for e in events:
-        method, p = e.get("method"), e.get("params", {})
-        if FAVICON.search(json.dumps(p)):
-            continue
-        if method == "Runtime.consoleAPICalled" and p["type"] in ("error", "assert"):
-            found.append("console: " + " ".join(str(a.get("value", a.get("description")))
-                                                for a in p["args"]))
-        elif method == "Runtime.exceptionThrown":
-            details = p["exceptionDetails"]
-            found.append("exception: " + details.get("exception", {}).get(
-                "description", details.get("text", "")))
-        elif method == "Log.entryAdded" and p["entry"]["level"] == "error":
-            found.append(f"log: {p['entry']['text']} {p['entry'].get('url', '')}")
-        elif method == "Network.loadingFailed" and not p.get("canceled"):
-            found.append(f"load failed: {p.get('errorText')}")
-        elif method == "Network.responseReceived" and p["response"]["status"] >= 400:
-            found.append(f"HTTP {p['response']['status']}: {p['response']['url']}")
-    return found
+# What the page reports: its charts, their text as rendered, overlaps and overflow.
+PROBE = """() => {
+  const round = x => Math.round(x * 10) / 10;
+  const article = document.querySelector('.bd-article') || document.body;
+  const col = article.getBoundingClientRect();
+  const charts = Array.from(document.querySelectorAll('.deepshock-chart')).map(el => {
+    const texts = Array.from(el.querySelectorAll('svg text')).filter(t =>
+      t.textContent.trim() && getComputedStyle(t).visibility !== 'hidden' &&
+      parseFloat(getComputedStyle(t).opacity || '1') > 0 && t.getBBox().width > 0);
+    const sized = texts.map(t => {
+      const m = t.getScreenCTM();
+      return {text: t.textContent.trim().slice(0, 40),
+              px: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b),
+              box: t.getBoundingClientRect()};
+    });
+    const small = sized.filter(s => s.px < %(min)s - 0.05).map(s => `${s.text} (${round(s.px)} px)`);
+    const overlaps = [];
+    for (let i = 0; i < sized.length; i++) for (let j = i + 1; j < sized.length; j++) {
+      const a = sized[i].box, b = sized[j].box;
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 2 && h > 2) overlaps.push(`${sized[i].text} / ${sized[j].text}`);
+    }
+    const box = el.getBoundingClientRect(), svg = el.querySelector('svg');
+    return {id: el.id, svg: !!svg, marks: el.querySelectorAll('svg .role-mark > *').length,
+            error: el.classList.contains('chart-error') ? el.textContent : null,
+            min_px: sized.length ? round(Math.min(...sized.map(s => s.px))) : null,
+            small: small.slice(0, 5), overlaps: overlaps.slice(0, 5),
+            width: round(svg ? svg.getBoundingClientRect().width : box.width),
+            right_over: round((svg ? svg.getBoundingClientRect().right : box.right) - col.right)};
+  });
+  // Elements wider than the article column, unless they scroll inside a box that fits it.
+  const scroller = el => {
+    for (let p = el.parentElement; p && p !== article; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll') return p;
+    }
+    return null;
+  };
+  const wide = [];
+  for (const el of article.querySelectorAll('table, figure, img, svg.marks, pre, .deepshock-chart, .cell_output, .pst-scrollable-table-container')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0) continue;
+    const box = scroller(el);
+    const outer = box ? box.getBoundingClientRect() : r;
+    if (outer.right > col.right + 1 || outer.left < col.left - 1) {
+      wide.push(`${el.tagName.toLowerCase()}.${String(el.className).split(' ')[0]} ${round(outer.width)} px in ${round(col.width)} px`);
+    }
+    if (box && el.tagName === 'TABLE' && box.scrollWidth > box.clientWidth + 1) {
+      const key = el.querySelector('tbody tr > :first-child');
+      if (key && getComputedStyle(key).position !== 'sticky') {
+        wide.push(`table scrolls without its key column held in view`);
+      }
+    }
+  }
+  return {ready: document.readyState, charts, errors: document.querySelectorAll('.chart-error').length,
+          viewport: document.documentElement.clientWidth,
+          page_width: document.documentElement.scrollWidth, column: round(col.width),
+          wide: wide.slice(0, 10),
+          pdf_links: Array.from(document.querySelectorAll('a[href$=".pdf"]')).map(a => a.href),
+          search_boxes: Array.from(document.querySelectorAll(
+            '.search-button-field, .search-button, form.bd-search, #searchbox input')).filter(el => {
+              const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+              return r.width > 0 && r.height > 0 && s.visibility !== 'hidden';
+            }).length};
+}""" % {"min": MIN_TEXT_PX}
 
 
 def external(urls: list[str]) -> list[str]:
@@ -186,11 +118,51 @@ def external(urls: list[str]) -> list[str]:
             and urlsplit(u).hostname not in LOOPBACK]
 
 
+def visit(browser, url: str, width: int = DESKTOP, shots: Path | None = None) -> dict:
+    """Load `url` in a fresh context `width` px wide, bring every chart into view (as a reader
+    scrolling would) and return requests, problems, chart state and layout measurements."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    requests, problems = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: problems.append(f"console: {m.text}")
+            if m.type in ("error", "assert") else None)
+    page.on("pageerror", lambda e: problems.append(f"exception: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"load failed: {r.failure} {r.url}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 else None)
+    try:
+        page.goto(url, wait_until="load")
+        for chart in page.query_selector_all(".deepshock-chart"):
+            chart.scroll_into_view_if_needed()
+        try:
+            page.wait_for_function(SETTLED, timeout=CHART_WAIT_MS)
+        except Exception:  # reported below as undrawn charts
+            pass
+        page.evaluate("window.scrollTo(0, 0)")
+        state = page.evaluate(PROBE)
+        if shots is not None:  # the sticky header would cover the top of each picture
+            page.add_style_tag(content=".bd-header-article, .header-article, #pst-back-to-top "
+                                       "{visibility: hidden !important}")
+            stem = urlsplit(url).path.strip("/").replace("/", "_").removesuffix(".html")
+            for i, chart in enumerate(page.query_selector_all(".deepshock-chart")):
+                chart.scroll_into_view_if_needed()
+                chart.screenshot(path=str(shots / f"{stem}-{i + 1}-{width}px.png"))
+    finally:
+        context.close()
+    return {"url": url, "width": width, "requests": requests, "problems": problems, **state}
+
+
 # --- fixtures ----------------------------------------------------------------------------------
 
 @functools.cache
 def build_site() -> Path:
-    """Build the book with the same strict build as `make book` (once per test run)."""
+    """Build the book with the same strict build as `make book` (once per test run), after the
+    PDF edition when TeX Live is installed, so that the site offers it as `make book` in CI does."""
+    from tests.test_pdf import build_pdf, can_build_pdf
+
+    if can_build_pdf() and SITE_ROOT == ROOT:
+        build_pdf()
     code = build("html", root=SITE_ROOT)
     assert code == 0, f"strict build of {SITE_ROOT} failed with exit code {code}"
     return SITE_ROOT / "_build" / "html"
@@ -207,79 +179,88 @@ def serve(directory: Path):
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request, client_address) -> None:
+            pass  # a browser closing a connection early is not a site problem
     handler = functools.partial(Quiet, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = Server(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture(scope="session")
 def browser():
-    """A headless Chromium with DevTools; skipped when Chromium is not installed."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    profile = tempfile.mkdtemp(prefix="deepshock-chromium-")
-    proc = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        for line in proc.stderr:
-            found = re.search(r"DevTools listening on (ws://\S+)", line)
-            if found:
-                break
-        else:
-            raise RuntimeError(f"chromium exited ({proc.wait()}) without a DevTools endpoint")
-        threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep the pipe drained
-        tools = DevTools(found.group(1))
-        yield tools
-        tools.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(profile, ignore_errors=True)
+    """Headless Debian Chromium under Playwright; skipped when either is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright missing")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
 
 
 def pages(html: Path) -> list[Path]:
-    """Every page of the site (not the theme's templates under `_static`, `_sources`, ...)."""
+    """Every page of the site (not the theme's templates under `_static`, `_sources`, ..., nor
+    the root `index.html`, which only redirects to the first page)."""
     return sorted(p for p in html.rglob("*.html")
-                  if not p.relative_to(html).parts[0].startswith(("_", ".")))
+                  if not p.relative_to(html).parts[0].startswith(("_", "."))
+                  and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8")[:2000])
 
 
 @pytest.fixture(scope="session")
 def visits(site, browser) -> list[dict]:
-    """Load every page once; also written to `_build/browser-report.json` for CI logs."""
+    """Load every page at both widths; also written to `_build/browser-report.json`."""
+    shots = site.parent / "browser-shots"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir()
     server, base = serve(site)
     try:
-        seen = [visit(browser, f"{base}/{page.relative_to(site).as_posix()}")
-                for page in pages(site)]
+        seen = [visit(browser, f"{base}/{page.relative_to(site).as_posix()}", width,
+                      shots if width == PHONE else None)
+                for width in (PHONE, DESKTOP) for page in pages(site)]
     finally:
         server.shutdown()
     (site.parent / "browser-report.json").write_text(json.dumps(seen, indent=1))
     return seen
 
 
+def at(visits: list[dict], width: int) -> list[dict]:
+    return [v for v in visits if v["width"] == width]
+
+
 # --- the harness itself can fail -----------------------------------------------------------------
 
-def test_harness_records_foreign_requests_and_errors(browser, tmp_path):
+def test_harness_records_foreign_requests_errors_and_layout(browser, tmp_path):
     (tmp_path / "index.html").write_text(
-        '<html><body><img src="http://127.0.0.2:9/canary.png">'
+        '<html><body><div class="bd-article" style="width:300px">'
+        '<img src="http://127.0.0.2:9/canary.png">'
         '<div class="deepshock-chart chart-error" id="c">Chart could not be drawn: canary</div>'
-        '<script>console.error("canary error"); missingFunction();</script></body></html>')
+        '<div class="deepshock-chart" id="d"><svg class="marks" width="600" height="40" '
+        'viewBox="0 0 600 40" style="width:300px;height:20px"><g class="role-mark"><rect '
+        'width="5" height="5"/></g><text x="0" y="20" font-size="11">tiny</text>'
+        '<text x="4" y="22" font-size="11">overlap</text></svg></div>'
+        '<table><tr><td style="white-space:nowrap">' + "wide " * 100 + '</td></tr></table>'
+        '</div><script>console.error("canary error"); missingFunction();</script></body></html>')
     server, base = serve(tmp_path)
     try:
-        seen = visit(browser, f"{base}/index.html")
+        seen = visit(browser, f"{base}/index.html", width=PHONE)
     finally:
         server.shutdown()
-    foreign = [u for u in seen["requests"] if urlsplit(u).hostname == "127.0.0.2"]
-    assert foreign, seen["requests"]
+    assert [u for u in seen["requests"] if urlsplit(u).hostname == "127.0.0.2"], seen["requests"]
     assert external(["http://127.0.0.2:9/x", "https://cdn.example/x.js", f"{base}/a.js",
                      "data:image/png;base64,AAAA"]) == ["http://127.0.0.2:9/x",
                                                         "https://cdn.example/x.js"]
     assert any("canary error" in p for p in seen["problems"])
     assert any("missingFunction" in p for p in seen["problems"])
-    assert seen["charts"] == [{"id": "c", "svg": False, "marks": 0,
-                               "error": "Chart could not be drawn: canary"}]
+    error, scaled = seen["charts"]
+    assert error["error"] == "Chart could not be drawn: canary" and not error["svg"]
     assert seen["errors"] == 1
+    assert scaled["min_px"] == 5.5 and scaled["small"], scaled   # 11 px scaled to half
+    assert scaled["overlaps"] == ["tiny / overlap"], scaled
+    assert any(w.startswith("table.") for w in seen["wide"]), seen["wide"]
+    assert seen["page_width"] > seen["viewport"]
 
 
 # --- the site --------------------------------------------------------------------------------
@@ -287,7 +268,7 @@ def test_harness_records_foreign_requests_and_errors(browser, tmp_path):
 @pytest.mark.build
 @pytest.mark.browser
 def test_every_page_loads_only_local_resources(visits):
-    assert len(visits) >= 3  # intro, search, genindex and the chapters
+    assert len(visits) >= 6  # intro, search, genindex and the chapters, at two widths
     leaks = {v["url"]: external(v["requests"]) for v in visits if external(v["requests"])}
     assert not leaks, f"pages request third-party hosts: {leaks}"
     assert all(v["requests"] for v in visits)
@@ -296,9 +277,10 @@ def test_every_page_loads_only_local_resources(visits):
 @pytest.mark.build
 @pytest.mark.browser
 def test_every_chart_draws(visits):
-    charts = [(v["url"], c) for v in visits for c in v["charts"]]
+    charts = [(v["url"], v["width"], c) for v in visits for c in v["charts"]]
     assert charts, "the site has no chart at all"
-    broken = [(url, c) for url, c in charts if not (c["svg"] and c["marks"]) or c["error"]]
+    broken = [(url, w, c["id"], c["error"]) for url, w, c in charts
+              if not (c["svg"] and c["marks"]) or c["error"]]
     assert not broken, f"charts not drawn: {broken}"
     assert not [v["url"] for v in visits if v["errors"]], "a page shows a chart-error"
 
@@ -306,8 +288,62 @@ def test_every_chart_draws(visits):
 @pytest.mark.build
 @pytest.mark.browser
 def test_no_console_errors_or_failed_loads(visits):
-    problems = {v["url"]: v["problems"] for v in visits if v["problems"]}
+    problems = {f"{v['url']} @{v['width']}": v["problems"] for v in visits if v["problems"]}
     assert not problems, f"browser reported problems: {problems}"
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_chart_text_is_legible_on_a_phone(visits):
+    """At 390 px no chart text renders below 11 CSS px, and no two labels overlap."""
+    charts = [(v["url"], c) for v in at(visits, PHONE) for c in v["charts"]]
+    assert charts and all(c["min_px"] for _, c in charts), charts
+    small = {f"{url}#{c['id']}": c["small"] for url, c in charts if c["small"]}
+    assert not small, f"chart text under {MIN_TEXT_PX} px at {PHONE} px: {small}"
+    overlaps = {f"{url}#{c['id']}": c["overlaps"] for url, c in charts if c["overlaps"]}
+    assert not overlaps, f"overlapping chart labels at {PHONE} px: {overlaps}"
+
+
+@pytest.mark.build
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_nothing_is_wider_than_the_screen_or_its_column(visits, width):
+    seen = at(visits, width)
+    assert seen
+    wider = {v["url"]: v["page_width"] for v in seen if v["page_width"] > v["viewport"]}
+    assert not wider, f"pages wider than the {width} px viewport: {wider}"
+    charts = {f"{v['url']}#{c['id']}": c["right_over"] for v in seen for c in v["charts"]
+              if c["right_over"] > 1}
+    assert not charts, f"charts running past their column at {width} px: {charts}"
+    boxes = {v["url"]: v["wide"] for v in seen if v["wide"]}
+    assert not boxes, f"tables or figures wider than their column at {width} px: {boxes}"
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_one_search_box(visits):
+    boxes = {f"{v['url']} @{v['width']}": v["search_boxes"] for v in visits
+             if v["search_boxes"] != 1 and not v["url"].endswith("/search.html")}
+    assert not boxes, f"pages without exactly one search box in view: {boxes}"
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_every_page_offers_the_book_pdf(visits, browser, site):
+    if not (site / "_static" / "deepseek-shock.pdf").is_file():
+        pytest.skip("this build has no PDF edition (TeX Live missing: `make pdf` makes it)")
+    missing = [v["url"] for v in visits if not v["pdf_links"]]
+    assert not missing, f"pages without a link to the book PDF: {missing}"
+    server, base = serve(site)
+    context = browser.new_context()
+    try:
+        for link in sorted({urlsplit(u).path for v in visits for u in v["pdf_links"]}):
+            reply = context.request.get(urljoin(base, link))
+            assert reply.ok, f"{link}: HTTP {reply.status}"
+            assert reply.body()[:5] == b"%PDF-", f"{link} is not a PDF"
+    finally:
+        context.close()
+        server.shutdown()
 
 
 @pytest.mark.build
@@ -315,6 +351,52 @@ def test_pages_stay_small(site):
     sizes = {p.relative_to(site).as_posix(): p.stat().st_size for p in pages(site)}
     too_big = {name: size for name, size in sizes.items() if size > MAX_PAGE_BYTES}
     assert not too_big, f"pages over {MAX_PAGE_BYTES} bytes: {too_big}"
+
+
+@pytest.mark.build
+def test_every_page_has_a_description_card_and_favicon(site):
+    for page in pages(site):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        name = page.relative_to(site).as_posix()
+        meta = {m.get("name") or m.get("property"): m.get("content") for m in soup.find_all("meta")}
+        assert len(meta.get("description") or "") > 40, f"{name}: no meta description"
+        assert meta.get("og:title") and meta.get("og:description"), f"{name}: no Open Graph card"
+        icon = soup.find("link", rel="icon")
+        assert icon and (page.parent / icon["href"]).is_file(), f"{name}: no favicon"
+        if soup.select(".deepshock-chart"):
+            image = meta.get("og:image", "")
+            assert (page.parent / image).is_file() and image.endswith(".png"), \
+                f"{name}: card has no chart image"
+        assert not soup.find("script", src=re.compile(r"fontawesome")), f"{name}: icon-font script"
+
+
+@pytest.mark.build
+def test_chapters_open_with_prose_before_code(site):
+    """The "In short" paragraph comes before any code toggle on every chapter that has one."""
+    checked = 0
+    for page in pages(site):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        article = soup.select_one("article.bd-article")
+        short = next((p for p in article.find_all("p") if p.get_text().startswith("In short")),
+                     None) if article else None
+        if short is None:
+            continue
+        cell = article.select_one("div.cell")
+        if cell is not None:
+            assert short.find_all_previous("div", class_="cell") == [], \
+                f"{page.name}: code cell before the opening text"
+        checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.build
+def test_search_indexes_prose_not_code(site):
+    index = (site / "searchindex.js").read_text(encoding="utf-8")
+    terms = json.loads(re.search(r"Search\.setIndex\((.*)\)", index, re.S).group(1))["terms"]
+    assert "nvidia" in terms
+    # names that occur only in the chapters' hidden code cells (report.glue_text, usd_bn)
+    code = {"glue_text", "usd_bn"} & set(terms)
+    assert not code, f"the search index holds code: {code}"
 
 
 def _spec_row_counts(script: str) -> list[int]:
@@ -362,11 +444,16 @@ def test_every_chart_has_a_caption_linking_its_data(site):
 
 
 @pytest.mark.build
-def test_download_menu_offers_source_and_notebook(site):
+def test_download_menu_offers_source_notebook_and_the_book_not_a_print(site):
     page = site / "chapters" / "nvidia.html"
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-    links = {a.get_text(strip=True): a["href"] for a in soup.select(".dropdown-download-buttons a[href]")}
+    menu = soup.select(".dropdown-download-buttons a, .dropdown-download-buttons button")
+    links = {a.get_text(strip=True): a.get("href") for a in menu}
     assert {".md", ".ipynb"} <= set(links), links
+    assert ".pdf" not in links, "the menu's .pdf prints the web page instead of the book"
+    assert not soup.select('.dropdown-download-buttons [onclick*="print"]')
     notebook = json.loads((page.parent / links[".ipynb"]).read_text(encoding="utf-8"))
     assert notebook["cells"] and notebook["nbformat"] == 4
     assert (page.parent / links[".md"]).read_text(encoding="utf-8").startswith("---")
+    if (site / "_static" / "deepseek-shock.pdf").is_file():
+        assert (page.parent / links["book .pdf"]).read_bytes()[:5] == b"%PDF-"

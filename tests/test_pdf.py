@@ -1,7 +1,9 @@
-"""The PDF book: built by the same pipeline as the site, every chart a numbered vector figure."""
+"""The PDF book: built by the same pipeline as the site, every chart a numbered vector figure,
+and nothing wider than the text block (LaTeX's log has no overfull box over 5 pt)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -13,16 +15,35 @@ from deepshock.book import build
 from deepshock.data.paths import ROOT
 
 PDF = ROOT / "_build" / "latex" / "deepseek-shock.pdf"
+LOG = PDF.with_suffix(".log")
+MAX_OVERFULL_PT = 5.0
 pytestmark = [pytest.mark.build]
+
+
+def can_build_pdf() -> bool:
+    return bool(shutil.which("xelatex") and shutil.which("pdftotext"))
+
+
+@functools.cache
+def build_pdf() -> Path:
+    """Build the PDF edition once per test run (the browser tests build it first, so that the
+    site they check offers it)."""
+    assert build.build("pdflatex") == 0, "strict PDF build failed"
+    assert PDF.is_file()
+    return PDF
 
 
 @pytest.fixture(scope="module")
 def pdf(snapshot) -> Path:
-    if not shutil.which("xelatex") or not shutil.which("pdftotext"):
+    if not can_build_pdf():
         pytest.skip("TeX Live (xelatex) or poppler-utils not installed")
-    assert build.build("pdflatex") == 0, "strict PDF build failed"
-    assert PDF.is_file()
-    return PDF
+    return build_pdf()
+
+
+def overfull_boxes(log: str) -> list[tuple[float, str]]:
+    """(points too wide, where) for every overfull hbox LaTeX reports."""
+    return [(float(pt), where.strip()) for pt, where in
+            re.findall(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\) (.*)$", log, re.M)]
 
 
 def _text(pdf: Path, *pages: int) -> str:
@@ -85,3 +106,17 @@ def test_a_chart_page_renders_with_colour(pdf, tmp_path):
 def test_no_blank_pages(pdf):
     blank = [p for p in range(1, _pages(pdf) + 1) if not _text(pdf, p).strip()]
     assert not blank, f"blank pages: {blank}"
+
+
+def test_overfull_boxes_are_read_from_the_log():
+    log = ("Overfull \\hbox (1668.49219pt too wide) in alignment at lines 4536--4555\n"
+           "Underfull \\hbox (badness 10000) in paragraph at lines 3--4\n"
+           "Overfull \\hbox (3.58461pt too wide) in paragraph at lines 893--893\n")
+    assert overfull_boxes(log) == [(1668.49219, "in alignment at lines 4536--4555"),
+                                   (3.58461, "in paragraph at lines 893--893")]
+
+
+def test_nothing_is_wider_than_the_text_block(pdf):
+    log = LOG.read_text(encoding="utf-8", errors="replace")
+    wide = [(pt, where) for pt, where in overfull_boxes(log) if pt > MAX_OVERFULL_PT]
+    assert not wide, f"overfull boxes over {MAX_OVERFULL_PT} pt in {LOG.name}: {wide}"

@@ -10,7 +10,10 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
   site as `_static/deepseek-shock.pdf` when it exists, adds it to the download menu and provides
   the ``{deepshock-pdf}`` directive, a link that reads "no PDF in this build" when it is absent;
 - provides the ``{deepshock-built}`` role: the time of this build, in a page that is re-read on
-  every build (cheaply: its notebook stays cached), so no chapter has to re-execute for it.
+  every build (cheaply: its notebook stays cached), so no chapter has to re-execute for it;
+- shapes each page for readers (`deepshock.book.page`): the opening text before the code
+  toggles, a search index of prose only, a meta description and an Open Graph card, and no
+  script a page does not use.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
+
+from . import latex, page
 
 PDF_NAME = "deepseek-shock.pdf"
 PDF_SOURCE = Path("_build") / "latex" / PDF_NAME
@@ -67,16 +72,24 @@ def offer_notebook(app: Sphinx, pagename: str, templatename: str, context: dict,
 
 
 def offer_pdf(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Add the whole book's PDF to the theme's download menu (after the theme built it)."""
-    if pdf_source(app.srcdir) is None:
-        return
+    """Offer the whole book's PDF in the theme's download menu instead of the theme's ".pdf",
+    which only prints the web page; with no PDF in this build, offer no ".pdf" at all."""
+    available = pdf_source(app.srcdir) is not None
     for button in context.get("header_buttons", []):
-        if button.get("label") == "download-buttons":
-            button["buttons"].append({
+        if button.get("label") != "download-buttons":
+            continue
+        kept = [b for b in button["buttons"] if b.get("label") != "download-pdf-button"]
+        if available:
+            kept.append({
                 "type": "link", "url": context["pathto"](PDF_TARGET, 1), "text": "book .pdf",
-                "tooltip": "Download the whole book (PDF)", "icon": "fas fa-book",
+                "tooltip": "Download the whole book (PDF)", "icon": "fas fa-file-pdf",
                 "label": "download-book-pdf-button",
             })
+        button["buttons"] = kept
+    if available:  # every page, also those without a download menu (search, index)
+        link = (f'<p class="deepshock-pdf-footer"><a href="{context["pathto"](PDF_TARGET, 1)}">'
+                "Download the whole book (PDF)</a></p>")
+        context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + link
 
 
 def publish_pdf(app: Sphinx, exception: Exception | None) -> None:
@@ -125,6 +138,8 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", offer_notebook, priority=400)
     app.connect("html-page-context", offer_pdf, priority=600)
     app.connect("build-finished", publish_pdf)
+    page.setup(app)
+    latex.setup(app)
     app.add_directive("deepshock-pdf", PdfLink)
     app.add_role("deepshock-built", build_time)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,79 @@
+"""Tables that fit the PDF's text block: every table without its own column layout (a
+`tabularcolumns` directive before it) gets wrapping columns sized by its content.
+
+Sphinx sets a table of many rows as a `longtable` of `l` columns, which never wrap, so a wide
+table runs off the page. Here each column becomes `\\X{w}{total}` (a wrapping paragraph column
+whose width is proportional to its longest cell, capped so that one long cell cannot starve the
+others), in a smaller font when the table has many columns.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+
+CAP, FLOOR = 36, 4    # a column's share grows with its longest cell, within these bounds
+PAD = 2               # characters' worth of the column's own padding (tabcolsep, narrowed)
+SMALL_FROM, TINY_FROM = 5, 8  # columns from which the table is set in \footnotesize, \scriptsize
+
+
+def column_shares(table: nodes.table) -> list[int]:
+    """Per column: its longest cell in characters, within FLOOR..CAP."""
+    widths: list[int] = []
+    for row in table.findall(nodes.row):
+        for i, entry in enumerate(row.findall(nodes.entry)):
+            if entry.parent is not row:
+                continue
+            size = max((len(word) for word in entry.astext().split()), default=0)
+            size = max(size, min(len(entry.astext()), CAP))
+            if i >= len(widths):
+                widths.append(0)
+            widths[i] = max(widths[i], size)
+    return [min(max(w, FLOOR), CAP) for w in widths]
+
+
+def spec(shares: list[int]) -> str:
+    """The LaTeX column spec: `|\\X{a}{T}|...|`, in a smaller font for wide tables."""
+    padded = [w + PAD for w in shares]
+    total = sum(padded)
+    font = (r">{\scriptsize}" if len(shares) >= TINY_FROM
+            else r">{\footnotesize}" if len(shares) >= SMALL_FROM else "")
+    return "|" + "|".join(f"{font}\\X{{{w}}}{{{total}}}" for w in padded) + "|"
+
+
+def has_layout(table: nodes.table) -> bool:
+    """True when a `tabularcolumns` directive precedes the table (directly, or before the
+    containers the table opens, e.g. a glued table inside a container)."""
+    node = table
+    while node.parent is not None:
+        siblings = node.parent.children
+        at = siblings.index(node)
+        if at > 0:
+            return isinstance(siblings[at - 1], addnodes.tabular_col_spec)
+        node = node.parent
+    return False
+
+
+def wrap_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.format != "latex":
+        return
+    for table in list(doctree.findall(nodes.table)):
+        if has_layout(table) or table.parent is None:
+            continue
+        shares = column_shares(table)
+        if not shares:
+            continue
+        layout = addnodes.tabular_col_spec()
+        layout["spec"] = spec(shares)
+        parent, at = table.parent, table.parent.index(table)
+        if len(shares) >= SMALL_FROM:  # narrow the padding inside this table only
+            parent.insert(at + 1, nodes.raw("", r"\endgroup", format="latex"))
+            parent.insert(at, nodes.raw("", r"\begingroup\setlength{\tabcolsep}{3pt}",
+                                        format="latex"))
+            at += 1
+        parent.insert(at, layout)
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("doctree-resolved", wrap_tables)

@@ -1,0 +1,216 @@
+"""Each web page shaped for its readers (part of the `deepshock.book.site` extension).
+
+- The hidden code cells a chapter opens with move below its opening text ("In short"), so a
+  reader meets the finding first and the "show code" toggles after it.
+- The search index holds prose only: code cells and blocks marked ``deepshock-noindex`` (e.g.
+  the build manifest) are left out of it.
+- Every page carries the book's favicon, a meta description (its "In short" paragraph, else
+  its first paragraph) and an Open Graph card: title, description and, on a page with a chart,
+  a PNG of its first chart (`_static/og/`, drawn offline by vl-convert, once per chart).
+- Scripts a page does not use are not loaded: the vega bundle is fetched by `deepshock.js` only
+  when a chart comes into view, MathJax only on a page with math and when a formula does; the
+  theme's 1.5 MB icon-font script is replaced by CSS icons (`_static/deepshock.css`), and
+  Sphinx's search scripts load on the search page only (the search box elsewhere submits to it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+NOINDEX = "deepshock-noindex"
+FAVICON = "_static/favicon.svg"
+LAZY = "text/x-deepshock-lazy"  # a script the browser neither fetches nor runs until deepshock.js
+DESCRIPTION_CHARS = 300
+SPEC = re.compile(r"var spec=(\{.*?\});function draw", re.S)
+# Template-level scripts the pages do not need (written by the theme's layout, not script_files).
+UNUSED = [re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')]
+# docutils marks bibliography entries with the deprecated DPUB role inside a role="list":
+# entries become list items, as that list requires (axe / Lighthouse accessibility).
+ARIA = [(re.compile(r'(<div class="citation" id="[^"]*" )role="doc-biblioentry"'), r'\1role="listitem"')]
+SEARCH_TOOLS = re.compile(r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data'
+                          r'\.js|searchindex\.js)[^"]*"></script>')
+
+
+# ---- opening text before code ----------------------------------------------------------------
+
+def _is_code_cell(node: nodes.Node) -> bool:
+    """A notebook code cell (myst-nb's container; its source may sit inside a toggle)."""
+    return isinstance(node, nodes.container) and "cell" in node.get("classes", []) and any(
+        "cell_input" in child.get("classes", []) for child in node.findall(nodes.Element))
+
+
+def code_after_opening(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Move the code cells that precede a page's opening text to just after it: the "In short"
+    paragraph when there is one, else the first paragraph."""
+    if app.builder.format != "html":
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        return
+    children = list(section.children)
+    paragraphs = [i for i, n in enumerate(children) if isinstance(n, nodes.paragraph)]
+    if not paragraphs:
+        return
+    short = [i for i in paragraphs if children[i].astext().startswith("In short")]
+    at = (short or paragraphs)[0]
+    cells = [n for n in children[:at] if _is_code_cell(n)]
+    for cell in cells:
+        section.remove(cell)
+    where = section.index(children[at]) + 1
+    for offset, cell in enumerate(cells):
+        section.insert(where + offset, cell)
+
+
+# ---- search: prose only -----------------------------------------------------------------------
+
+def prose_only(doctree: nodes.document) -> nodes.document:
+    """A copy of `doctree` without code cells, literal blocks and NOINDEX blocks."""
+    copy = doctree.deepcopy()
+    drop = [n for n in copy.findall(nodes.Element)
+            if _is_code_cell(n) or isinstance(n, nodes.literal_block)
+            or NOINDEX in n.get("classes", [])]
+    for node in drop:
+        if node.parent is not None:
+            node.parent.remove(node)
+    return copy
+
+
+def index_prose_only(app: Sphinx) -> None:
+    builder = app.builder
+    if builder.format != "html" or not hasattr(builder, "index_page"):
+        return
+    original = builder.index_page
+
+    def index_page(pagename: str, doctree: nodes.document, title: str) -> None:
+        original(pagename, prose_only(doctree), title)
+
+    builder.index_page = index_page
+
+
+# ---- meta description and Open Graph card -----------------------------------------------------
+
+def description(doctree: nodes.document | None) -> str | None:
+    """The page's "In short" paragraph (without that label), else its first paragraph."""
+    if doctree is None:
+        return None
+    paragraphs = [p for p in doctree.findall(nodes.paragraph)
+                  if not any(isinstance(a, (nodes.admonition, nodes.footnote, nodes.citation,
+                                            nodes.table, nodes.caption, nodes.container))
+                             for a in _ancestors(p))]
+    chosen = next((p for p in paragraphs if p.astext().startswith("In short")), None)
+    chosen = chosen or next((p for p in paragraphs if len(p.astext()) > 60), None)
+    if chosen is None:
+        return None
+    text = re.sub(r"\s+", " ", chosen.astext()).strip()
+    text = re.sub(r"^In short\.?\s*", "", text)
+    if len(text) > DESCRIPTION_CHARS:
+        text = text[:DESCRIPTION_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def _ancestors(node: nodes.Node):
+    node = node.parent
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def chart_image(app: Sphinx, body: str) -> str | None:
+    """Write a PNG of the first chart in `body` under `_static/og/` (once per chart); return its
+    path relative to the output directory."""
+    found = SPEC.search(body)
+    if not found:
+        return None
+    raw = found.group(1).replace("<\\/", "</")
+    name = f"_static/og/{hashlib.sha1(raw.encode()).hexdigest()[:16]}.png"
+    target = Path(app.outdir) / name
+    if not target.is_file():
+        import vl_convert as vlc
+
+        from ..story.charts import VL_VERSION
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(vlc.vegalite_to_png(json.loads(raw), vl_version=VL_VERSION, scale=2))
+    return name
+
+
+def page_meta(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Meta description, Open Graph card, and only the scripts this page uses."""
+    project = app.config.project
+    title = re.sub(r"<[^>]+>", "", context.get("title") or project)
+    text = description(doctree) or f"{title}: a page of {project}, an executable research book."
+    body = context.get("body", "")
+    tags = [("name", "description", text), ("property", "og:title", title),
+            ("property", "og:description", text), ("property", "og:type", "article"),
+            ("property", "og:site_name", project)]
+    image = chart_image(app, body)
+    if image:
+        base = app.config.html_baseurl.rstrip("/")
+        url = f"{base}/{image}" if base else context["pathto"](image, 1)
+        tags += [("property", "og:image", url), ("name", "twitter:card", "summary_large_image")]
+    context["metatags"] = context.get("metatags", "") + "".join(
+        f'\n<meta {kind}="{key}" content="{html.escape(value, quote=True)}" />'
+        for kind, key, value in tags)
+
+    has_chart = "deepshock-chart" in body
+    has_math = 'class="math' in body
+    kept = []
+    for asset in context.get("script_files", []):
+        name = str(getattr(asset, "filename", "") or "")
+        inline = str(getattr(asset, "attributes", {}).get("body", ""))
+        if not has_math and ("mathjax" in name or "window.MathJax" in inline):
+            continue  # MathJax (256 kB compressed) only where there is math,
+        if name.endswith("tex-chtml.js"):  # declared, but fetched by deepshock.js only when
+            asset.attributes["type"] = LAZY  # the first formula nears the view
+        if name.endswith("vega-bundle.js") or (name.endswith("deepshock.js")
+                                                and not (has_chart or has_math)):
+            continue
+        if name.endswith("design-tabs.js") and "sd-tab" not in body:
+            continue
+        if name.endswith("deepshock.js"):
+            asset.attributes["defer"] = "defer"
+        kept.append(asset)
+    context["script_files"] = kept
+
+
+def trim_pages(app: Sphinx, exception: Exception | None) -> None:
+    """Drop the theme's template-level scripts no page uses (and the search scripts from every
+    page but the search page) from the written HTML, and mend docutils' bibliography roles."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for path in out.rglob("*.html"):
+        if path.relative_to(out).parts[0].startswith("_"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        trimmed = text
+        for pattern in UNUSED:
+            trimmed = pattern.sub("", trimmed)
+        for pattern, repl in ARIA:
+            trimmed = pattern.sub(repl, trimmed)
+        if path.relative_to(out).as_posix() != "search.html":
+            trimmed = SEARCH_TOOLS.sub("", trimmed)
+        if trimmed != text:
+            path.write_text(trimmed, encoding="utf-8")
+
+
+def favicon(app: Sphinx, config) -> None:
+    """The book's icon (`_static/favicon.svg`) when the book has one (throwaway test books
+    built from the same configuration do not)."""
+    if not config.html_favicon and (Path(app.srcdir) / FAVICON).is_file():
+        config.html_favicon = FAVICON
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("config-inited", favicon)
+    app.connect("doctree-resolved", code_after_opening, priority=700)
+    app.connect("builder-inited", index_prose_only)
+    app.connect("html-page-context", page_meta, priority=700)
+    app.connect("build-finished", trim_pages)
