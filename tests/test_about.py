@@ -22,7 +22,8 @@ from tests.test_browser import site  # noqa: F401  (the session's one build of t
 
 ROOT = Path(__file__).resolve().parent.parent
 BIB_KEYS = {"boehmer1991event", "kolari2010event", "mackinlay1997event", "deepseek2024v3",
-            "deepseek2025r1", "reuters2025selloff"}
+            "deepseek2025r1", "reuters2025selloff", "holm1979simple", "benjamini1995controlling",
+            "kolari2011nonparametric", "corrado1989nonparametric", "cowan1992nonparametric"}
 
 
 def _cells(markdown: str) -> list[list[str]]:
@@ -59,7 +60,8 @@ def test_anomaly_counts_are_independent_recounts(snapshot):
         raw = pd.read_csv(snapshot / "prices" / ticker_file(ticker), parse_dates=["date"])
         outside = int(((raw["close"] > raw["high"]) | (raw["close"] < raw["low"])).sum())
         flat = (raw["open"] == raw["high"]) & (raw["high"] == raw["low"]) & \
-            (raw["low"] == raw["close"]) & (raw["volume"] == 0)
+            (raw["low"] == raw["close"]) & (raw["volume"] == 0) & \
+            (raw["close"] == raw["close"].shift(1))
         missing = 0
         if calendars[ticker]:
             cal = xc.get_calendar(calendars[ticker], start="2019-01-01", end="2025-12-31")

@@ -26,10 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOCK, BEFORE = pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-24")
 
 
-def pct(fraction: float) -> str:
-    return f"{fraction * 100:+.2f}%"
-
-
 def make_book(root: Path, pages: dict[str, str]) -> Path:
     """A book with the project's configuration and only `pages` (name -> MyST text) in its toc."""
     root.mkdir(parents=True, exist_ok=True)
@@ -47,6 +43,12 @@ def make_book(root: Path, pages: dict[str, str]) -> Path:
     return root
 
 
+def fell(fraction: float) -> str:
+    """How the prose states a fall (STYLE.md): 'fell 17.0%'."""
+    assert fraction < 0
+    return f"fell {-fraction * 100:.1f}%"
+
+
 def page_text(root: Path, name: str) -> str:
     html = root / "_build" / "html" / f"{name}.html"
     return BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").get_text(" ")
@@ -61,7 +63,7 @@ def test_nvidia_page_has_glued_numbers_and_its_chart(site, snapshot):  # noqa: F
     lost = shares * (close[BEFORE] - close[SHOCK])
     html = (site / "chapters" / "nvidia.html").read_text(encoding="utf-8")
     text = BeautifulSoup(html, "html.parser").get_text(" ")
-    assert pct(close[SHOCK] / close[BEFORE] - 1) in text  # -16.97%
+    assert fell(close[SHOCK] / close[BEFORE] - 1) in text  # "fell 17.0%" (house style)
     assert f"${lost / 1e9:,.1f}bn" in text                # $592.7bn
     assert 'class="deepshock-chart"' in html
     assert "{glue" not in text and "fig-nvda-price" in html
@@ -153,6 +155,7 @@ def test_changed_prices_and_package_re_execute(snapshot, tmp_path, monkeypatch):
     root = make_book(tmp_path / "book", {"chapters/nvidia": nvidia})
     copy = tmp_path / "snapshot"
     shutil.copytree(snapshot / "prices", copy / "prices")
+    shutil.copy(snapshot / "manifest.csv", copy / "manifest.csv")  # close conventions
     cache = tmp_path / "cache" / "market-data"
     monkeypatch.setenv("DEEPSHOCK_CACHE", str(cache))
     sync_snapshot(copy, target=cache)
@@ -169,7 +172,7 @@ def test_changed_prices_and_package_re_execute(snapshot, tmp_path, monkeypatch):
 
     before = close_on(copy / "prices" / "NVDA.csv")
     assert build("html", root=root) == 0
-    assert pct(before[SHOCK] / before[BEFORE] - 1) in page_text(root, "chapters/nvidia")
+    assert fell(before[SHOCK] / before[BEFORE] - 1) in page_text(root, "chapters/nvidia")
     assert chart_data().loc[SHOCK, "close"] == pytest.approx(before[SHOCK], abs=0.006)
     first = cache_records(root)
     assert "nvidia.md" in first
@@ -179,8 +182,8 @@ def test_changed_prices_and_package_re_execute(snapshot, tmp_path, monkeypatch):
     after = close_on(copy / "prices" / "NVDA.csv")
     assert build("html", root=root) == 0
     text = page_text(root, "chapters/nvidia")
-    assert pct(after[SHOCK] / after[BEFORE] - 1) in text
-    assert pct(before[SHOCK] / before[BEFORE] - 1) not in text
+    assert fell(after[SHOCK] / after[BEFORE] - 1) in text
+    assert fell(before[SHOCK] / before[BEFORE] - 1) not in text
     assert chart_data().loc[SHOCK, "close"] == pytest.approx(after[SHOCK], abs=0.006)
     second = cache_records(root)
     assert second["nvidia.md"] != first["nvidia.md"]
@@ -192,7 +195,7 @@ def test_changed_prices_and_package_re_execute(snapshot, tmp_path, monkeypatch):
         module.write("\n# a change to a package module\n")
     assert build("html", root=root) == 0
     assert cache_records(root)["nvidia.md"] != second["nvidia.md"]
-    assert pct(after[SHOCK] / after[BEFORE] - 1) in page_text(root, "chapters/nvidia")
+    assert fell(after[SHOCK] / after[BEFORE] - 1) in page_text(root, "chapters/nvidia")
 
 
 def test_fingerprint_covers_package_pins_and_facts(tmp_path, monkeypatch):

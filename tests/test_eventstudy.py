@@ -9,11 +9,11 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from deepshock.methods import eventstudy as mes
 from deepshock.story import eventstudy as es
-from tests.conftest import raw_close
+from tests.conftest import SNAPSHOT, raw_close
 
 EVENT = pd.Timestamp("2025-01-27")
-PLACEBO_NAMES = ["AAPL", "AMZN", "GOOGL", "META", "MSFT", "ORCL", "NVDA", "AMD", "MU", "AVGO"]
 
 # --- a made-up case (test-only numbers), in percent: five estimation days, then the event --------
 RM = [-2.0, -1.0, 0.0, 1.0, 2.0]     # mean 0, Sxx = 10
@@ -88,7 +88,7 @@ def test_group_tests_and_portfolio_on_the_made_up_pair_by_hand():
     r = (0.36 - 0.12 + 0.96 - 0.6 - 0.2) / math.sqrt(3.2 * 2.4)  # residual correlation
     mean, sd = (t1 + t2) / 2, abs(t1 - t2) / math.sqrt(2)
     t_bmp = mean / (sd / math.sqrt(2))
-    g = {row["window"]: row for row in es.group_tests([one, two], "pair", estimation=(-10, -6))}
+    g = {row["window"]: row for row in mes.group_tests([one, two], "pair", estimation=(-10, -6))}
     assert g["[0]"]["r"] == pytest.approx(r)
     assert g["[0]"]["bmp"] == pytest.approx(t_bmp)
     assert g["[0]"]["kp"] == pytest.approx(t_bmp * math.sqrt((1 - r) / (1 + r)))
@@ -100,126 +100,121 @@ def test_group_tests_and_portfolio_on_the_made_up_pair_by_hand():
 
 # --- the real data -------------------------------------------------------------------------
 
+def panel_closes() -> pd.DataFrame:
+    return pd.read_csv(SNAPSHOT / "panel" / "closes.csv", index_col=0, parse_dates=True)
+
+
+def sp500_members() -> list[str]:
+    members = pd.read_csv(SNAPSHOT / "panel" / "members.csv", keep_default_na=False)
+    return list(members.loc[members["kind"].str.strip() == "sp500", "ticker"].str.strip())
+
+
 def nvda_by_hand():
-    """NVDA and S&P 500 returns from the raw files, event-time positions, estimation rows."""
+    """NVDA from its raw file against the equal-weighted mean of the other S&P 500 members'
+    returns from the raw panel file (plain pandas), event-time positions, estimation rows."""
     r = raw_close("NVDA.csv").pct_change().dropna()
-    m = raw_close("INDEX_GSPC.csv").pct_change().dropna()
+    closes = panel_closes()
+    others = [t for t in sp500_members() if t != "NVDA"]
+    m = (closes[others] / closes[others].shift(1) - 1).iloc[1:].mean(axis=1)
     both = pd.concat({"r": r, "m": m}, axis=1, join="inner")
-    assert len(both) == len(r)  # same NYSE sessions
     t0 = int(both.index.searchsorted(EVENT))
     return both, t0, both.iloc[t0 - 250:t0 - 10]   # tau -250 .. -11
 
 
-def test_market_model_matches_statsmodels_on_nvidia(snapshot):
-    both, t0, est = nvda_by_hand()
+def test_market_model_matches_statsmodels_on_nvidia_against_the_market_without_it(snapshot):
+    _, _, est = nvda_by_hand()
     ols = sm.OLS(est["r"], sm.add_constant(est["m"])).fit()
     fit = es.security("NVDA").fit
     assert fit.n == len(est) == 240
-    assert fit.alpha == pytest.approx(ols.params["const"], rel=1e-9, abs=1e-12)
-    assert fit.beta == pytest.approx(ols.params["m"], rel=1e-9)
-    assert fit.s2 == pytest.approx(ols.scale, rel=1e-9)
-    same = es.market_model(est["r"], est["m"])
-    assert same.beta == pytest.approx(ols.params["m"], rel=1e-12)
+    assert fit.alpha == pytest.approx(ols.params["const"], rel=1e-8, abs=1e-12)
+    assert fit.beta == pytest.approx(ols.params["m"], rel=1e-8)
+    assert fit.s2 == pytest.approx(ols.scale, rel=1e-8)
 
 
 def test_nvidia_event_day_abnormal_return_is_strongly_negative_and_significant(snapshot):
     both, t0, est = nvda_by_hand()
     assert both.index[t0] == EVENT
     ols = sm.OLS(est["r"], sm.add_constant(est["m"])).fit()
-    m0 = both["m"].iloc[t0]
-    ar = both["r"].iloc[t0] - ols.params["const"] - ols.params["m"] * m0
-    dev = est["m"] - est["m"].mean()
-    var = ols.scale * (1 + 1 / len(est) + (m0 - est["m"].mean()) ** 2 / (dev ** 2).sum())
-    t = ar / math.sqrt(var)
-    res = es.run().sec("NVDA", "[0]")
-    assert res["car"] == pytest.approx(ar, rel=1e-9)
-    assert res["t"] == pytest.approx(t, rel=1e-9)
-    assert res["car"] < -0.10 and res["t"] < -4 and res["p"] < 0.001
+    x0 = np.array([1.0, both["m"].iloc[t0]])
+    ar = both["r"].iloc[t0] - x0 @ ols.params.to_numpy()
+    # Nvidia's day 0 spans one weekday, so the gap-matched variance is the one-day one
+    t = ar / math.sqrt(ols.scale + x0 @ ols.cov_params().to_numpy() @ x0)
+    h = es.headline()
+    assert h["nvda_ar"] == pytest.approx(ar, rel=1e-8)
+    assert h["nvda_t"] == pytest.approx(t, rel=1e-8)
+    assert h["nvda_ar"] < -0.15 and h["nvda_t"] < -4 and h["nvda_p"] < 0.001
+    # the old benchmark (the S&P 500, which holds Nvidia) understated it
+    assert es.headline(es.run(es.OLD))["nvda_ar"] > h["nvda_ar"] + 0.03
 
 
 def test_korea_and_taiwan_day_zero_and_the_benchmark_interval(snapshot):
-    hynix = es.event_frame("000660.KS").set_index("tau")
-    assert hynix.at[0, "date"] == pd.Timestamp("2025-01-31")
-    assert es.event_frame("2330.TW").set_index("tau").at[0, "date"] == pd.Timestamp("2025-02-03")
-    nikkei = raw_close("INDEX_N225.csv")
-    # day 0 spans Seoul's Lunar New Year: the Nikkei's move over 24 -> 31 Jan, compounded
-    assert hynix.at[0, "prev_date"] == pd.Timestamp("2025-01-24")
-    assert hynix.at[0, "mret"] == pytest.approx(nikkei["2025-01-31"] / nikkei["2025-01-24"] - 1)
-    # 11 Feb: Tokyo shut, Seoul open -> no benchmark move that day, counted on 12 Feb instead
-    by_date = hynix.reset_index().set_index("date")
-    assert by_date.at[pd.Timestamp("2025-02-11"), "mret"] == 0.0
-    assert not by_date.at[pd.Timestamp("2025-02-11"), "matched"]
-    assert by_date.at[pd.Timestamp("2025-02-12"), "mret"] == pytest.approx(
-        nikkei["2025-02-12"] / nikkei["2025-02-10"] - 1)
+    kospi = raw_close("INDEX_KS11.csv")
+    own = es.event_frame("000660.KS").set_index("tau")  # KOSPI
+    assert own.at[0, "date"] == pd.Timestamp("2025-01-31")
+    assert own.at[0, "weekdays"] == 5
+    assert own.at[0, "mret"] == pytest.approx(kospi["2025-01-31"] / kospi["2025-01-24"] - 1)
+    taiwan = es.event_frame("2330.TW").set_index("tau")
+    assert taiwan.at[0, "date"] == pd.Timestamp("2025-02-03") and taiwan.at[0, "weekdays"] == 8
 
 
-def test_korean_estimation_drops_sessions_without_a_benchmark_close(snapshot):
-    raw = pd.read_csv(snapshot / "prices" / "000660.KS.csv", parse_dates=["date"])
-    flat = raw[["open", "high", "low"]].eq(raw["close"], axis=0).all(axis=1)
-    stale = flat & (raw["volume"] == 0)  # placeholder bars, as PROVENANCE.md describes
-    dates = raw.loc[~stale, "date"].reset_index(drop=True)
-    rows = pd.DataFrame({"date": dates.iloc[1:].to_numpy(), "prev": dates.iloc[:-1].to_numpy()})
-    t0 = int(rows["date"].searchsorted(pd.Timestamp("2025-01-31")))
-    window = rows.iloc[t0 - 250:t0 - 10]
-    tokyo = raw_close("INDEX_N225.csv").index
-    usable = window["date"].isin(tokyo) & window["prev"].isin(tokyo)
-    assert es.security("000660.KS").fit.n == int(usable.sum()) < 240
+def test_us_benchmark_is_the_panel_market_without_the_stock(snapshot):
+    closes = panel_closes()
+    day = (closes.loc["2025-01-27"] / closes.loc["2025-01-24"] - 1)[sp500_members()]
+    frame = es.event_frame("NVDA").set_index("tau")
+    assert frame.at[0, "mret"] == pytest.approx(day.drop("NVDA").mean(), rel=1e-9)
+    # both Alphabet share classes leave Alphabet's benchmark
+    alphabet = es.event_frame("GOOGL").set_index("tau")
+    assert alphabet.at[0, "mret"] == pytest.approx(day.drop(["GOOGL", "GOOG"]).mean(), rel=1e-9)
+    # an ADR that is not a member is judged against all members
+    adr = es.event_frame("TSM").set_index("tau")
+    assert adr.at[0, "mret"] == pytest.approx(day.mean(), rel=1e-9)
 
 
-def test_ex_semis_basket_is_the_mean_of_the_other_us_non_chip_stocks(snapshot):
-    members = es.ex_semis_members("MSFT")
-    assert set(members) == {"GOOGL", "META", "AAPL", "AMZN", "ORCL", "VST", "CEG"}
-    assert "NVDA" not in members and "SMH" not in members
-    day0 = [raw_close(f"{t}.csv")["2025-01-27"] / raw_close(f"{t}.csv")["2025-01-24"] - 1
-            for t in members]
-    frame = es.event_frame("MSFT", es.EX_SEMIS).set_index("tau")
-    assert frame.at[0, "mret"] == pytest.approx(np.mean(day0))
-
-
-def test_plan_excludes_what_has_no_benchmark_and_single_member_groups_get_no_group_test(snapshot):
+def test_plan_and_no_group_statistic_below_three_members(snapshot):
     study = es.run()
     out = study.plan.loc[~study.plan["included"]]
-    assert set(out["ticker"]) == {"^SOX", "^GSPC", "^IXIC", "^VIX", "^N225", "^TWII", "^HSI",
+    assert set(out["ticker"]) == {"^SOX", "^GSPC", "^IXIC", "^NDX", "^VIX", "^N225", "^KS11",
+                                  "^TWII", "^HSI", "000001.SS", "^STOXX", "^STOXX50E", "^GDAXI",
                                   "SU.PA", "JPY=X"}
     assert out["reason"].str.len().gt(0).all()
-    assert "SMH" in study.results and "US indices" not in set(study.groups["group"])
-    assert set(study.groups["group"]) == {"US semiconductors", "US platforms", "US power",
-                                          "Japan semiconductors", "Japan other", "Korea/Taiwan"}
-    ex = es.run(benchmark=es.EX_SEMIS)
-    assert set(ex.results) == {t for t in study.results if not t[0].isdigit()}  # US names only
+    sizes = study.securities.drop_duplicates("ticker").groupby("group")["ticker"].size()
+    assert set(study.groups["group"]) == set(sizes[sizes >= 3].index)
+    assert {"Japan other", "China ADR"} <= set(sizes[sizes < 3].index)
+    assert study.groups["n"].min() >= 3
+    two = [study.results["9984.T"], study.results["5803.T"]]
+    with pytest.raises(ValueError, match="at least 3"):
+        es.group_tests(two, "Japan other")
 
 
-def test_placebo_dates_reject_near_the_nominal_rate(snapshot):
-    rows = es.placebo(PLACEBO_NAMES, n=200, seed=7)
-    assert rows["date"].nunique() == 200
-    assert rows["date"].between("2021-01-01", "2023-12-31").all()
-    rates = es.rejection_rates(rows)
-    for test in ("single", "portfolio", "Kolari-Pynnönen"):
-        assert rates[test].between(0.01, 0.12).all(), (test, rates[test].to_dict())
-    # the unadjusted BMP test over-rejects on a shared event date; KP brings it back
-    assert (rates["BMP"] > rates["Kolari-Pynnönen"]).all()
+def test_shock_chapter_interface_still_works(snapshot):
+    """chapters/shocks.md calls security(ticker, event=...) and group_tests(members, group)."""
+    members = [es.security(t, event=pd.Timestamp("2024-08-05")) for t in
+               ("6857.T", "8035.T", "6146.T")]
+    row = next(r for r in es.group_tests(members, "Japan semiconductors")
+               if r["window"] == "[0,+1]")
+    for key in ("caar", "kp", "kp_p", "port_t", "port_p", "n", "window"):
+        assert key in row
+    assert row["n"] == 3 and 0 <= row["kp_p"] <= 1 and 0 <= row["port_p"] <= 1
 
 
 @pytest.mark.build
 def test_chapter_executes_and_glues_the_module_results(snapshot):
     from deepshock.book import chapter
     from deepshock.book.report import number, pct
+    from deepshock.story import eventstudy_tables as tb
 
     glued = {k: v["text/markdown"] for k, v in chapter.execute("eventstudy").items()
              if "text/markdown" in v}
-    main, short = es.run(), es.run(es.SHORT_ESTIMATION)
-    nv0, nv1 = main.sec("NVDA", "[0]"), main.sec("NVDA", "[0,+1]")
-    semis0 = main.grp("US semiconductors", "[0]")
-    assert glued["es_nv_ar"] == pct(nv0["car"]) and glued["es_nv_ar_t"] == number(nv0["t"], 2)
-    assert glued["es_nv_car01"] == pct(nv1["car"])
-    assert glued["es_nv_car01_t"] == number(nv1["t"], 2)
-    assert glued["es_semis_bmp0"] == number(semis0["bmp"], 2)
-    assert glued["es_semis_kp0"] == number(semis0["kp"], 2)
-    assert glued["es_sh_nv_ar"] == pct(short.sec("NVDA", "[0]")["car"])
-    assert glued["es_xs_nv_ar"] == pct(es.run(benchmark=es.EX_SEMIS).sec("NVDA", "[0]")["car"])
+    main = es.run()
+    h = es.headline()
+    assert glued["es_nv_ar"] == pct(h["nvda_ar"], 1) and glued["es_nv_ar_t"] == number(h["nvda_t"], 2)
+    assert glued["es_semis_port0"] == number(h["us_semis_port_t"], 2)
+    assert glued["es_semis_kp0"] == number(h["us_semis_kp"], 2)
+    assert glued["es_japan_caar1"] == pct(h["japan_semis_caar"], 1)
+    assert glued["es_hynix_t"] == number(h["hynix_t"], 2)
     assert glued["es_table_securities"] == es.markdown(
-        es.security_table(main, ("[-5,-1]", "[0]", "[0,+1]")))
-    assert glued["es_table_groups"] == es.markdown(es.group_table(main))
+        tb.security_table(main, ("[-5,-1]", "[0]", "[0,+1]")))
+    assert glued["es_table_groups"] == es.markdown(tb.group_table(main))
     assert glued["es_korea_day"] == "Friday 31 January 2025"
-    rates = es.rejection_rates(es.placebo(PLACEBO_NAMES))
-    assert glued["es_placebo_kp"] == pct(rates.at["[0]", "Kolari-Pynnönen"], 1, signed=False)
+    assert "Stargate announced" in glued["es_nv_pre_news"]
+    assert "US tariff orders signed" in glued["es_tsmc_news"]

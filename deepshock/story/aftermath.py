@@ -13,13 +13,17 @@ import pandas as pd
 from ..data import facts, load
 from .charts import NEUTRAL, PALETTE, finish
 
+# Category hues for the recovery status (never the fell/rose orange and blue).
+STATUS_COLOURS = [PALETTE[2], PALETTE[4], PALETTE[6], "#999999"]
+FORTNIGHT_COLOUR = PALETTE[7]
+
 BASE = pd.Timestamp("2025-01-24")  # last US and Japanese close before the shock
 END = pd.Timestamp("2025-06-30")
 FORTNIGHT = pd.Timestamp("2025-02-07")  # the Friday closing the two weeks that began 27 Jan
 # A volatility index and an exchange rate have no "close to regain": left out.
 EXCLUDE = ("^VIX", "JPY=X")
-SOURCE = ("Yahoo Finance closes (snapshot); tariff sell-off: research/timeline.md, "
-          "dated from S&P 500 data")
+SOURCE = ("Yahoo Finance daily closes; exchange calendars; tariff sell-off dated from the "
+          "S&P 500's moves")
 STATUS = ["never closed below", "regained before the tariff sell-off",
           "regained after the tariff sell-off", "not regained by 30 June"]
 
@@ -76,11 +80,11 @@ def recovery(path: pd.DataFrame, window: dict) -> pd.DataFrame:
             status = STATUS[1] if hit["date"] < window["start"] else STATUS[2]
         rows.append({
             "ticker": ticker, "name": info.at[ticker, "name"], "group": info.at[ticker, "group"],
-            "base_date": first["base_date"], "first_pct": round(first["cum"] * 100, 2),
-            "low_pct": round(low["cum"] * 100, 2), "low_date": low["date"], "status": status,
+            "base_date": first["base_date"], "first_pct": round(first["cum"] * 100, 4),
+            "low_pct": round(low["cum"] * 100, 4), "low_date": low["date"], "status": status,
             "regained_date": None if hit is None else hit["date"],
             "sessions": None if hit is None or status == STATUS[0] else int(hit["session"]),
-            "end_pct": round(p["cum"].iloc[-1] * 100, 2),
+            "end_pct": round(p["cum"].iloc[-1] * 100, 4),
             "low_in_window": bool(window["start"] <= low["date"] <= window["end"])})
     return pd.DataFrame(rows)
 
@@ -93,7 +97,7 @@ def group_paths(path: pd.DataFrame) -> pd.DataFrame:
     for group, p in path.assign(group=path["ticker"].map(info)).groupby("group", sort=False):
         wide = p.pivot(index="date", columns="ticker", values="cum").dropna()
         out.append(pd.DataFrame({"group": group, "date": [BASE, *wide.index],
-                                 "cum_pct": [0.0, *(wide.mean(axis=1) * 100).round(2)],
+                                 "cum_pct": [0.0, *(wide.mean(axis=1) * 100).round(4)],
                                  "members": wide.shape[1]}))
     return pd.concat(out, ignore_index=True)
 
@@ -149,10 +153,10 @@ def groups_chart(groups: pd.DataFrame, window: dict) -> alt.FacetChart:
     one = alt.Chart().transform_aggregate(n="count()", groupby=["group"])
     band = one.mark_rect(color="#999999", opacity=0.35).encode(
         x=alt.datum(stamp(window["start"]), type="temporal"), x2=alt.datum(stamp(window["end"])))
-    fortnight = one.mark_rect(color=PALETTE[3], opacity=0.2).encode(
+    fortnight = one.mark_rect(color=FORTNIGHT_COLOUR, opacity=0.3).encode(
         x=alt.datum(stamp(BASE), type="temporal"), x2=alt.datum(stamp(FORTNIGHT)))
     zero = alt.Chart().mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(y=alt.datum(0))
-    line = alt.Chart().mark_line(strokeWidth=1.6, color=PALETTE[0]).encode(
+    line = alt.Chart().mark_line(strokeWidth=1.6, color=PALETTE[6]).encode(
         x=alt.X("date:T", title="2025", axis=alt.Axis(format="%b", tickCount=6)),
         y=alt.Y("cum_pct:Q", title="Since 24 Jan close (%)"), tooltip=tip)
     chart = alt.layer(fortnight, band, zero, line, data=groups).properties(width=165, height=110).facet(
@@ -161,12 +165,12 @@ def groups_chart(groups: pd.DataFrame, window: dict) -> alt.FacetChart:
         chart,
         title=(f"{later} of {len(summary)} groups fell further in the April tariff rout than "
                "after DeepSeek"),
-        subtitle=["Equal-weighted cumulative return from each security's last close before 27 "
-                  "January", "Light band: 24 Jan–7 Feb; grey band: the April tariff sell-off, "
-                  "a separate shock"],
+        subtitle=["Average (equal-weighted) cumulative return from each security's last close "
+                  "before 27 January", "Yellow band: 24 Jan–7 Feb; grey band: the April tariff "
+                  "sell-off, a separate shock"],
         source=SOURCE,
-        description=("Nine small line charts, one per group, of the equal-weighted cumulative "
-                     "return from 24 January to 30 June 2025, with the April tariff sell-off "
+        description=(f"{len(order)} small line charts, one per group, of the equal-weighted "
+                     "cumulative return from 24 January to 30 June 2025, with the April tariff sell-off "
                      f"shaded from {window['start']:%d %B} to {window['end']:%d %B}. " + " ".join(
                          f"{r.group}: low {r.low_shock_pct:+.1f}% in the two weeks after the "
                          f"shock, {r.low_tariff_pct:+.1f}% from the tariff sell-off on, "
@@ -198,7 +202,7 @@ def recovery_chart(rec: pd.DataFrame, window: dict) -> alt.LayerChart:
     colour = alt.Color("status:N", title=None, sort=STATUS,
                        legend=alt.Legend(columns=2, labelLimit=300),
                        scale=alt.Scale(domain=STATUS,
-                                       range=[PALETTE[2], PALETTE[0], PALETTE[3], "#999999"]))
+                                       range=STATUS_COLOURS))
     base = alt.Chart(table)
     bars = base.mark_bar(height=9).encode(
         x=alt.X("base_date:T", title="2025 (bar: from the last close before 27 January to the "

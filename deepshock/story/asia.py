@@ -11,20 +11,26 @@ import altair as alt
 import pandas as pd
 
 from ..data import facts, load, sessions
-from .charts import NEGATIVE, NEUTRAL, PALETTE, POSITIVE, finish
+from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
+from .selloff import count
 
 SHOCK = pd.Timestamp("2025-01-27")
-SOURCE = "Yahoo Finance daily closes (snapshot, PROVENANCE.md); exchange-calendars 4.13.2"
-ORDER = ["XTKS", "XKRX", "XTAI", "XHKG", "XPAR", "XNYS"]  # by opening time in UTC
-# What stands for each market in the timeline: no European index is in the snapshot, so
-# Schneider Electric (SU.PA) stands for Paris; Seoul and Taipei were closed on 27-28 Jan.
-MARKERS = {"XTKS": ["^N225"], "XKRX": ["000660.KS"], "XTAI": ["^TWII"], "XHKG": ["^HSI"],
-           "XPAR": ["SU.PA"], "XNYS": ["^GSPC", "^SOX", "NVDA"]}
+SOURCE = "Yahoo Finance daily closes; exchange calendars"
+ORDER = ["XTKS", "XKRX", "XTAI", "XSHG", "XHKG", "XETR", "XNYS"]  # by opening time in UTC
+# The series that stand for each market in the timeline and grid: its main index (Europe: the
+# STOXX Europe 600 and the DAX on the Xetra calendar); Seoul and Taipei were closed on 27-28 Jan.
+MARKERS = {"XTKS": ["^N225"], "XKRX": ["^KS11"], "XTAI": ["^TWII"], "XSHG": ["000001.SS"],
+           "XHKG": ["^HSI"], "XETR": ["^STOXX", "^GDAXI"], "XNYS": ["^GSPC", "^SOX", "NVDA"]}
 SHORT = {"^N225": "Nikkei 225", "^HSI": "Hang Seng", "SU.PA": "Schneider", "^GSPC": "S&P 500",
-         "^SOX": "SOX", "NVDA": "Nvidia", "000660.KS": "SK hynix", "^TWII": "Taiex"}
+         "^SOX": "SOX", "NVDA": "Nvidia", "000660.KS": "SK hynix", "^TWII": "Taiex",
+         "^KS11": "KOSPI", "000001.SS": "Shanghai Composite", "^STOXX": "STOXX 600",
+         "^GDAXI": "DAX", "^STOXX50E": "Euro STOXX 50", "0700.HK": "Tencent",
+         "9988.HK": "Alibaba (HK)", "9888.HK": "Baidu (HK)", "ASML": "ASML (ADR)",
+         "TSM": "TSMC (ADR)", "2330.TW": "TSMC (Taipei)"}
+CITY = {**sessions.CITY, "XSHG": "Shanghai", "XETR": "Europe (Xetra)"}
 TOKYO_NAMES = ["6857.T", "8035.T", "9984.T", "6146.T", "5803.T", "6920.T", "7735.T", "6723.T"]
-CONTAGION = ["NVDA", "TSM", "6857.T", "8035.T", "^N225", "^HSI",
-             "000660.KS", "005930.KS", "2330.TW", "^TWII"]
+CONTAGION = ["NVDA", "TSM", "ASML", "6857.T", "8035.T", "^N225", "0700.HK", "^HSI", "^STOXX",
+             "000660.KS", "005930.KS", "^KS11", "2330.TW", "^TWII"]
 
 
 def _ret(ticker: str, date: pd.Timestamp) -> float | None:
@@ -54,12 +60,12 @@ def timeline(days: tuple[str, ...] = ("2025-01-27", "2025-01-28")) -> pd.DataFra
             model = day if traded else sessions.first_session(market, day)
             shift = day - model
             moves = [(t, _ret(t, day)) for t in MARKERS[market]] if traded else []
-            label = ([f"{SHORT[t]} {r * 100:+.2f}%" for t, r in moves]
+            label = ([f"{SHORT[t]} ({r * 100:+.1f}%)" for t, r in moves]
                      + (["(half day)"] if state == "early close" else [])) if traded else ["closed"]
             first = moves[0][1] if moves else None
             for start, end in sessions.trading_blocks(market, model):
                 rows.append({
-                    "city": sessions.CITY[market], "market": market, "session": day,
+                    "city": CITY[market], "market": market, "session": day,
                     "status": state, "start_utc": (start + shift).tz_localize(None),
                     "end_utc": (end + shift).tz_localize(None), "label": "\n".join(label),
                     "move": "closed" if first is None else ("fell" if first < 0 else "rose"),
@@ -78,7 +84,7 @@ def hours_between(first: tuple[str, str], then: tuple[str, str]) -> float:
 
 def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Sessions as bars on a UTC axis, one row per market, labelled with the markers' moves."""
-    order = [sessions.CITY[m] for m in ORDER]
+    order = [CITY[m] for m in ORDER]
     gap = hours_between(("XTKS", "2025-01-27"), ("XNYS", "2025-01-27"))
     y = alt.Y("city:N", sort=order, title=None)
     end = table["end_utc"].max() + pd.Timedelta(hours=13)
@@ -102,18 +108,20 @@ def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
     text = base.transform_filter("datum.show_label").mark_text(
         align="left", baseline="middle", dx=4, fontSize=10, lineBreak="\n", color="#222222"
     ).encode(x="end_utc:T", y=y, text="label:N", tooltip=tip)
-    chart = alt.layer(bars, text).properties(width=600, height=330)
+    chart = narrow_layout(alt.layer(bars, text).properties(width=600, height=330),
+                          drop=("layer/1",), note="Tap a session for its moves")
     return finish(
         chart,
         title=f"Tokyo closed {gap:.0f} hours before New York opened on 27 January",
         subtitle=["Sessions from the exchange calendars; dashed outlines: usual hours of a "
-                  "closed market", "Paris is shown by Schneider Electric: the data hold no "
-                  "European index"],
+                  "closed market", "Each market shown by its main index; Europe by the STOXX "
+                  "Europe 600 and the DAX on Frankfurt's hours"],
         source=SOURCE,
         description=("Timeline of trading sessions on 27 and 28 January 2025 in UTC for Tokyo, "
-                     "Seoul, Taipei, Hong Kong, Paris and New York. Tokyo's Monday session ends "
-                     f"{gap:.0f} hours before New York's opens; Seoul and Taipei are closed both "
-                     "days and Hong Kong closes early on the 28th. Each session is labelled with "
+                     "Seoul, Taipei, Shanghai, Hong Kong, Europe and New York. Tokyo's Monday "
+                     f"session ends {gap:.0f} hours before New York's opens; Seoul and Taipei are "
+                     "closed both days, Shanghai on the 28th, and Hong Kong closes early on the "
+                     "28th. Each session is labelled with "
                      "its close-to-close moves: " + "; ".join(
                          f"{r.city} {r.session:%d %b}: {r.moves}" for r in
                          table.drop_duplicates(["city", "session"]).itertuples()) + "."),
@@ -129,11 +137,11 @@ def tokyo_names(days: tuple[str, ...] = ("2025-01-27", "2025-01-28")) -> pd.Data
             if ret is None:
                 raise ValueError(f"{ticker} did not trade on {day:%Y-%m-%d}")
             rows.append({"ticker": ticker, "name": facts.name(ticker), "session": f"{day:%a %d %b}",
-                         "date": day, "ret": ret, "ret_pct": round(ret * 100, 2),
+                         "date": day, "ret": ret, "ret_pct": round(ret * 100, 4),
                          "role": "benchmark" if ticker == "^N225" else "stock"})
     table = pd.DataFrame(rows)
     both = table.groupby("ticker")["ret"].apply(lambda r: (1 + r).prod() - 1)
-    return table.assign(two_day_pct=(table["ticker"].map(both) * 100).round(2)).drop(columns="ret")
+    return table.assign(two_day_pct=(table["ticker"].map(both) * 100).round(4)).drop(columns="ret")
 
 
 def tokyo_chart(table: pd.DataFrame) -> alt.LayerChart:
@@ -149,25 +157,32 @@ def tokyo_chart(table: pd.DataFrame) -> alt.LayerChart:
            alt.Tooltip("session:N", title="Tokyo session"),
            alt.Tooltip("ret_pct:Q", title="Close-to-close (%)", format="+.2f"),
            alt.Tooltip("two_day_pct:Q", title="Both sessions (%)", format="+.2f")]
-    colour = alt.Color("session:N", title="Tokyo session", sort=sess,
-                       scale=alt.Scale(domain=sess, range=[PALETTE[0], PALETTE[3]]))
+    table = table.assign(sign=["fell" if r < 0 else "rose" for r in table["ret_pct"]],
+                         tag=[f"{d[:3]} {r:+.1f}" for d, r in zip(table["session"], table["ret_pct"])])
+    colour = alt.Color("sign:N", title="Move", scale=alt.Scale(domain=["fell", "rose"],
+                                                               range=[NEGATIVE, POSITIVE]))
     base = alt.Chart(table)
     bars = base.mark_bar(height=9).encode(
-        x=alt.X("ret_pct:Q", title="Close-to-close move (%)"), y=y,
+        x=alt.X("ret_pct:Q", title="Close-to-close move (%)", scale=alt.Scale(
+            domain=[table["ret_pct"].min() - 5, max(table["ret_pct"].max(), 0) + 1])), y=y,
         yOffset=alt.YOffset("session:N", sort=sess), color=colour,
-        opacity=alt.condition("datum.role == 'benchmark'", alt.value(0.55), alt.value(1.0)),
+        opacity=alt.Opacity("session:N", title="Tokyo session", sort=sess,
+                            scale=alt.Scale(domain=sess, range=[0.5, 1.0])),
         tooltip=tip)
-    text = base.mark_text(align="right", dx=-3, fontSize=9, color="#222222").encode(
+    text = base.mark_text(fontSize=9, color="#222222", dx=alt.expr("datum.ret_pct < 0 ? -3 : 3"),
+                          align=alt.expr("datum.ret_pct < 0 ? 'right' : 'left'")).encode(
         x="ret_pct:Q", y=y, yOffset=alt.YOffset("session:N", sort=sess),
-        text=alt.Text("ret_pct:Q", format="+.1f"), tooltip=tip)
+        text="tag:N", tooltip=tip)
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=NEUTRAL).encode(x="x:Q")
     chart = alt.layer(bars, text, zero).properties(width=560, height=340)
     return finish(
         chart,
-        title=(f"{both} of {stocks['ticker'].nunique()} Japanese AI names fell on both days; "
+        title=((f"All {count(both)}" if both == stocks["ticker"].nunique() else
+                f"{count(both).capitalize()} of {count(stocks['ticker'].nunique())}")
+               + " Japanese AI-linked stocks fell on both days; "
                f"{worst['name']} lost {abs(worst['two_day_pct']):.0f}% in two"),
-        subtitle=["Monday: before New York's sell-off (weekend news). Tuesday: after it. "
-                  "Nikkei 225 (paler) as reference"],
+        subtitle=["Pale bars: Monday, before New York's sell-off (weekend news); solid: "
+                  "Tuesday, after it", "Nikkei 225 (bottom) as reference"],
         source=SOURCE,
         description=("Grouped horizontal bars of close-to-close moves on the Tokyo sessions of "
                      f"{sess[0]} and {sess[1]} 2025: " + "; ".join(
@@ -221,10 +236,10 @@ def contagion(tickers: list[str] = CONTAGION, shock: pd.Timestamp = SHOCK) -> pd
         if n == 1 and end - base > pd.Timedelta(days=3):
             window = f"{end:%d %b}, first since {base:%d %b}"
         rows.append({"ticker": ticker, "name": SHORT.get(ticker, facts.name(ticker)),
-                     "city": sessions.CITY[market],
+                     "city": CITY[market],
                      "base": base, "end": end, "sessions": n, "window": window,
                      "end_close_utc": sessions.close_utc(market, end).tz_localize(None),
-                     "ret_pct": round(_move(ticker, base, end) * 100, 2)})
+                     "ret_pct": round(_move(ticker, base, end) * 100, 4)})
     return pd.DataFrame(rows).sort_values(["end_close_utc", "ret_pct"]).reset_index(drop=True)
 
 
@@ -232,10 +247,10 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Bars of each security's move up to its market's first session after the US rout."""
     nv = table.set_index("ticker").loc["NVDA"]
     late = table.loc[table["city"].isin(["Seoul", "Taipei"])]
-    table = table.assign(label=table["name"] + " · " + table["window"])
-    cities = table["city"].drop_duplicates().tolist()
+    table = table.assign(label=table["name"] + " · " + table["window"],
+                         sign=["fell" if r < 0 else "rose" for r in table["ret_pct"]])
     y = alt.Y("label:N", sort=table["label"].tolist(), title=None,
-              axis=alt.Axis(labelLimit=300))
+              axis=alt.Axis(labelLimit=340))
     tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("city:N", title="Market"),
            alt.Tooltip("base:T", title="From close of", format="%a %d %b %Y"),
            alt.Tooltip("end:T", title="To close of", format="%a %d %b %Y"),
@@ -245,8 +260,8 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
     bars = base.mark_bar(height=14).encode(
         x=alt.X("ret_pct:Q", title="Close-to-close move (%)",
                 scale=alt.Scale(domain=[table["ret_pct"].min() - 5, max(table["ret_pct"].max(), 0) + 4])),
-        y=y, color=alt.Color("city:N", title="Market", sort=cities,
-                        scale=alt.Scale(domain=cities, range=PALETTE[:len(cities)])),
+        y=y, color=alt.Color("sign:N", title="Move", scale=alt.Scale(
+            domain=["fell", "rose"], range=[NEGATIVE, POSITIVE])),
         tooltip=tip)
     text = [base.transform_filter(f"datum.ret_pct {op} 0").mark_text(
         align=side, dx=shift, fontSize=10).encode(
@@ -279,9 +294,13 @@ def grid(markets: list[str] = ORDER, start: str = "2025-01-23", end: str = "2025
     moves = []
     for row in table.itertuples():
         ret = _ret(marker[row.market], row.date) if row.status != "closed" else None
-        moves.append(None if ret is None else round(ret * 100, 2))
-    return table.assign(marker=table["market"].map(lambda m: SHORT[marker[m]]), ret_pct=moves,
-                        label=[("closed" if m is None else f"{m:+.2f}") for m in moves])
+        moves.append(None if ret is None else round(ret * 100, 4))
+    half = table["status"] == "early close"
+    return table.assign(city=table["market"].map(CITY),
+                        marker=table["market"].map(lambda m: SHORT[marker[m]]), ret_pct=moves,
+                        cell=["closed" if m is None else "fell" if m < 0 else "rose" for m in moves],
+                        label=[("–" if m is None else f"{m:+.1f}" + ("*" if h else ""))
+                               for m, h in zip(moves, half)])
 
 
 def grid_chart(table: pd.DataFrame) -> alt.LayerChart:
@@ -294,26 +313,28 @@ def grid_chart(table: pd.DataFrame) -> alt.LayerChart:
     tip = [alt.Tooltip("city:N", title="Market"), alt.Tooltip("date:T", title="Date",
                                                                format="%a %d %b %Y"),
            alt.Tooltip("status:N", title="Calendar"), alt.Tooltip("open_utc:N", title="Open (UTC)"),
-           alt.Tooltip("close_utc:N", title="Close (UTC)"), alt.Tooltip("marker:N", title="Marker"),
+           alt.Tooltip("close_utc:N", title="Close (UTC)"), alt.Tooltip("marker:N", title="Index"),
            alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.2f")]
     base = alt.Chart(table)
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         x=x, y=text_y, tooltip=tip,
-        color=alt.Color("status:N", title="Calendar status",
-                        scale=alt.Scale(domain=["open", "early close", "closed"],
-                                        range=["#d6e6f2", PALETTE[3], "#eeeeee"])))
+        color=alt.Color("cell:N", title="Index that day",
+                        scale=alt.Scale(domain=["fell", "rose", "closed"],
+                                        range=["#f3c3a3", "#a9cce3", "#eeeeee"])))
     text = base.mark_text(fontSize=10).encode(
         x=x, y=text_y, text="label:N", tooltip=tip,
         color=alt.condition("datum.status == 'closed'", alt.value("#777777"), alt.value("#111111")))
-    chart = alt.layer(cells, text).properties(width=490, height=230)
+    chart = narrow_layout(alt.layer(cells, text).properties(width=490, height=230),
+                          transpose=True)
     longest = closed.sort_values("size").iloc[-1]
     always = [c for c in order if c not in closed.index]
     return finish(
         chart,
         title=(f"{longest.name} was shut for {int(longest['size'])} weekdays, Seoul for "
                f"{int(closed.loc['Seoul', 'size'])}; {', '.join(always)} never shut"),
-        subtitle=["Cells: marker's close-to-close move (%) or 'closed'. Markers: Nikkei 225, SK "
-                  "hynix, Taiex, Hang Seng, Schneider Electric, S&P 500"],
+        subtitle=["Cells: the main index's close-to-close move (%); – closed; * half day",
+                  "Nikkei 225, KOSPI, Taiex, Shanghai Composite, Hang Seng, STOXX Europe 600, "
+                  "S&P 500"],
         source=SOURCE,
         description=("Grid of weekdays from 23 January to 5 February 2025 by market. " + " ".join(
             f"{c}: closed on {', '.join(f'{d:%d %b}' for d in g.loc[g['status'] == 'closed', 'date'])}."
@@ -335,3 +356,13 @@ def gap_comparison(local: str = "2330.TW", us_line: str = "TSM", shock: pd.Times
             "us_start": start, "us_end": end, "us_ret": _move(us_line, start, end),
             "us_same_dates_ret": _move(us_line, last, end),
             "us_sessions": len(sessions.sessions(us, start + pd.Timedelta(days=1), end))}
+
+
+def reaction_time(who: str, date: str) -> str:
+    """The local clock time of a reaction in data/reactions.csv ('09:40'), as the source gives it."""
+    from ..data import context
+    table = context.reactions()
+    rows = table.loc[(table["who"] == who) & (table["date"] == pd.Timestamp(date))]
+    if len(rows) != 1 or not rows["time_local"].iloc[0][:2].isdigit():
+        raise ValueError(f"reactions.csv: no single timed reaction by {who} on {date}")
+    return rows["time_local"].iloc[0].split(" ")[0].replace("-", "–")

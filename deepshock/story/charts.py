@@ -39,6 +39,8 @@ def theme() -> alt.theme.ThemeConfig:
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal",
                      "gridColor": "#e6e6e6", "domainColor": "#888888", "tickColor": "#888888"},
             "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
+            "header": {"labelFontSize": 12, "titleFontSize": 12},
+            "text": {"fontSize": 11},
             "range": {"category": PALETTE},
             "line": {"strokeWidth": 2},
             "aria": True,
@@ -47,6 +49,9 @@ def theme() -> alt.theme.ThemeConfig:
 
 
 def _html(spec: dict) -> str:
+    """A chart placeholder and a small script handing its spec to `deepshockChart`
+    (`_static/deepshock.js`), which draws it with the site's own vega bundle (vegaEmbed), laid
+    out for the reader's column, when it comes into view."""
     payload = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     ident = "vis-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
     label = json.dumps(spec.get("description", ""))[1:-1].replace('"', "&quot;")
@@ -55,10 +60,9 @@ def _html(spec: dict) -> str:
         f'<div class="deepshock-chart" id="{ident}" role="figure" aria-label="{label}"></div>\n'
         "<script>(function(){var spec=" + safe + ";"
         "function draw(){var el=document.getElementById('" + ident + "');"
-        "if(typeof vegaEmbed!=='function'){el.textContent='Chart could not be drawn: "
-        "vega bundle missing';el.className+=' chart-error';return;}"
-        "vegaEmbed(el,spec,{renderer:'svg',actions:false}).catch(function(e){"
-        "el.textContent='Chart could not be drawn: '+e;el.className+=' chart-error';});}"
+        "if(typeof deepshockChart!=='function'){el.textContent='Chart could not be drawn: "
+        "deepshock.js (the vegaEmbed loader) missing';el.className+=' chart-error';return;}"
+        "deepshockChart(el,spec);}"
         "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',draw);}"
         "else{draw();}})();</script>"
     )
@@ -103,6 +107,19 @@ def finish(chart: alt.TopLevelMixin, *, title: str, source: str, description: st
         title=alt.TitleParams(text=title, subtitle=lines + [f"Source: {source}"]),
         description=description,
     )
+
+
+def narrow_layout(chart: alt.TopLevelMixin, *, drop: tuple[str, ...] = (),
+                  set: dict | None = None, transpose: bool = False,  # noqa: A002
+                  note: str | None = None) -> alt.TopLevelMixin:
+    """The chart's layout on a narrow column (a phone), applied by `_static/deepshock.js` in
+    this order: `transpose` x and y (a wide grid becomes a tall one), `set` spec path -> value,
+    `drop` spec paths (e.g. "layer/1": a label layer that would collide), and a subtitle `note`
+    (e.g. where the dropped values are). The PDF and wide screens draw the chart as built."""
+    narrow = {"drop": list(drop), "set": dict(set or {}), "transpose": transpose}
+    if note:
+        narrow["note"] = note
+    return chart.properties(usermeta={"narrow": narrow})
 
 
 def _walk(node: object):

@@ -4,75 +4,147 @@ Conventions (the chapter `eventstudy` states them for readers):
 
 * Returns are close-to-close on each security's own sessions (`load.returns`); event time counts
   those sessions, and t = 0 is the first one on or after the event date.
+* Benchmarks never contain the security (`Spec.us = "ew"`): US listings are judged against the
+  equal-weighted mean of the S&P 500 panel members other than the company itself
+  (`methods.benchmarks.excluding`); Korea against KOSPI, Taiwan against the Taiex, Hong Kong
+  against the Hang Seng, Tokyo against the Nikkei 225 plus the previous New York session's SOX
+  return (`lead`, aligned by UTC session times). TSMC, Tokyo Electron, Advantest and SoftBank
+  weigh heavily in their index: `Spec.asia = "mean"` re-runs them with no benchmark at all.
 * The benchmark return paired with a security's return covers exactly the same interval
-  (previous session -> session). When the security skipped days the benchmark traded (Lunar New
-  Year in Seoul), the benchmark's move over those days is compounded into that one row.
-* A benchmark holiday on a day the security traded: the estimation window uses only rows whose
-  interval starts and ends on benchmark sessions, so it drops the holiday and the session after
-  it; the event window keeps every session of the security, taking the benchmark's last close
-  (no move on its holiday) and counting the move in its next session, so multi-day CARs miss
-  nothing.
-* Market model by OLS over the estimation window; the variance of a CAR is the sum of the full
-  prediction-error covariance matrix, s^2 (L + L^2/T + (sum(Rm_t - mean Rm))^2 / Sxx).
+  (previous session -> session), compounded over days the security skipped; estimation uses
+  only rows whose interval starts and ends on benchmark sessions.
+* Returns that span a closure get a gap-matched variance (`Spec.gap`, "own": the security's own
+  past multi-weekday gaps; see `methods.gaps`), in single and group tests alike.
+* Group statistics only for groups of at least three (`methods.groups.group_statistics`).
+Tables, multiplicity and the chart: `eventstudy_tables`; other news in the windows, breadth
+and the RSP check: `eventstudy_news`; the placebo: `eventstudy_placebo`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..data import facts, load
-from ..methods.eventstudy import (ESTIMATION, PATH, SHORT_ESTIMATION, WINDOWS, Fit,  # noqa: F401
-                                  Result, analyse, bmp, car_variance, group_tests,
-                                  kolari_pynnonen, market_model, mean_pairwise_corr, portfolio)
-from .charts import DASHES, NEUTRAL, PALETTE, finish
+from ..data import facts, load, sessions
+from ..methods import gaps, ranks
+from ..methods.eventstudy import (  # noqa: F401
+    ESTIMATION,
+    MIN_SHARE,
+    PATH,
+    SHORT_ESTIMATION,
+    WINDOWS,
+    Fit,
+    Result,
+    analyse,
+    bmp,
+    car_variance,
+    kolari_pynnonen,
+    market_model,
+    mean_pairwise_corr,
+    portfolio,
+)
+from ..methods.groups import group_statistics
+from ..methods.leadlag import event_portfolio, event_result
+from ..methods.stat import MIN_GROUP
 
 EVENT = pd.Timestamp("2025-01-27")
-EX_SEMIS = "ex-semis"
-SOURCE = ("Yahoo Finance daily closes (snapshot, PROVENANCE.md); data/universe.csv; "
-          "market-model event study")
+NY_LEAD = "^SOX"          # the New York session Tokyo opens on
+LEAD_MARKETS = ("Japan",)
+DOMINANT = ("2330.TW", "8035.T", "6857.T", "9984.T")  # heavy weights of their own index
+SAME_COMPANY = {"GOOGL": ("GOOG",), "GOOG": ("GOOGL",)}
+PRIMARY = (("security", "NVDA", "[0]"), ("group", "US semiconductors", "[0]"),
+           ("group", "Japan semiconductors", "[0,+1]"))
+SOURCE = ("Yahoo Finance daily closes (snapshot, PROVENANCE.md; S&P 500 panel, PANEL.md); "
+          "data/universe.csv; market-model event study")
 
 
-# --- data: benchmarks and aligned returns ---------------------------------------------------
+@dataclass(frozen=True)
+class Spec:
+    """One specification of the study. us: "ew" (panel market without the security), "index"
+    (the universe benchmark, the S&P 500) or "rsp"; lead: Tokyo's second regressor; gap: None,
+    "scaled" or "own"; asia: "index" or "mean" (no benchmark for the DOMINANT names)."""
+    us: str = "ew"
+    lead: bool = True
+    gap: str | None = "own"
+    estimation: tuple[int, int] = ESTIMATION
+    asia: str = "index"
 
-def ex_semis_members(ticker: str) -> tuple[str, ...]:
-    """US common stocks and ADRs outside the chip groups, without `ticker` itself."""
-    uni = facts.universe()
-    keep = ((uni["market"] == "US") & uni["kind"].isin(["equity", "adr"])
-            & ~uni["group"].str.contains("semiconductors") & (uni["ticker"] != ticker))
-    return tuple(uni.loc[keep, "ticker"])
+
+NEW = Spec()
+OLD = Spec(us="index", lead=False, gap=None)   # the first edition: S&P 500 / Nikkei, one-day
+
+
+# --- benchmarks ------------------------------------------------------------------------------
+
+@cache
+def panel_market() -> pd.DataFrame:
+    """Daily returns of the S&P 500 panel's member stocks (no ETFs), date x ticker."""
+    members = load.panel_members()
+    return load.panel_returns()[list(members.loc[members["kind"] == "sp500", "ticker"])]
+
+
+def market_without(ticker: str) -> pd.Series:
+    """Equal-weighted mean return of the panel members other than `ticker` (and its other
+    share classes), NaN on days with fewer than 30 of them."""
+    total, count = _market_sums()
+    wide = panel_market()
+    drop = [t for t in (ticker, *SAME_COMPANY.get(ticker, ())) if t in wide.columns]
+    own = wide[drop].fillna(0.0).sum(axis=1) if drop else 0.0
+    n = count - (wide[drop].notna().sum(axis=1) if drop else 0)
+    return ((total - own) / n).where(n >= 30)
+
+
+@cache
+def _market_sums() -> tuple[pd.Series, pd.Series]:
+    wide = panel_market()
+    return wide.sum(axis=1, min_count=1).fillna(0.0), wide.notna().sum(axis=1)
 
 
 @cache
 def _levels(benchmark: str) -> pd.Series:
-    """Benchmark level by date: an index's closes, or an equal-weighted basket grown from 1."""
-    if not benchmark.startswith(EX_SEMIS + ":"):
-        return load.prices(benchmark).set_index("date")["close"].sort_index()
-    wide = load.wide_returns(list(ex_semis_members(benchmark.split(":", 1)[1])))
-    live = wide.loc[wide.notna().all(axis=1).idxmax():]  # from the last member's first return
-    if live.isna().any().any():
-        raise ValueError(f"{benchmark}: a member misses a session inside the basket's span")
-    return (1 + live.mean(axis=1)).cumprod()
+    """Benchmark level by date: an index's closes, the panel's RSP, or `ew:TICKER`, the
+    leave-one-out equal-weighted panel market grown from 1."""
+    if benchmark.startswith("ew:"):
+        return (1 + market_without(benchmark[3:]).dropna()).cumprod()
+    if benchmark == "RSP":
+        return load.panel_closes()["RSP"].dropna()
+    return load.prices(benchmark).set_index("date")["close"].sort_index()
 
 
-def _benchmark_key(ticker: str, benchmark: str | None) -> str:
-    if benchmark == EX_SEMIS:
-        return f"{EX_SEMIS}:{ticker}"
-    return benchmark or facts.universe().set_index("ticker").at[ticker, "benchmark"]
+def benchmark_key(ticker: str, spec: Spec = NEW) -> str:
+    """Which benchmark `ticker` is judged against under `spec` ("" = none)."""
+    market, benchmark = _where(ticker)
+    if market == "US" and spec.us != "index":
+        return f"ew:{ticker}" if spec.us == "ew" else "RSP"
+    if spec.asia == "mean" and ticker in DOMINANT:
+        return ""
+    return benchmark
+
+
+@cache
+def _where(ticker: str) -> tuple[str, str]:
+    """(market, universe benchmark) of a ticker."""
+    row = facts.universe().set_index("ticker").loc[ticker]
+    return row["market"], row["benchmark"]
+
+
+@cache
+def _returns(ticker: str) -> pd.DataFrame:
+    return load.returns(ticker)
 
 
 @cache
 def aligned(ticker: str, benchmark: str) -> pd.DataFrame:
-    """The security's returns with the benchmark's return over the same interval.
-
-    `matched` is True when the benchmark closed on both ends of the interval.
-    """
-    rets = load.returns(ticker)
+    """The security's returns with the benchmark's return over the same interval (`mret`),
+    the weekdays each return spans and `matched` (benchmark closed on both ends)."""
+    rets = _returns(ticker)
     rets = pd.DataFrame({c: rets[c].to_numpy() for c in ("date", "prev_date", "ret")})
+    rets["weekdays"] = gaps.weekdays_spanned(rets["prev_date"], rets["date"]).astype(float)
+    if not benchmark:
+        return rets.assign(mret=0.0, matched=True)
     level = _levels(benchmark)
 
     def last_close(dates: pd.Series) -> np.ndarray:
@@ -84,10 +156,46 @@ def aligned(ticker: str, benchmark: str) -> pd.DataFrame:
     return rets.assign(mret=mret, matched=matched.to_numpy())
 
 
-def event_frame(ticker: str, benchmark: str | None = None, event: pd.Timestamp = EVENT
-                ) -> pd.DataFrame:
-    """Aligned returns with event time tau (t = 0: first session on or after `event`)."""
-    return _event_time(aligned(ticker, _benchmark_key(ticker, benchmark)), ticker, event)
+@cache
+def _ny_closes(lead: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    rets = load.returns(lead)
+    closes = pd.DatetimeIndex(sessions.calendar("XNYS").closes.loc[rets["date"]].to_numpy())
+    return closes.tz_localize(None), (1 + rets["ret"]).cumprod().to_numpy()
+
+
+@cache
+def lead_returns(ticker: str, lead: str = NY_LEAD) -> np.ndarray:
+    """Per return of `ticker`: the compounded `lead` return of the New York sessions that
+    closed between the opens of its previous and its current session (UTC, from the
+    exchange calendars): for Tokyo, the New York session of the evening before."""
+    code = sessions.code(ticker)
+    rets = _returns(ticker)
+    opens = sessions.calendar(code).opens   # UTC session opens by session label
+    closes, level = _ny_closes(lead)
+
+    def at(dates) -> np.ndarray:
+        when = pd.DatetimeIndex(opens.loc[pd.DatetimeIndex(dates)].to_numpy())
+        pos = closes.searchsorted(when.tz_localize(None) if when.tz else when, side="left") - 1
+        return np.where(pos >= 0, level[pos.clip(0)], np.nan)
+
+    return at(rets["date"]) / at(rets["prev_date"]) - 1
+
+
+def regressors(ticker: str, spec: Spec = NEW) -> tuple[str, ...]:
+    """The model's regressors: none, the benchmark, or the benchmark and the New York lead."""
+    if not benchmark_key(ticker, spec):
+        return ()
+    return ("mret", "lead") if spec.lead and _where(ticker)[0] in LEAD_MARKETS else ("mret",)
+
+
+@cache
+def full_frame(ticker: str, spec: Spec = NEW) -> pd.DataFrame:
+    """Every return of `ticker` with its benchmark (and lead) return, before event time
+    (cached: callers copy before changing it)."""
+    frame = aligned(ticker, benchmark_key(ticker, spec))
+    if "lead" in regressors(ticker, spec):
+        frame = frame.assign(lead=lead_returns(ticker))
+    return frame
 
 
 def _event_time(frame: pd.DataFrame, ticker: str, event: pd.Timestamp) -> pd.DataFrame:
@@ -97,34 +205,64 @@ def _event_time(frame: pd.DataFrame, ticker: str, event: pd.Timestamp) -> pd.Dat
     return frame.assign(tau=np.arange(len(frame)) - after.argmax())
 
 
-# --- one security -------------------------------------------------------------------------
+def event_frame(ticker: str, spec: Spec = NEW, event: pd.Timestamp = EVENT) -> pd.DataFrame:
+    """Aligned returns with event time tau (t = 0: first session on or after `event`)."""
+    return _event_time(full_frame(ticker, spec), ticker, event)
 
-def security(ticker: str, benchmark: str | None = None, event: pd.Timestamp = EVENT,
-             estimation: tuple[int, int] = ESTIMATION) -> Result:
-    """Event study of one security against its universe benchmark (or EX_SEMIS, or a ticker)."""
-    return analyse(event_frame(ticker, benchmark, event), ticker, estimation)
+
+# --- one security, one group --------------------------------------------------------------
+
+def security(ticker: str, spec: Spec = NEW, event: pd.Timestamp = EVENT,
+             estimation: tuple[int, int] | None = None) -> Result:
+    """Event study of one security under `spec` (estimation window: the spec's by default)."""
+    return event_result(event_frame(ticker, spec, event), ticker, regressors(ticker, spec),
+                        estimation or spec.estimation, spec.gap)
+
+
+def _regs(member: Result) -> tuple[str, ...]:
+    cols = member.frame.columns
+    return tuple(c for c in ("mret", "lead") if c in cols and not
+                 (c == "mret" and (member.frame["mret"] == 0).all()))
+
+
+def group_tests(members: list[Result], label: str = "", windows=tuple(WINDOWS),
+                estimation: tuple[int, int] = ESTIMATION, gap: str | None = NEW.gap
+                ) -> list[dict]:
+    """All group statistics (`methods.groups.group_statistics`: caar, BMP, KP, portfolio,
+    Corrado, GRANK, sign), the portfolio tested with the members' own model. Raises
+    ValueError for fewer than MIN_GROUP members."""
+    regs = _regs(members[0])
+    port = event_portfolio(members, label, regs, estimation, gap)
+    return group_statistics(members, label, windows, estimation, gap, port=port)
 
 
 # --- the study ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Study:
+    spec: Spec
     plan: pd.DataFrame     # ticker, name, group, benchmark, included, reason
     results: dict[str, Result]
-    securities: pd.DataFrame  # ticker x window: car, t, p, df, event_day
-    groups: pd.DataFrame   # group x window (groups of two or more): BMP, KP, portfolio
+    securities: pd.DataFrame  # ticker x window: car, se, t, df, p, emp_p, event_day, ...
+    groups: pd.DataFrame   # group x window, groups of MIN_GROUP or more: group_statistics
     paths: pd.DataFrame    # group, tau, car (mean CAR from tau = -5), n
+    only: tuple[str, ...] | None = None   # a partial run's securities
+
+    @property
+    def complete(self) -> bool:
+        """Whether this is the cached full run of its spec for EVENT (tables cache on it)."""
+        return self.only is None and self is run(self.spec)
 
     def sec(self, ticker: str, window: str) -> pd.Series:
-        """One security's window result: car, se, t, df, p, event_day."""
+        """One security's window result: car, se, t, df, p, emp_p, event_day."""
         return self.securities.set_index(["ticker", "window"]).loc[(ticker, window)]
 
     def grp(self, group: str, window: str) -> pd.Series:
-        """One group's window tests: caar, bmp, kp, r, port_t and their p-values."""
+        """One group's window tests (see `group_tests`)."""
         return self.groups.set_index(["group", "window"]).loc[(group, window)]
 
 
-def plan(benchmark: str | None = None) -> pd.DataFrame:
+def plan(spec: Spec = NEW) -> pd.DataFrame:
     """Which securities enter the study, against which benchmark, and why others do not."""
     uni = facts.universe()[["ticker", "name", "kind", "group", "market", "benchmark"]].copy()
     reason = np.select(
@@ -132,12 +270,18 @@ def plan(benchmark: str | None = None) -> pd.DataFrame:
         ["an index: a market measure, not a traded security",
          "an exchange rate, not a security",
          "no benchmark index for its market in the snapshot"], "")
-    if benchmark == EX_SEMIS:
-        reason = np.where((reason == "") & (uni["benchmark"] != "^GSPC"),
-                          "the ex-semiconductor benchmark is built for US names only", reason)
-        uni["benchmark"] = np.where(reason == "", "equal-weighted US non-chip stocks",
-                                    uni["benchmark"])
-    return uni.assign(included=reason == "", reason=reason).drop(columns=["kind", "market"])
+    keys = [benchmark_key(t, spec) if r == "" else "" for t, r in zip(uni["ticker"], reason)]
+    uni["benchmark"] = [describe(k) for k in keys]
+    return uni.assign(included=reason == "", reason=reason).drop(columns=["kind"])
+
+
+def describe(key: str) -> str:
+    """Plain words for a benchmark key."""
+    if key.startswith("ew:"):
+        return "S&P 500 members without it, equal-weighted"
+    if key == "":
+        return "none (constant mean)"
+    return facts.name(key) if key in set(facts.universe()["ticker"]) else key
 
 
 def exclusions(table: pd.DataFrame) -> str:
@@ -146,56 +290,99 @@ def exclusions(table: pd.DataFrame) -> str:
     return "; ".join(f"{', '.join(names)} ({reason})" for reason, names in out)
 
 
+def empirical(res: Result) -> pd.Series:
+    """Per window: the SQ test's two-sided p (the CAR against every same-length sum of the
+    security's own estimation residuals; length = weekdays the window spans)."""
+    tau = res.frame["tau"].to_numpy()
+    span = (res.frame["weekdays"].to_numpy(float) if "weekdays" in res.frame
+            else np.ones(len(tau)))
+    resid = res.resid.to_numpy()
+    out = {}
+    for w, (a, b) in WINDOWS.items():
+        length = int(round(span[(tau >= a) & (tau <= b)].sum()))
+        out[w] = ranks.empirical_p(resid, res.windows.at[w, "car"], length).p
+    return pd.Series(out)
+
+
+HEADLINE = ("NVDA", "AVGO", "AMD", "MU", "MRVL", "INTC", "QCOM", "6857.T", "8035.T", "6146.T",
+            "6920.T", "7735.T", "6723.T", "000660.KS", "2330.TW")   # what `headline` reads
+
+
+def run(spec: Spec = NEW, event: pd.Timestamp = EVENT, only: tuple[str, ...] | None = None
+        ) -> Study:
+    """The whole study: every included security, group tests and mean CAR paths by group
+    (`only`: just these securities, e.g. HEADLINE for a robustness column). Cached: the
+    same arguments give the same object."""
+    return _run(spec, pd.Timestamp(event), tuple(only) if only is not None else None)
+
+
 @cache
-def run(estimation: tuple[int, int] = ESTIMATION, benchmark: str | None = None,
-        event: pd.Timestamp = EVENT) -> Study:
-    """The whole study: every included security, group tests and mean CAR paths by group."""
-    table = plan(benchmark)
+def _run(spec: Spec, event: pd.Timestamp, only: tuple[str, ...] | None) -> Study:
+    table = plan(spec)
+    if only is not None:
+        table = table.loc[table["ticker"].isin(only)].reset_index(drop=True)
+    results = {}
+    for t in table.loc[table["included"], "ticker"]:
+        try:
+            results[t] = security(t, spec, event)
+        except ValueError as exc:  # listed too late for the estimation window: say so
+            if "past returns span" in str(exc):
+                table.loc[table["ticker"] == t, ["included", "reason"]] = [
+                    False, "too few past closures for its gap-matched variance"]
+                continue
+            if "usable estimation days" not in str(exc):
+                raise
+            est = spec.estimation
+            need = int(np.ceil(MIN_SHARE * (est[1] - est[0] + 1)))
+            found = str(exc).rsplit("only ", 1)[1].split()[0]
+            table.loc[table["ticker"] == t, ["included", "reason"]] = [
+                False, f"too short a price history for the estimation window: {found} of "
+                       f"the {need} sessions needed"]
     keep = table.loc[table["included"]]
-    results = {t: security(t, benchmark, event, estimation) for t in keep["ticker"]}
-    sec = pd.concat({t: r.windows.assign(event_day=r.event_day) for t, r in results.items()},
-                    names=["ticker"]).reset_index()
+    sec = pd.concat({t: r.windows.assign(event_day=r.event_day, emp_p=empirical(r))
+                     for t, r in results.items()}, names=["ticker"]).reset_index()
     sec = sec.merge(keep[["ticker", "name", "group"]], on="ticker")
     groups, paths = [], []
     for group, rows in keep.groupby("group", sort=False):
         members = [results[t] for t in rows["ticker"]]
-        if len(members) > 1:
-            groups += group_tests(members, group, estimation=estimation)
+        if len(members) >= MIN_GROUP:
+            groups += group_tests(members, group, estimation=spec.estimation, gap=spec.gap)
         cum = pd.concat([m.path.set_index("tau")["ar"].loc[PATH[0]:PATH[1]].cumsum()
                          for m in members], axis=1)
         label = group if len(members) > 1 else f"{group} ({members[0].label} only)"
         paths.append(pd.DataFrame({"group": label, "tau": cum.index,
                                    "car": cum.mean(axis=1).to_numpy(), "n": len(members)}))
-    return Study(table, results, sec, pd.DataFrame(groups), pd.concat(paths, ignore_index=True))
+    return Study(spec, table, results, sec, pd.DataFrame(groups),
+                 pd.concat(paths, ignore_index=True), only)
 
 
-def placebo(tickers: list[str], n: int = 200, seed: int = 20250127,
-            span: tuple[str, str] = ("2021-01-01", "2023-12-31"),
-            windows: tuple[str, ...] = ("[0]", "[0,+1]", "[0,+5]")) -> pd.DataFrame:
-    """The same tests on `n` random US sessions in `span` (no event): one row per date, window,
-    test and (for the single-security test) ticker, with its two-sided p-value."""
-    sessions = load.prices("^GSPC")["date"]
-    sessions = sessions.loc[sessions.between(*span)].to_numpy()
-    dates = np.sort(np.random.default_rng(seed).choice(sessions, size=n, replace=False))
-    frames = {t: aligned(t, "^GSPC") for t in tickers}  # aligned once; only event time moves
-    rows = []
-    for date in dates:
-        members = [analyse(_event_time(frames[t], t, pd.Timestamp(date)), t) for t in tickers]
-        for g in group_tests(members, windows=windows):
-            w = g["window"]
-            rows += [(date, w, "single", m.label, m.windows.at[w, "p"]) for m in members]
-            rows += [(date, w, test, "", g[key]) for test, key in
-                     (("BMP", "bmp_p"), ("Kolari-Pynnönen", "kp_p"), ("portfolio", "port_p"))]
-    return pd.DataFrame(rows, columns=["date", "window", "test", "ticker", "p"])
+def variant(only: tuple[str, ...] | None = HEADLINE, **changes) -> Study:
+    """The main study with some `Spec` fields changed (robustness runs), by default only for
+    the securities the headline numbers need."""
+    return run(replace(NEW, **changes), EVENT, only)
 
 
-def rejection_rates(placebo_rows: pd.DataFrame, level: float = 0.05) -> pd.DataFrame:
-    """Share of placebo tests rejecting at `level`: window x test."""
-    return (placebo_rows.assign(reject=placebo_rows["p"] < level)
-            .pivot_table(index="window", columns="test", values="reject", aggfunc="mean"))
+def headline(study: Study | None = None) -> dict:
+    """Raw numbers for the landing page and the robustness comparison: Nvidia's day-0 AR, the
+    US chip group on day 0, the Japanese chip group over [0,+1], SK hynix and TSMC on day 0."""
+    study = study or run()
+    out = {}
+    nv = study.sec("NVDA", "[0]")
+    out.update(nvda_ar=nv["car"], nvda_t=nv["t"], nvda_p=nv["p"], nvda_emp_p=nv["emp_p"])
+    for key, group, w in (("us_semis", "US semiconductors", "[0]"),
+                          ("japan_semis", "Japan semiconductors", "[0,+1]")):
+        g = study.grp(group, w)
+        out.update({f"{key}_{k}": float(g[k]) for k in
+                    ("caar", "kp", "kp_p", "port_t", "port_p", "bmp", "bmp_p", "grank_nr",
+                     "grank_nr_p", "gsign", "gsign_p")})
+        out[f"{key}_n"] = int(g["n"])
+    for key, ticker in (("hynix", "000660.KS"), ("tsmc", "2330.TW")):
+        s = study.sec(ticker, "[0]")
+        out.update({f"{key}_ar": s["car"], f"{key}_t": s["t"], f"{key}_p": s["p"]})
+    return out
 
 
-# --- presentation ----------------------------------------------------------------------------
+# --- presentation helpers shared with other chapters ----------------------------------------
 
 def stars(p: float) -> str:
     """Significance marks, two-sided: *** 1%, ** 5%, * 10% (escaped for Markdown)."""
@@ -215,122 +402,8 @@ def verdict(p: float) -> str:
     return "not significant even at the 10% level"
 
 
-def security_table(study: Study, windows: tuple[str, ...] = tuple(WINDOWS),
-                   day0: bool = True) -> pd.DataFrame:
-    """One row per security under a row per group: (t = 0 and) each window's AR/CAR, % (t)."""
-    sec = study.securities.set_index(["ticker", "window"])
-    rows = []
-    for group, members in study.securities.drop_duplicates("ticker").groupby("group", sort=False):
-        rows.append({"Security": f"**{group}**"})
-        for _, m in members.iterrows():
-            row = {"Security": m["name"]}
-            if day0:
-                row["t = 0"] = f"{m['event_day']:%d %b}"
-            for w in windows:
-                r = sec.loc[(m["ticker"], w)]
-                row[w] = cell(r["car"], r["t"], r["p"])
-            rows.append(row)
-    return pd.DataFrame(rows).fillna("")
-
-
-def group_table(study: Study) -> pd.DataFrame:
-    """Group tests, one row per group and window."""
-    g = study.groups
-    return pd.DataFrame({
-        "Group": g["group"], "Window": g["window"], "n": g["n"],
-        "CAAR (%)": [f"{v * 100:+.1f}" for v in g["caar"]],
-        "BMP t": [f"{t:+.2f}{stars(p)}" for t, p in zip(g["bmp"], g["bmp_p"])],
-        "r": [f"{r:.2f}" for r in g["r"]],
-        "KP t": [f"{t:+.2f}{stars(p)}" for t, p in zip(g["kp"], g["kp_p"])],
-        "Portfolio t": [f"{t:+.2f}{stars(p)}" for t, p in zip(g["port_t"], g["port_p"])],
-    })
-
-
-def headline(study: Study, ticker: str = "NVDA", group: str = "US semiconductors") -> dict:
-    """The numbers the robustness comparison follows: one security and one group."""
-    out = {}
-    for w in ("[0]", "[0,+1]"):
-        sec, grp = study.sec(ticker, w), study.grp(group, w)
-        out[f"{facts.name(ticker)} {w}, % (t)"] = cell(sec["car"], sec["t"], sec["p"])
-        out[f"{group} {w}: CAAR %"] = f"{grp['caar'] * 100:+.1f}"
-        out[f"{group} {w}: BMP t"] = f"{grp['bmp']:+.2f}{stars(grp['bmp_p'])}"
-        out[f"{group} {w}: KP t"] = f"{grp['kp']:+.2f}{stars(grp['kp_p'])}"
-    return out
-
-
-def robustness_table(runs: dict[str, Study], ticker: str = "NVDA",
-                     group: str = "US semiconductors") -> pd.DataFrame:
-    """Headline numbers (rows) under each specification (columns)."""
-    return pd.DataFrame({name: headline(s, ticker, group) for name, s in runs.items()}
-                        ).rename_axis("Statistic").reset_index()
-
-
-def placebo_table(rates: pd.DataFrame) -> pd.DataFrame:
-    """Placebo rejection rates in percent: one row per window, one column per test."""
-    order = [w for w in WINDOWS if w in rates.index]
-    cols = ["single", "portfolio", "BMP", "Kolari-Pynnönen"]
-    out = rates.loc[order, cols].map(lambda v: f"{v * 100:.1f}%")
-    return out.rename(columns={"single": "Single security"}).rename_axis("Window").reset_index()
-
-
-def markdown(table: pd.DataFrame) -> str:
-    """A pipe table for `{glue:md}` (renders in both the HTML and the PDF book)."""
-    align = ["left"] + ["right"] * (table.shape[1] - 1)
+def markdown(table: pd.DataFrame, text: int = 1) -> str:
+    """A pipe table for `{glue:md}` (renders in both the HTML and the PDF book); the first
+    `text` columns are left-aligned, the rest (numbers) right-aligned."""
+    align = ["left"] * text + ["right"] * (table.shape[1] - text)
     return table.to_markdown(index=False, disable_numparse=True, colalign=align)
-
-
-def path_data(study: Study) -> pd.DataFrame:
-    """What the CAR chart shows: group, event day, mean CAR since t = -5 in %, members."""
-    paths = study.paths
-    return paths.assign(car_pct=(paths["car"] * 100).round(2))[["group", "tau", "car_pct", "n"]]
-
-
-def car_chart(data: pd.DataFrame) -> alt.LayerChart:
-    """Mean CAR by group over event time, colour paired with dashes; click the legend to focus."""
-    groups = list(dict.fromkeys(data["group"]))
-    day0 = data.loc[data["tau"] == 0].set_index("group")["car_pct"] - \
-        data.loc[data["tau"] == -1].set_index("group")["car_pct"]
-    end = data.loc[data["tau"] == PATH[1]].set_index("group")["car_pct"]
-    worst = day0.idxmin()
-    pick = alt.selection_point(fields=["group"], bind="legend")
-    dashes = (DASHES + [[4, 2, 1, 2], [3, 1]])[:len(groups)]
-    enc = {
-        "x": alt.X("tau:Q", title="Event day (sessions of each security; t = 0 is its first "
-                              "session on or after 27 Jan 2025)",
-                   scale=alt.Scale(domain=list(PATH), nice=False)),
-        "y": alt.Y("car_pct:Q", title="Mean cumulative abnormal return since t = -5 (%)"),
-        "color": alt.Color("group:N", title="Group", sort=groups, legend=alt.Legend(columns=4),
-                           scale=alt.Scale(domain=groups, range=PALETTE[:len(groups)])),
-        "strokeDash": alt.StrokeDash("group:N", title="Group", sort=groups,
-                                     legend=alt.Legend(columns=4),
-                                     scale=alt.Scale(domain=groups, range=dashes)),
-        "opacity": alt.condition(pick, alt.value(1.0), alt.value(0.15)),
-        "tooltip": [alt.Tooltip("group:N", title="Group"),
-                    alt.Tooltip("tau:Q", title="Event day"),
-                    alt.Tooltip("car_pct:Q", title="Mean CAR since t = -5 (%)", format="+.2f"),
-                    alt.Tooltip("n:Q", title="Securities")],
-    }
-    base = alt.Chart(data)
-    lines = base.mark_line().encode(**enc).add_params(pick)
-    points = base.mark_point(filled=True, size=20).encode(
-        **{k: v for k, v in enc.items() if k != "strokeDash"})
-    zero = alt.Chart(pd.DataFrame({"tau": [0], "label": ["t = 0"]}))
-    rule = zero.mark_rule(color=NEUTRAL, strokeDash=[4, 3]).encode(x="tau:Q")
-    text = zero.mark_text(align="left", dx=4, dy=8, color=NEUTRAL, fontSize=10).encode(
-        x="tau:Q", y=alt.value(0), text="label:N")
-    chart = alt.layer(rule, text, lines, points).properties(width=560, height=320)
-    below = int((end < 0).sum())
-    return finish(
-        chart,
-        title=[f"{worst} took the largest abnormal hit on day 0 ({day0[worst]:+.1f}%);",
-               f"{below} of {len(groups)} groups were still below their market-model path "
-               f"{PATH[1]} sessions later"],
-        subtitle="Mean cumulative abnormal return per group (market model); click a legend "
-                 "entry to highlight a group",
-        source=SOURCE,
-        description=(
-            f"Line chart of the mean cumulative abnormal return of {len(groups)} groups of "
-            f"securities from 5 sessions before to {PATH[1]} sessions after the DeepSeek shock. "
-            + " ".join(f"{g}: {day0[g]:+.1f}% on day 0, {end[g]:+.1f}% cumulative by day "
-                       f"{PATH[1]}." for g in groups)),
-    )

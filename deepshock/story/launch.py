@@ -3,17 +3,19 @@ between the first release and the sell-off."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
 
-from ..data import facts, load
-from .charts import DASHES, NEUTRAL, PALETTE, SHAPES, WIDTH, finish
+from ..data import context, facts, load
+from .charts import DASHES, NEUTRAL, PALETTE, SHAPES, WIDTH, finish, narrow_layout
 from ..data.validate import DataError
 
 SHOCK = pd.Timestamp("2025-01-27")
-SOURCE = "Yahoo Finance daily closes (snapshot, PROVENANCE.md); data/events.csv"
+SERIES = [PALETTE[6], PALETTE[4], PALETTE[2]]  # category hues: orange and blue mean fell / rose
+SOURCE = "Yahoo Finance daily closes; exchange calendars; DeepSeek's releases as reported"
 
 
 def cost_inputs() -> pd.DataFrame:
@@ -61,6 +63,49 @@ def event(label: str) -> pd.Series:
     if len(rows) != 1:
         raise DataError(f"events.csv: expected one event labelled {label!r}, found {len(rows)}")
     return rows.iloc[0]
+
+
+def fact(topic: str, starts: str) -> pd.Series:
+    """One row of data/background.csv: the fact of `topic` whose text starts with `starts`."""
+    table = context.background()
+    rows = table.loc[(table["topic"] == topic) & table["fact"].str.startswith(starts)]
+    if len(rows) != 1:
+        raise DataError(f"background.csv: expected one {topic} fact starting {starts!r}, "
+                        f"found {len(rows)}")
+    return rows.iloc[0]
+
+
+def value(topic: str, starts: str) -> float:
+    """The numeric value of one background fact."""
+    text = fact(topic, starts)["value"]
+    try:
+        return float(text)
+    except ValueError:
+        raise DataError(f"background.csv: {starts!r} has no single numeric value ({text!r})")
+
+
+def reactions(start: str = "2025-01-23", end: str = "2025-01-28") -> pd.DataFrame:
+    """Reactions from data/reactions.csv between two dates, with the moment as reported (local
+    time and zone) and, where the time is given, the UTC time; the short quote is kept whole."""
+    table = context.reactions()
+    table = table.loc[table["date"].between(start, end)].copy()
+    when = []
+    for r in table.itertuples():
+        hhmm = r.time_local[:5]
+        if len(hhmm) == 5 and hhmm[2] == ":" and hhmm.replace(":", "").isdigit():
+            stamp = pd.Timestamp(f"{r.date:%Y-%m-%d} {hhmm}").tz_localize(r.timezone)
+            when.append(f"{stamp.tz_convert('UTC'):%d %b %H:%M} UTC")
+        else:
+            when.append("")
+    zone = {"America/New_York": "New York", "America/Los_Angeles": "US West Coast",
+            "Asia/Tokyo": "Tokyo", "Europe/Zurich": "Davos"}
+    return table.assign(utc=when, place=table["timezone"].map(zone).fillna(table["timezone"]))
+
+
+def daily_moves(ticker: str, start: str, end: str) -> pd.DataFrame:
+    """Each session's close-to-close move between two dates (inclusive)."""
+    rets = load.returns(ticker)
+    return rets.loc[rets["date"].between(start, end), ["date", "ret"]].reset_index(drop=True)
 
 
 def base_session(ticker: str, before: pd.Timestamp) -> pd.Timestamp:
@@ -131,7 +176,7 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
 
     names = series.drop_duplicates("ticker")["name"].tolist()
     colour = alt.Color("name:N", legend=None,
-                       scale=alt.Scale(domain=names, range=PALETTE[:len(names)]))
+                       scale=alt.Scale(domain=names, range=SERIES[:len(names)]))
     lines = alt.Chart(series).mark_line().encode(
         x=x, y=alt.Y("index:Q", title=f"Close, {base.day} {base:%b %Y} = 100",
                      scale=alt.Scale(zero=False)),
@@ -161,12 +206,16 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
     pre = series.loc[series["date"] < shock].groupby("name")["index"].last()
     fell = ", ".join(f"{n} {shock_rows[n] - pre[n]:+.0f}" for n in names)
     return finish(
-        alt.vconcat(strip, panel, spacing=4).resolve_scale(shape="independent"),
+        narrow_layout(alt.vconcat(strip, panel, spacing=4).resolve_scale(shape="independent"),
+                      drop=("vconcat/0", "vconcat/1/layer/4"),
+                      set={f"vconcat/1/layer/2/encoding/{ch}/legend": {"title": None}
+                           for ch in ("color", "strokeDash")},
+                      note="Dashed lines: DeepSeek's releases (tap one)"),
         title=("Chip stocks drifted through DeepSeek's releases and fell only on "
                f"{shock.day} {shock:%B}" if (pre - 100).abs().max() < (pre - shock_rows).min()
                else f"Chip stocks fell on {shock.day} {shock:%B}, after DeepSeek's releases"),
         subtitle=[f"Daily closes indexed to 100 on {base.day} {base:%B %Y}, the last session "
-                  "before DeepSeek-V3's weights; events from data/events.csv"],
+                  "before DeepSeek-V3's weights; dashed lines: DeepSeek's releases"],
         source=SOURCE,
         description=(f"Line chart of {' and '.join(names)} from {start:%d %B %Y} to "
                      f"{end:%d %B %Y}, indexed to 100 on {base:%d %B %Y}, with DeepSeek's "
@@ -174,3 +223,19 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
                          f"{r.label} on {r.date:%d %B %Y}" for r in events.itertuples())
                      + f". Index points lost on {shock:%d %B}: {fell}."),
     )
+
+
+def reactions_markdown(table: pd.DataFrame) -> str:
+    """The reactions as a Markdown table: when (as the sources give it), who, and the few words
+    quoted, in date order."""
+    lines = ["| When (local time as reported) | Who | Said |", "|---|---|---|"]
+    for r in table.sort_values("date", kind="stable").itertuples():
+        time = re.sub(r"\s*\((?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\)", "", r.time_local)
+        time = time.replace("not stated", "time not reported").replace(" (article date)",
+                                                                       ", article date")
+        when = f"{r.date:%a} {r.date.day} {r.date:%b}, {time} ({r.place})"
+        if r.utc:
+            when += f"; {r.utc}"
+        said = f"“{r.quote}”" if r.quote.strip() else "(no short quote)"
+        lines.append(f"| {when} | {r.who}, {r.role} | {said} |")
+    return "\n".join(lines)

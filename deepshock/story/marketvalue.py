@@ -13,6 +13,11 @@ A loss needs the as-traded price level, not just the return:
 
 A figure is approximate when its share count is grade C or its level is dividend-adjusted.
 Yen losses are converted at Yahoo's USD/JPY close with the same day label (JPY=X).
+
+Totals count each company once: TSMC by its home line (2330.TW, valued in TWD on its first
+session back and converted at a sourced rate, `home_loss`), never also by its New York ADR;
+and SoftBank's stake in Arm (`data/holdings.csv`) is subtracted from a total holding both
+(`overlap`), since SoftBank's value already contains that share of Arm's.
 """
 
 from __future__ import annotations
@@ -22,14 +27,23 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from ..data import facts, load
-from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish
+from ..data import context, facts, holdings, load, sessions
+from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 from ..data.sync import read_manifest
 from ..data.validate import DataError
 
 SHOCK_DAYS = (pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-28"))
 FX = "JPY=X"
 SOURCE = "Yahoo Finance closes (snapshot); data/shares.csv; data/records.csv"
+# A line valued elsewhere: the ADR is shown (what New York implied) but never added to a
+# total, where the company counts once, by its home line.
+HOME_LINE = {"TSM": "2330.TW"}
+
+
+def count_kind(source: str, notes: str) -> str:
+    """'weighted-average' when the count on file is a period's weighted-average basic count
+    (as the source or notes say), else 'outstanding' (a count on a date)."""
+    return "weighted-average" if "weighted" in f"{source} {notes}".lower() else "outstanding"
 
 
 def splits() -> pd.DataFrame:
@@ -67,8 +81,10 @@ def losses(days: tuple[pd.Timestamp, ...] = SHOCK_DAYS) -> pd.DataFrame:
     """One row per company with a share count and shock session.
 
     Columns: ticker, name, market, currency, date, prev_date, prev_level, ret, shares, grade,
-    basis, multiplier, loss_local, fx, loss_usd, approximate, included, reason. `loss_*` is
-    positive for a loss; `included` is False (with the reason) when no figure can be given.
+    count, basis, multiplier, loss_local, fx, loss_usd, approximate, included, reason,
+    in_total. `loss_*` is positive for a loss; `included` is False (with the reason) when no
+    figure can be given; `in_total` is False as well for an ADR whose company is counted by
+    its home line (HOME_LINE).
     """
     shares = facts.shares().set_index("ticker")
     universe = facts.universe().set_index("ticker")
@@ -79,11 +95,13 @@ def losses(days: tuple[pd.Timestamp, ...] = SHOCK_DAYS) -> pd.DataFrame:
     for ticker, holding in shares.iterrows():
         info = universe.loc[ticker]
         basis = convention(ticker)
-        multiplier = split_multiplier(ticker, split_table, max(days))
         for day in days:
+            # per session: a split effective between two shock sessions moves only the first
+            multiplier = split_multiplier(ticker, split_table, day)
             row = {"ticker": ticker, "name": info["name"], "market": info["market"],
                    "currency": info["currency"], "date": day, "shares": holding["shares"],
                    "grade": holding["grade"], "basis": basis, "multiplier": multiplier,
+                   "count": count_kind(holding["source"], holding["notes"]),
                    "included": False, "reason": ""}
             if (ticker, day) not in rets.index:
                 rows.append({**row, "reason": "no session (market closed)"})
@@ -104,6 +122,7 @@ def losses(days: tuple[pd.Timestamp, ...] = SHOCK_DAYS) -> pd.DataFrame:
                          "loss_usd": loss_local / rate, "included": True})
     table = pd.DataFrame(rows)
     table["approximate"] = (table["grade"] == "C") | (table["basis"] != "as traded")
+    table["in_total"] = table["included"] & ~table["ticker"].isin(list(HOME_LINE))
     return table
 
 
@@ -147,20 +166,139 @@ def label(value: float, approximate: bool, currency: str = "USD") -> str:
 
 @dataclass(frozen=True)
 class Totals:
-    all_usd: float
-    exact_usd: float
+    all_usd: float          # every company counted once (in_total), before the overlap
+    exact_usd: float        # the exact figures alone
     n_all: int
     n_exact: int
-    n_excluded: int
+    n_excluded: int         # no figure on the day
+    overlap_usd: float      # holders' share of held companies' losses, both in the total
+    net_usd: float          # all_usd - overlap_usd
+    exact_overlap_usd: float
+    exact_net_usd: float
 
 
-def totals(table: pd.DataFrame, day: pd.Timestamp) -> Totals:
-    """Net loss in dollars over the companies with a figure on `day` (gains count negative)."""
+def overlap(rows: pd.DataFrame, stakes: pd.DataFrame) -> float:
+    """Sum over `stakes` (holder, held, stake) of stake x the held company's loss, for the
+    pairs where both companies are among `rows` (one day's rows of `losses`)."""
+    loss = rows.set_index("ticker")["loss_usd"]
+    return float(sum(s.stake * loss[s.held] for s in stakes.itertuples()
+                     if s.holder in loss.index and s.held in loss.index))
+
+
+def totals(table: pd.DataFrame, day: pd.Timestamp,
+           stakes: pd.DataFrame | None = None) -> Totals:
+    """Net loss in dollars over the companies counted on `day` (gains count negative), with
+    and without the cross-holdings of `data/holdings.csv` (or `stakes`)."""
+    stakes = holdings.holdings() if stakes is None else stakes
     on_day = table.loc[table["date"] == day]
-    shown = on_day.loc[on_day["included"]]
+    shown = on_day.loc[on_day["in_total"]]
     exact = shown.loc[~shown["approximate"]]
+    both, exact_both = overlap(shown, stakes), overlap(exact, stakes)
     return Totals(all_usd=float(shown["loss_usd"].sum()), exact_usd=float(exact["loss_usd"].sum()),
-                  n_all=len(shown), n_exact=len(exact), n_excluded=int((~on_day["included"]).sum()))
+                  n_all=len(shown), n_exact=len(exact), n_excluded=int((~on_day["included"]).sum()),
+                  overlap_usd=both, net_usd=float(shown["loss_usd"].sum()) - both,
+                  exact_overlap_usd=exact_both,
+                  exact_net_usd=float(exact["loss_usd"].sum()) - exact_both)
+
+
+@dataclass(frozen=True)
+class HomeLoss:
+    ticker: str
+    session: pd.Timestamp     # first home session on or after the shock
+    prev_date: pd.Timestamp
+    prev_close: float
+    close: float
+    ret: float
+    shares: float
+    loss_local: float
+    rate: float               # local currency per US$ (sourced conversion)
+    rate_date: pd.Timestamp
+    rate_gap_days: int
+    rate_source: str
+    loss_usd: float
+    closed_days: int          # weekdays without a session before `session`
+    news: tuple[str, ...]     # confounders naming the home line, dated in (prev_date, session]
+    adr: str
+    adr_ret: float            # the ADR's move on the shock day
+    adr_loss_usd: float       # what the ADR line implied on the shock day
+    adr_window_ret: float     # the ADR's move over the home line's own span
+    adr_window_loss_usd: float
+    adr_premium: float        # ADR price / (home price per ADR in US$) - 1 on `session`
+
+
+def home_loss(adr: str = "TSM", day: pd.Timestamp = SHOCK_DAYS[0]) -> HomeLoss:
+    """The company of `adr` valued on its home line: shares x fall in the as-traded close on
+    the first home session on or after `day`, converted at the sourced rate nearest that
+    session; next to what the ADR line implied on `day` and over the same span."""
+    home = HOME_LINE[adr]
+    info = facts.universe().set_index("ticker")
+    code = info.at[home, "calendar"]
+    session = sessions.first_session(code, day)
+    shares = facts.shares().set_index("ticker")["shares"]
+    move = load.session_return(home, str(session.date()))
+    if convention(home) != "as traded":
+        raise DataError(f"{home}: the home line needs an as-traded price level")
+    loss_local = shares[home] * (move["prev_close"] - move["close"])
+    fx = holdings.fx_rate(info.at[home, "currency"], session)
+    adr_rets = load.returns(adr).set_index("date")
+    adr_close = adr_rets["close"]
+    adr_prev = adr_close[adr_close.index <= move["prev_date"]].iloc[-1]
+    at_day = adr_rets.loc[day]
+    per_adr = shares[home] / shares[adr]
+    news = context.in_window(move["prev_date"] + pd.Timedelta(days=1), session, home)
+    return HomeLoss(
+        ticker=home, session=session, prev_date=move["prev_date"],
+        prev_close=float(move["prev_close"]), close=float(move["close"]), ret=float(move["ret"]),
+        shares=float(shares[home]), loss_local=float(loss_local), rate=float(fx["rate"]),
+        rate_date=fx["date"], rate_gap_days=int(fx["gap_days"]), rate_source=fx["source"],
+        loss_usd=float(loss_local / fx["rate"]),
+        closed_days=len(sessions.closure(code, move["prev_date"] + pd.Timedelta(days=1))),
+        news=tuple(dict.fromkeys(news["label"])), adr=adr, adr_ret=float(at_day["ret"]),
+        adr_loss_usd=float(shares[adr] * (at_day["prev_close"] - at_day["close"])),
+        adr_window_ret=float(adr_close[session] / adr_prev - 1),
+        adr_window_loss_usd=float(shares[adr] * (adr_prev - adr_close[session])),
+        adr_premium=float(adr_close[session] * fx["rate"] / (per_adr * move["close"]) - 1))
+
+
+@dataclass(frozen=True)
+class MarketMove:
+    day: pd.Timestamp
+    n: int                 # S&P 500 members in the panel with a return on `day`
+    fell: int
+    rose: int
+    equal_weighted: float  # mean member return
+    cap_weighted: float    # the S&P 500 index (^GSPC), float-adjusted cap weights
+    spy: float
+    value_date: pd.Timestamp
+    value_source: str
+    value_prev_usd: float  # sourced total value scaled by the index to the previous close
+    loss_usd: float        # value_prev_usd x -cap_weighted: approximate
+
+
+def market_move(day: pd.Timestamp = SHOCK_DAYS[0], index: str = "^GSPC") -> MarketMove:
+    """The whole US market on `day`: the panel's S&P 500 members (equal-weighted, breadth),
+    the index itself (cap-weighted), SPY, and an approximate dollar change: the sourced total
+    market value of the members (data/market_values.csv) carried to the previous close by the
+    index level, times the index's return. Members' own share counts are not on file, so the
+    members' summed loss is not computed."""
+    panel = load.panel_returns()
+    members = load.panel_members()
+    sp = members.loc[members["kind"] == "sp500", "ticker"]
+    rets = panel.loc[pd.Timestamp(day), sp].dropna()
+    level = load.returns(index).set_index("date")
+    value = holdings.market_values()
+    value = value.loc[value["index"] == index].iloc[-1]
+    close = level["close"]
+    at_value = close[close.index <= value["date"]].iloc[-1]
+    prev = level.at[pd.Timestamp(day), "prev_close"]
+    value_prev = value["value_usd_tn"] * 1e12 * prev / at_value
+    ret = float(level.at[pd.Timestamp(day), "ret"])
+    spy = float(load.returns("SPY").set_index("date").at[pd.Timestamp(day), "ret"])
+    return MarketMove(day=pd.Timestamp(day), n=len(rets), fell=int((rets < 0).sum()),
+                      rose=int((rets > 0).sum()), equal_weighted=float(rets.mean()),
+                      cap_weighted=ret, spy=spy, value_date=value["date"],
+                      value_source=value["source"], value_prev_usd=float(value_prev),
+                      loss_usd=float(-value_prev * ret))
 
 
 @dataclass(frozen=True)
@@ -198,8 +336,11 @@ def summary_table(table: pd.DataFrame) -> str:
     rows = []
     first = table.loc[table["date"] == days[0]].sort_values("loss_usd", ascending=False,
                                                            na_position="last")
+    home_lines = set(HOME_LINE.values())
     for ticker in first["ticker"]:
         per_day = table.loc[table["ticker"] == ticker].set_index("date")
+        if ticker in home_lines and not per_day["included"].any():
+            continue  # closed on both days: its home-line figure is given on its own
         cells = []
         for d in days:
             r = per_day.loc[d]
@@ -211,7 +352,10 @@ def summary_table(table: pd.DataFrame) -> str:
             else:
                 cells.append(label(r["loss_usd"], r["approximate"]))
         lead = per_day.iloc[0]
-        rows.append([lead["name"], lead["grade"], lead["basis"], *cells])
+        name = lead["name"] + (" — not in the totals" if ticker in HOME_LINE else "")
+        grade = lead["grade"] + (" (weighted-average count)"
+                                 if lead["count"] == "weighted-average" else "")
+        rows.append([name, grade, lead["basis"], *cells])
     return list_table(head, rows, [26, 10, 18] + [23] * len(days))
 
 
@@ -223,7 +367,9 @@ def chart_data(table: pd.DataFrame, records: pd.DataFrame,
         layer="company", loss_bn=(bars["loss_usd"] / 1e9).round(2),
         label=[label(v, a) for v, a in zip(bars["loss_usd"], bars["approximate"])],
         figure=bars["approximate"].map({True: "approximate", False: "exact"}),
-        detail=[f"shares grade {g}; price level {b}" for g, b in zip(bars["grade"], bars["basis"])])
+        detail=[f"shares grade {g}; price level {b}" + ("" if t else "; not in the totals "
+                                                       "(the company counts by its home line)")
+                for g, b, t in zip(bars["grade"], bars["basis"], bars["in_total"])])
     bars = bars.sort_values("loss_usd", ascending=False)
     refs = records.assign(
         layer="record", name=records["company"], loss_bn=records["loss_usd_bn"],
@@ -273,6 +419,15 @@ def loss_chart(data: pd.DataFrame) -> alt.LayerChart:
     notes = refs.mark_text(align="left", baseline="middle", dx=3, fontSize=9,
                            color="#444444").encode(x="loss_bn:Q", y=top, text="label:N")
     chart = alt.layer(rules, bars, *texts, notes).properties(width=420, height=height)
+    # On a phone the value labels take a larger share of the plot: every label (gains too)
+    # sits right of the zero line, with room for it there.
+    low, high = min(bars_df["loss_bn"].min(), 0), bars_df["loss_bn"].max()
+    chart = narrow_layout(chart, drop=(f"layer/{2 + len(texts)}",),
+                          set={"layer/1/encoding/x/scale/domain": [low - 0.05 * span,
+                                                                   high + 0.45 * span],
+                               "layer/3/encoding/x": {"datum": 0, "type": "quantitative"},
+                               "layer/3/mark/align": "left", "layer/3/mark/dx": 4},
+                          note="Tap a dashed line for its record")
     first, second = bars_df.iloc[0], bars_df.iloc[1]
     return finish(
         chart,

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from ..data import facts, load
-from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish
+from ..data import context, facts, load
+from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 
 SHOCK = pd.Timestamp("2025-01-27")
-SOURCE = "Yahoo Finance daily closes (snapshot, PROVENANCE.md); data/events.csv"
+SOURCE = "Yahoo Finance daily closes; exchange calendars; DeepSeek's releases as reported"
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ def price_chart(prices: pd.DataFrame, events: pd.DataFrame, rec: RecordDay) -> a
                                          dy=-2, fontSize=10, color="#444444").encode(
         x="date:T", y=alt.value(0), text="label:N")
     chart = alt.layer(rules, labels, line, points).properties(width=600, height=320)
+    chart = narrow_layout(chart, drop=("layer/1",), note="Tap a dashed line for its event")
     return finish(
         chart,
         title=(f"Nvidia lost {abs(rec.ret):.0%} in one session on 27 January and "
@@ -128,51 +129,120 @@ COMPUTED, PRESS = "Computed from the data", "Reported by the press"
 MAX_SHARES_GAP = pd.Timedelta(days=183)  # a share count further from the day is not used
 
 
+def choose_count(as_of: pd.Timestamp | None, date: pd.Timestamp,
+                 max_gap: pd.Timedelta = MAX_SHARES_GAP) -> str:
+    """How a share count dated `as_of` may serve a loss on `date`: 'at or before' (preferred),
+    'after' (the nearest there is, with its gap stated) or 'too far' / 'undated' (not used)."""
+    if as_of is None or pd.isna(as_of):
+        return "undated"
+    if abs(as_of - date) > max_gap:
+        return "too far"
+    return "at or before" if as_of <= date else "after"
+
+
 def one_day_loss(ticker: str, date: pd.Timestamp) -> dict:
     """Market value lost on `date` (shares x fall in the close), with the share count used.
 
-    Sound only when the count (data/shares.csv) is dated within MAX_SHARES_GAP of the day:
-    the snapshot's closes are split-adjusted as of its download, and so is a recent count.
-    Returns loss_usd (NaN when not computed), shares_as_of and gap_days.
+    A count (data/shares.csv) dated at or before the day is used, else the nearest after it
+    with the gap stated, and only within MAX_SHARES_GAP: the snapshot's closes are
+    split-adjusted as of its download, and so is a recent count. Returns shares,
+    shares_as_of, gap_days (count date minus loss date: negative = before), use (see
+    `choose_count`), count ('outstanding' or 'weighted-average'), ret (the day's
+    close-to-close return, NaN without a session) and loss_usd (NaN when not computed).
     """
+    from .marketvalue import count_kind
+
     row = facts.shares().set_index("ticker").loc[ticker]
+    date = pd.Timestamp(date)
     as_of = pd.to_datetime(row["as_of"], format="%Y-%m-%d", errors="coerce")
-    gap = abs(as_of - pd.Timestamp(date)) if pd.notna(as_of) else None
+    use = choose_count(as_of, date)
+    rets = load.returns(ticker).set_index("date")
+    day = rets.loc[date] if date in rets.index else None
     out = {"shares": float(row["shares"]), "shares_as_of": as_of,
-           "gap_days": gap.days if gap is not None else float("nan"), "loss_usd": float("nan")}
-    if gap is not None and gap <= MAX_SHARES_GAP:
-        day = load.session_return(ticker, str(pd.Timestamp(date).date()))
+           "gap_days": (as_of - date).days if pd.notna(as_of) else float("nan"), "use": use,
+           "count": count_kind(row["source"], row["notes"]), "grade": row["grade"],
+           "ret": float(day["ret"]) if day is not None else float("nan"),
+           "loss_usd": float("nan")}
+    if use in ("at or before", "after") and day is not None:
         out["loss_usd"] = float(row["shares"] * (day["prev_close"] - day["close"]))
     return out
 
 
+def _count_note(info: dict) -> str:
+    gap = abs(int(info["gap_days"]))
+    when = "before" if info["gap_days"] <= 0 else "after"
+    kind = "weighted-average count" if info["count"] == "weighted-average" else "count"
+    return (f"closes x {kind} of {info['shares_as_of']:%Y-%m-%d}, grade {info['grade']} "
+            f"({gap} days {when} the loss)")
+
+
 def loss_comparison(rec: RecordDay, ticker: str = "NVDA", date: pd.Timestamp = SHOCK
                     ) -> pd.DataFrame:
-    """The shock-day loss next to the earlier records of data/records.csv: the press figure of
-    each, and the same computation as for the shock day wherever a share count makes it sound."""
+    """The shock-day loss next to the earlier records (data/records.csv) and the later losses
+    (data/later_losses.csv): the press figure of each, and the same computation as for the
+    shock day wherever a share count makes it sound (`one_day_loss`). A later loss gets a press
+    row only where it cannot be computed (its press figure is kept in `press_bn` and the
+    source). Columns: label, date, ticker, when (earlier / shock / later), basis, loss_bn, ret,
+    press_bn, source."""
     rows = [{"label": f"{facts.name(ticker)}, {date.day} {date:%b %Y}", "date": date,
-             "ticker": ticker, "basis": COMPUTED, "loss_bn": rec.value_lost / 1e9,
+             "ticker": ticker, "when": "shock", "basis": COMPUTED,
+             "loss_bn": rec.value_lost / 1e9, "ret": rec.ret, "press_bn": float("nan"),
              "source": f"closes x shares ({rec.shares_source})"}]
-    for rec_row in facts.records().itertuples():
-        label = f"{rec_row.company}, {rec_row.date.day} {rec_row.date:%b %Y}"
-        rows.append({"label": label, "date": rec_row.date, "ticker": rec_row.ticker,
-                     "basis": PRESS, "loss_bn": rec_row.loss_usd_bn, "source": rec_row.source})
-        mine = one_day_loss(rec_row.ticker, rec_row.date)
-        if pd.notna(mine["loss_usd"]):
-            rows.append({"label": label, "date": rec_row.date, "ticker": rec_row.ticker,
-                         "basis": COMPUTED, "loss_bn": mine["loss_usd"] / 1e9,
-                         "source": f"closes x shares as of {mine['shares_as_of']:%Y-%m-%d}"})
+    press = pd.concat([facts.records().assign(when="earlier"),
+                       context.later_losses().assign(when="later")], ignore_index=True)
+    for day in press.sort_values("date").itertuples():
+        label = f"{day.company}, {day.date.day} {day.date:%b %Y}"
+        mine = one_day_loss(day.ticker, day.date)
+        base = {"label": label, "date": day.date, "ticker": day.ticker, "when": day.when,
+                "ret": mine["ret"], "press_bn": day.loss_usd_bn}
+        computed = pd.notna(mine["loss_usd"])
+        # an earlier record keeps its press bar; a later loss shows it only where not computed
+        if day.when == "earlier" or not computed:
+            rows.append({**base, "basis": PRESS, "loss_bn": day.loss_usd_bn,
+                         "source": day.source})
+        if computed:
+            rows.append({**base, "basis": COMPUTED, "loss_bn": mine["loss_usd"] / 1e9,
+                         "source": f"{_count_note(mine)}; press: ${day.loss_usd_bn:g}bn "
+                                   f"({day.source})"})
     table = pd.DataFrame(rows)
     return table.assign(loss_bn=table["loss_bn"].round(1))
 
 
-def previous_record(losses: pd.DataFrame) -> pd.Series:
-    """The largest earlier loss: its figures by basis (US$ bn), named by the day's label.
+def ranking(losses: pd.DataFrame) -> pd.DataFrame:
+    """One row per loss day of `loss_comparison`, ranked in dollars (the computed figure where
+    there is one, else the press figure; 1 = largest) and in per cent (the day's fall in the
+    close; 1 = deepest). Ties share the better rank."""
+    days = []
+    for label, group in losses.groupby("label", sort=False):
+        by = group.set_index("basis")
+        basis = COMPUTED if COMPUTED in by.index else PRESS
+        first = group.iloc[0]
+        days.append({"label": label, "date": first["date"], "ticker": first["ticker"],
+                     "when": first["when"], "loss_bn": float(by.at[basis, "loss_bn"]),
+                     "basis": basis, "ret": float(first["ret"])})
+    table = pd.DataFrame(days)
+    table["rank_usd"] = table["loss_bn"].rank(ascending=False, method="min").astype(int)
+    table["rank_pct"] = table["ret"].rank(ascending=True, method="min").astype(int)
+    return table.sort_values(["rank_usd", "date"], ignore_index=True)
 
-    `loss_comparison` puts the shock day first; the comparison uses the computed figure when
-    there is one (same method as the shock day), else the press figure.
-    """
-    earlier = losses.iloc[1:]
+
+def ranking_table(ranks: pd.DataFrame) -> str:
+    """The ranking as a MyST table: day, loss (US$ bn, with its basis), fall, both ranks."""
+    from .marketvalue import list_table
+
+    rows = [[r.label + (" (the shock)" if r.when == "shock" else ""),
+             f"${r.loss_bn:,.1f}bn" + ("" if r.basis == COMPUTED else " (press)"),
+             f"{r.ret * 100:.1f}%".replace("-", "−"), str(r.rank_usd), str(r.rank_pct)]
+            for r in ranks.itertuples()]
+    return list_table(["Day", "Market value lost", "Close-to-close move", "Rank in $",
+                       "Rank in %"], rows, [30, 22, 16, 16, 16])
+
+
+def previous_record(losses: pd.DataFrame) -> pd.Series:
+    """The largest loss before the shock day: its figures by basis (US$ bn), named by the day's
+    label, and `reference` (the computed figure when there is one, same method as the shock
+    day, else the press figure)."""
+    earlier = losses.loc[losses["when"] == "earlier"]
     label = earlier.loc[earlier["loss_bn"].idxmax(), "label"]
     figures = earlier.loc[earlier["label"] == label].set_index("basis")["loss_bn"]
     figures["reference"] = figures.get(COMPUTED, figures[PRESS])
@@ -181,7 +251,7 @@ def previous_record(losses: pd.DataFrame) -> pd.Series:
 
 def loss_chart(losses: pd.DataFrame) -> alt.LayerChart:
     """Grouped bars: each record day's loss, computed and press-reported side by side."""
-    shock, ref = losses.iloc[0], previous_record(losses)
+    shock, ref = losses.loc[losses["when"] == "shock"].iloc[0], previous_record(losses)
     order = losses.sort_values("date", ascending=False)["label"].unique().tolist()
     y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=200))
     colour = alt.Color("basis:N", title="Figure", sort=[COMPUTED, PRESS],
@@ -203,7 +273,7 @@ def loss_chart(losses: pd.DataFrame) -> alt.LayerChart:
                f"the earlier record ({ref.name})"),
         subtitle=["Largest one-day losses of market value; coloured bars computed here "
                   "(close-to-close fall x shares outstanding), grey bars as reported"],
-        source="snapshot closes; data/shares.csv; press figures in data/records.csv",
+        source="Yahoo Finance daily closes; company filings (share counts); press reports",
         description=("Bar chart of one-day losses of market value. "
                      + "; ".join(f"{r.label}: {r.loss_bn:,.1f} billion dollars ({r.basis.lower()})"
                                  for r in losses.itertuples()) + "."),
@@ -216,5 +286,5 @@ def press_only(losses: pd.DataFrame) -> pd.DataFrame:
     rows = losses.loc[~losses["label"].isin(computed)]
     info = [one_day_loss(t, d) for t, d in zip(rows["ticker"], rows["date"])]
     return rows.assign(shares_as_of=[i["shares_as_of"] for i in info],
-                       gap_days=[i["gap_days"] for i in info])[
+                       gap_days=[abs(i["gap_days"]) for i in info])[
         ["label", "ticker", "date", "loss_bn", "shares_as_of", "gap_days"]]

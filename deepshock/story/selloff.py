@@ -12,10 +12,11 @@ from ..data import facts, load
 from .charts import MUTED, NEGATIVE, PALETTE, POSITIVE, finish
 
 SHOCK = pd.Timestamp("2025-01-27")
-SOURCE = "Yahoo Finance daily closes (snapshot, PROVENANCE.md)"
+SOURCE = "Yahoo Finance daily closes; exchange calendars"
 VIX = "^VIX"
 TRADED = {"equity", "adr", "etf"}
-US_GROUPS = ["US semiconductors", "US platforms", "US power", "US indices"]
+US_GROUPS = ["US semiconductors", "Foreign chip ADRs", "US chip equipment", "US AI infrastructure",
+             "US platforms", "US power", "China ADR", "US indices"]
 PAD = 0.18  # room beyond the longest bar for its value label
 
 
@@ -26,8 +27,14 @@ def _room(values: pd.Series) -> alt.Scale:
     return alt.Scale(domain=[lo - PAD * span * (lo < 0), hi + PAD * span * (hi > 0)])
 
 
-HEADLINE = ["NVDA", "AVGO", "^SOX", "^IXIC", "^GSPC", "AAPL", "6857.T", "SU.PA", "000660.KS",
-            "2330.TW"]
+HEADLINE = ["NVDA", "AVGO", "^SOX", "^IXIC", "^GSPC", "AAPL", "6857.T", "SU.PA", "^STOXX",
+            "0700.HK", "000001.SS", "000660.KS", "2330.TW"]
+# Short names for the narrow landing chart (the market is in the tooltip and the subtitle).
+SHORT_NAMES = {"^SOX": "SOX (chip index)", "^IXIC": "Nasdaq", "SU.PA": "Schneider",
+               "^STOXX": "STOXX 600", "000001.SS": "Shanghai", "6857.T": "Advantest",
+               "000660.KS": "SK hynix", "2330.TW": "TSMC (Taipei)", "0700.HK": "Tencent"}
+# Display names for groups whose universe name would mislead on the day (see `shown_groups`).
+PLATFORMS = "US platforms"
 
 
 def us_moves(date: pd.Timestamp = SHOCK) -> pd.DataFrame:
@@ -40,7 +47,7 @@ def us_moves(date: pd.Timestamp = SHOCK) -> pd.DataFrame:
     if missing:
         raise ValueError(f"no session on {date:%Y-%m-%d} for {sorted(missing)}")
     out = uni.merge(day[["ticker", "prev_date", "prev_close", "close", "ret"]], on="ticker")
-    out["ret_pct"] = (out["ret"] * 100).round(2)
+    out["ret_pct"] = (out["ret"] * 100).round(4)
     return out.sort_values("ret").reset_index(drop=True)
 
 
@@ -50,14 +57,29 @@ def winners(moves: pd.DataFrame) -> pd.DataFrame:
     return up.sort_values("ret", ascending=False)
 
 
-def group_medians(moves: pd.DataFrame) -> pd.Series:
-    """Median move (a fraction) of each group on the day, the VIX left out, in book order."""
-    return moves.loc[moves["ticker"] != VIX].groupby("group")["ret"].median().reindex(
+def group_means(moves: pd.DataFrame) -> pd.Series:
+    """Mean move (a fraction, equal weights) of each group on the day, the VIX left out, in
+    book order. The book's group statistic is the mean everywhere (STYLE.md)."""
+    return moves.loc[moves["ticker"] != VIX].groupby("group")["ret"].mean().reindex(
         [g for g in US_GROUPS if g in set(moves["group"])])
 
 
-def fall(fraction: float, digits: int = 2) -> str:
-    """A fall for prose that says 'fell': -0.0915 -> '9.15%'; refuses a rise or no change."""
+def shown_groups(moves: pd.DataFrame) -> pd.Series:
+    """Group names as the chart shows them: the platforms group says it holds Oracle, a cloud
+    and database company, when Oracle fell and the platforms' other members did not all fall."""
+    orcl = moves.loc[moves["ticker"] == "ORCL", "ret"]
+    label = f"{PLATFORMS} (incl. Oracle)" if len(orcl) and float(orcl.iloc[0]) < 0 else PLATFORMS
+    return moves["group"].replace({PLATFORMS: label})
+
+
+def count(n: int) -> str:
+    """House style: small counts in words (one to ten), larger in figures."""
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    return words[n] if 0 <= n <= 10 else f"{n:,}"
+
+
+def fall(fraction: float, digits: int = 1) -> str:
+    """A fall for prose that says 'fell': -0.0915 -> '9.2%'; refuses a rise or no change."""
     if not fraction < 0:
         raise ValueError(f"prose says 'fell' but the move is {fraction!r}")
     return f"{-fraction * 100:.{digits}f}%"
@@ -71,6 +93,9 @@ def ordinal(n: int) -> str:
 
 def cross_section_chart(moves: pd.DataFrame) -> alt.VConcatChart:
     """Sorted bars of the day's moves by group, with the VIX in its own panel and scale."""
+    moves = moves.assign(group=shown_groups(moves))
+    shown = set(moves["group"])
+    order = [next((g for g in shown if g.startswith(u)), u) for u in US_GROUPS]
     stocks = moves.loc[moves["ticker"] != VIX, ["name", "group", "ret_pct"]]
     vix = moves.loc[moves["ticker"] == VIX, ["name", "group", "ret_pct"]]
     tooltip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("group:N", title="Group"),
@@ -88,7 +113,7 @@ def cross_section_chart(moves: pd.DataFrame) -> alt.VConcatChart:
             x="ret_pct:Q", text=label),
     ).properties(width=430, height=alt.Step(15))
     panels = layer.facet(
-        row=alt.Row("group:N", title=None, sort=US_GROUPS,
+        row=alt.Row("group:N", title=None, sort=order,
                     header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold",
                                       labelOrient="top", labelAnchor="start")),
         data=stocks).resolve_scale(y="independent")
@@ -101,8 +126,8 @@ def cross_section_chart(moves: pd.DataFrame) -> alt.VConcatChart:
     down = int((stocks["ret_pct"] < 0).sum())
     return finish(
         alt.vconcat(panels, alt.layer(vix_panel, vix_text)),
-        title=f"{down} of the {len(stocks)} US securities and indices fell on 27 January; "
-              f"only {len(stocks) - down} rose",
+        title=f"{down} of these {len(stocks)} AI-linked US stocks, funds and indices fell on "
+              f"27 January; {count(len(stocks) - down)} rose",
         subtitle=["Sorted within each group; the VIX (bottom) measures expected volatility, "
                   "so its change is shown apart"],
         source=SOURCE,
@@ -160,7 +185,7 @@ def worst_days(ticker: str = "^SOX", date: pd.Timestamp = SHOCK, n: int = 12) ->
     when = when.mask(rets["date"] == date, f"{date.day} {date:%B %Y}")
     days = [f"{d.day} {d:%b %Y}" for d in rets["date"]]
     return pd.DataFrame({"date": rets["date"], "day": days,
-                         "ret_pct": (rets["ret"] * 100).round(2), "when": when}
+                         "ret_pct": (rets["ret"] * 100).round(4), "when": when}
                         ).reset_index(drop=True)
 
 
@@ -177,7 +202,7 @@ def worst_days_chart(table: pd.DataFrame, rank: FallRank, name: str) -> alt.Laye
     bars = base.mark_bar(stroke="#333333", strokeWidth=0.5).encode(
         x=alt.X("ret_pct:Q", title="Close-to-close change (%)", scale=_room(table["ret_pct"])),
         color=alt.Color("when:N", title=None, sort=domain,
-                        scale=alt.Scale(domain=domain, range=[MUTED, NEGATIVE, PALETTE[5]])))
+                        scale=alt.Scale(domain=domain, range=[MUTED, NEGATIVE, PALETTE[4]])))
     text = base.mark_text(align="right", dx=-3, fontSize=10).encode(
         x="ret_pct:Q", text=alt.Text("ret_pct:Q", format="+.2f"))
     chart = alt.layer(bars, text).properties(width=480, height=alt.Step(18))
@@ -202,9 +227,9 @@ def first_sessions(tickers: list[str] = HEADLINE, date: pd.Timestamp = SHOCK) ->
     uni = facts.universe().set_index("ticker")
     first = first.assign(name=first["ticker"].map(uni["name"]),
                          market=first["ticker"].map(uni["market"]))
-    first["label"] = [f"{n} ({m}, {d:%a %d %b})" for n, m, d in
-                      zip(first["name"], first["market"], first["date"])]
-    first["ret_pct"] = (first["ret"] * 100).round(2)
+    first["label"] = [f"{SHORT_NAMES.get(t, n)} ({d:%a %d %b})" for t, n, d in
+                      zip(first["ticker"], first["name"], first["date"])]
+    first["ret_pct"] = (first["ret"] * 100).round(4)
     return first[["ticker", "name", "label", "market", "date", "prev_date", "ret_pct"]].sort_values(
         "ret_pct").reset_index(drop=True)
 
@@ -212,7 +237,7 @@ def first_sessions(tickers: list[str] = HEADLINE, date: pd.Timestamp = SHOCK) ->
 def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.LayerChart:
     """Sorted bars of the headline securities' first post-weekend sessions."""
     late = table.loc[table["date"] > date]
-    tooltip = [alt.Tooltip("label:N", title="Security"),
+    tooltip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("market:N", title="Market"),
                alt.Tooltip("prev_date:T", title="Previous session", format="%d %b %Y"),
                alt.Tooltip("date:T", title="Session", format="%d %b %Y"),
                alt.Tooltip("ret_pct:Q", title="Change (%)", format="+.2f")]
@@ -227,10 +252,13 @@ def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.Layer
         x="ret_pct:Q", text=alt.Text("ret_pct:Q", format="+.1f"))
     worst = table.iloc[0]
     falls = int((table["ret_pct"] < 0).sum())
-    title = f"{falls} of {len(table)} headline securities fell in their first session"
-    reopened = ("Markets closed for Lunar New Year "
-                + ("also fell when they reopened" if len(late) and (late["ret_pct"] < 0).all()
-                   else "reopened later") + "; bars show each security's first session")
+    rose = table.loc[table["ret_pct"] > 0, "name"].tolist()
+    title = (f"{falls} of {len(table)} headline securities fell in their first session"
+             + (f"; {' and '.join(rose)} rose" if 0 < len(rose) <= 2 else ""))
+    reopened = ("First session: each market's first on or after Monday 27 January; Seoul and "
+                "Taipei " + ("fell when they reopened after Lunar New Year"
+                             if len(late) and (late["ret_pct"] < 0).all()
+                             else "reopened later, after Lunar New Year"))
     return finish(
         alt.layer(bars, text).properties(width=300, height=alt.Step(20)),
         title=title,

@@ -1,0 +1,282 @@
+"""The event-study chapter's tables and chart: securities, groups, multiplicity, confounders,
+placebo sizes, the Tokyo decomposition, breadth and the old-versus-new comparison."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..data import facts
+from ..methods import leadlag, multiple
+from . import eventstudy as es
+from . import eventstudy_news as news
+from .charts import DASHES, NEUTRAL, PALETTE, finish
+from .eventstudy import PATH, PRIMARY, WINDOWS, Study, cell, stars
+
+HOLM, CONFOUNDED = "†", "§"
+GROUP_TESTS = {"portfolio": ("port_t", "port_p"), "Kolari-Pynnönen": ("kp", "kp_p")}
+
+
+# --- multiple testing ---------------------------------------------------------------------
+
+def tests(study: Study) -> pd.DataFrame:
+    """Every headline-type test of the study, one row each: kind, name, window, test, stat,
+    p, primary (the hypotheses named before the results, `PRIMARY`)."""
+    rows = [("security", r["ticker"], r["window"], "t", r["t"], r["p"])
+            for _, r in study.securities.iterrows()]
+    for _, g in study.groups.iterrows():
+        rows += [("group", g["group"], g["window"], test, g[s], g[p])
+                 for test, (s, p) in GROUP_TESTS.items()]
+    table = pd.DataFrame(rows, columns=["kind", "name", "window", "test", "stat", "p"])
+    prim = {(k, n, w) for k, n, w in PRIMARY}
+    table["primary"] = [(k, n, w) in prim for k, n, w in
+                        zip(table["kind"], table["name"], table["window"])]
+    return table
+
+
+def adjusted(study: Study, method: str = "holm") -> pd.DataFrame:
+    """`tests` with `multiple.adjust`: primaries at their nominal level, the rest one family."""
+    if study.complete:
+        return _adjusted(study.spec, method)
+    return multiple.adjust(tests(study), method=method)
+
+
+@cache
+def _adjusted(spec: es.Spec, method: str) -> pd.DataFrame:
+    return multiple.adjust(tests(es.run(spec)), method=method)
+
+
+def _mark(adj: pd.DataFrame, kind: str, name: str, window: str, test: str) -> str:
+    row = adj.loc[(adj["kind"] == kind) & (adj["name"] == name) & (adj["window"] == window)
+                  & (adj["test"] == test)].iloc[0]
+    return " (P)" if row["primary"] else (HOLM if row["survives"] else "")
+
+
+def multiplicity(study: Study) -> dict:
+    """Counts for the prose: secondary tests, how many reject at 5% raw, after Holm, after BH."""
+    holm, bh = adjusted(study, "holm"), adjusted(study, "fdr_bh")
+    sec = ~holm["primary"]
+    return {"n": int(sec.sum()), "raw5": int((holm.loc[sec, "p"] < 0.05).sum()),
+            "holm5": int((holm.loc[sec, "p_adj"] < 0.05).sum()),
+            "bh5": int((bh.loc[sec, "p_adj"] < 0.05).sum()),
+            "holm_any": int(holm.loc[sec, "survives"].sum())}
+
+
+# --- securities and groups ------------------------------------------------------------------
+
+def flags(study: Study) -> set[tuple[str, str]]:
+    """(ticker, window) pairs whose window contains a confounder of that security."""
+    hits = news.confounded(study)
+    return set(zip(hits["ticker"], hits["window"]))
+
+
+def security_table(study: Study, windows: tuple[str, ...] = tuple(WINDOWS),
+                   day0: bool = True) -> pd.DataFrame:
+    """One row per security under a row per group: each window's AR/CAR % (t), stars from
+    the raw p, † when they survive Holm, (P) for a primary hypothesis, § for a confounder."""
+    adj, hit = adjusted(study), flags(study)
+    sec = study.securities.set_index(["ticker", "window"])
+    rows = []
+    for group, members in study.securities.drop_duplicates("ticker").groupby("group", sort=False):
+        rows.append({"Security": f"**{group}**"})
+        for _, m in members.iterrows():
+            row = {"Security": m["name"]}
+            if day0:
+                row["t = 0"] = f"{m['event_day']:%d %b}"
+            for w in windows:
+                r = sec.loc[(m["ticker"], w)]
+                row[w] = (cell(r["car"], r["t"], r["p"])
+                          + _mark(adj, "security", m["ticker"], w, "t")
+                          + (CONFOUNDED if (m["ticker"], w) in hit else ""))
+            rows.append(row)
+    return pd.DataFrame(rows).fillna("")
+
+
+def group_table(study: Study, windows: tuple[str, ...] = ("[0]", "[0,+1]", "[0,+5]")
+                ) -> pd.DataFrame:
+    """Group tests per group and window: CAAR, portfolio and KP t (equal standing, with
+    Holm marks), BMP, GRANK (no re-standardization), Corrado (one day) and the sign test."""
+    adj = adjusted(study)
+    g = study.groups.loc[study.groups["window"].isin(windows)]
+
+    def fmt(t, p):
+        return "" if not np.isfinite(t) else f"{t:+.2f}{stars(p)}"
+
+    return pd.DataFrame({
+        "Group": g["group"], "Window": g["window"], "n": g["n"],
+        "CAAR (%)": [f"{v * 100:+.1f}" for v in g["caar"]],
+        "Portfolio t": [fmt(t, p) + _mark(adj, "group", n, w, "portfolio") for t, p, n, w in
+                        zip(g["port_t"], g["port_p"], g["group"], g["window"])],
+        "KP t": [fmt(t, p) + _mark(adj, "group", n, w, "Kolari-Pynnönen") for t, p, n, w in
+                 zip(g["kp"], g["kp_p"], g["group"], g["window"])],
+        "r̄": [f"{r:.2f}" for r in g["r"]],
+        "BMP t": [fmt(t, p) for t, p in zip(g["bmp"], g["bmp_p"])],
+        "GRANK t": [fmt(t, p) for t, p in zip(g["grank_nr"], g["grank_nr_p"])],
+        "Corrado z": [fmt(t, p) for t, p in zip(g["corrado"], g["corrado_p"])],
+        "Sign z": [fmt(t, p) for t, p in zip(g["gsign"], g["gsign_p"])],
+    })
+
+
+# --- confounders ----------------------------------------------------------------------------
+
+def confounder_table(study: Study, windows=("[-5,-1]", "[0]", "[0,+1]")) -> pd.DataFrame:
+    """One row per news item inside at least one short window of a security it names."""
+    hits = news.confounded(study, windows)
+    if hits.empty:
+        return pd.DataFrame(columns=["Date", "News", "Securities (windows)"])
+    out = []
+    for (date, label), part in hits.groupby(["date", "label"], sort=True):
+        by = part.groupby("ticker", sort=False)["window"].agg(lambda w: ", ".join(w))
+        out.append({"Date": f"{date:%d %b}", "News": label,
+                    "Securities (windows)": "; ".join(f"{facts.name(t)} ({w})"
+                                                      for t, w in by.items())})
+    return pd.DataFrame(out)
+
+
+def window_news(study: Study, ticker: str, window: str) -> str:
+    """'Stargate announced (21 Jan), ...' for one security-window ('none' if clean)."""
+    hits = news.confounded(study, (window,))
+    hits = hits.loc[hits["ticker"] == ticker].drop_duplicates("label")
+    return ", ".join(f"{lab} ({d:%d %b})" for d, lab in zip(hits["date"], hits["label"])) \
+        or "none"
+
+
+# --- Tokyo: pass-through and abnormal -----------------------------------------------------
+
+def tokyo_parts(study: Study, group: str = "Japan semiconductors") -> pd.DataFrame:
+    """Mean over the group of each member's return decomposition (`leadlag.decompose`) on
+    t = 0 and t = +1: ret, alpha, local market (mret), New York pass-through (lead), abnormal."""
+    members = study.plan.loc[study.plan["included"] & (study.plan["group"] == group), "ticker"]
+    parts = []
+    for t in members:
+        frame = es.event_frame(t, study.spec)
+        _, _, dec = leadlag.analyse(frame, ("mret", "lead"), study.spec.estimation,
+                                    {"[0,+1]": (0, 1)}, t)
+        parts.append(dec.set_index("tau").loc[[0, 1], ["ret", "alpha", "mret", "lead",
+                                                     "abnormal"]])
+    return pd.concat(parts).groupby(level=0).mean()
+
+
+# --- placebo, breadth, robustness ------------------------------------------------------------
+
+def placebo_table(rates: pd.DataFrame) -> pd.DataFrame:
+    """Rejection rates in percent: one row per test; pooled 1/5/10% and 5% per group."""
+    pooled = rates.loc["All"]
+    out = pd.DataFrame({"Test": pooled.index, "Tests run": pooled["n"].astype(int).astype(str)})
+    for level in ("1%", "5%", "10%"):
+        out[f"All, {level}"] = [f"{v * 100:.1f}%" for v in pooled[level]]
+    for group in rates.index.get_level_values(0).unique():
+        if group != "All":
+            part = rates.loc[group]["5%"].reindex(pooled.index)
+            out[f"{group}, 5%"] = [f"{v * 100:.1f}%" for v in part]
+    return out
+
+
+def breadth_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """`eventstudy.breadth` for the page: sector, rose, fell, out of, equal-weighted return."""
+    return pd.DataFrame({
+        "Sector": frame.index, "Rose": frame["rose"].astype(str),
+        "Fell": frame["fell"].astype(str), "Members": frame["members"].astype(str),
+        "Equal-weighted return (%)": [f"{v * 100:+.1f}" for v in frame["ew_ret"]]})
+
+
+def headline_rows(study: Study) -> dict:
+    """Formatted headline numbers of one specification (a column of the robustness table)."""
+    h = es.headline(study)
+    return {
+        "Nvidia [0]: AR % (t)": cell(h["nvda_ar"], h["nvda_t"], h["nvda_p"]),
+        "US semiconductors [0]: CAAR %": f"{h['us_semis_caar'] * 100:+.1f}",
+        "US semiconductors [0]: portfolio t": f"{h['us_semis_port_t']:+.2f}"
+                                              f"{stars(h['us_semis_port_p'])}",
+        "US semiconductors [0]: KP t": f"{h['us_semis_kp']:+.2f}{stars(h['us_semis_kp_p'])}",
+        "Japan semiconductors [0,+1]: CAAR %": f"{h['japan_semis_caar'] * 100:+.1f}",
+        "Japan semiconductors [0,+1]: portfolio t": f"{h['japan_semis_port_t']:+.2f}"
+                                                    f"{stars(h['japan_semis_port_p'])}",
+        "Japan semiconductors [0,+1]: KP t": f"{h['japan_semis_kp']:+.2f}"
+                                             f"{stars(h['japan_semis_kp_p'])}",
+        "SK hynix [0]: AR % (t)": cell(h["hynix_ar"], h["hynix_t"], h["hynix_p"]),
+        "TSMC [0]: AR % (t)": cell(h["tsmc_ar"], h["tsmc_t"], h["tsmc_p"]),
+    }
+
+
+def robustness_table(runs: dict[str, Study]) -> pd.DataFrame:
+    """Headline numbers (rows) under each specification (columns)."""
+    return pd.DataFrame({name: headline_rows(s) for name, s in runs.items()}
+                        ).rename_axis("Statistic").reset_index()
+
+
+def dominant_table(main: Study, mean: Study) -> pd.DataFrame:
+    """The index-heavy Asian names: day-0 AR against their index and with no benchmark."""
+    rows = []
+    for t in es.DOMINANT:
+        a, b = main.sec(t, "[0]"), mean.sec(t, "[0]")
+        rows.append({"Security": facts.name(t), "t = 0": f"{a['event_day']:%d %b}",
+                     "Against its index": cell(a["car"], a["t"], a["p"]),
+                     "No benchmark (constant mean)": cell(b["car"], b["t"], b["p"])})
+    return pd.DataFrame(rows)
+
+
+# --- chart ------------------------------------------------------------------------------
+
+def path_data(study: Study) -> pd.DataFrame:
+    """What the CAR chart shows: group, event day, mean CAR since t = -5 in %, members."""
+    paths = study.paths
+    return paths.assign(car_pct=(paths["car"] * 100).round(2))[["group", "tau", "car_pct", "n"]]
+
+
+def car_chart(data: pd.DataFrame) -> alt.LayerChart:
+    """Mean CAR by group over event time, colour paired with dashes; click the legend to focus."""
+    groups = list(dict.fromkeys(data["group"]))
+    day0 = data.loc[data["tau"] == 0].set_index("group")["car_pct"] - \
+        data.loc[data["tau"] == -1].set_index("group")["car_pct"]
+    end = data.loc[data["tau"] == PATH[1]].set_index("group")["car_pct"]
+    worst = day0.idxmin()
+    pick = alt.selection_point(fields=["group"], bind="legend")
+    # colours cycle after len(PALETTE) groups; the dash shifts by one each cycle, so no two
+    # groups share both colour and dash
+    styles = DASHES + [[4, 2, 1, 2], [3, 1]]
+    dashes = [styles[(i + i // len(PALETTE)) % len(styles)] for i in range(len(groups))]
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(groups))]
+    enc = {
+        "x": alt.X("tau:Q", title="Event day (sessions of each security; t = 0 is its first "
+                              "session on or after 27 Jan 2025)",
+                   scale=alt.Scale(domain=list(PATH), nice=False)),
+        "y": alt.Y("car_pct:Q", title="Mean cumulative abnormal return since t = -5 (%)"),
+        "color": alt.Color("group:N", title="Group", sort=groups, legend=alt.Legend(columns=4),
+                           scale=alt.Scale(domain=groups, range=colours)),
+        "strokeDash": alt.StrokeDash("group:N", title="Group", sort=groups,
+                                     legend=alt.Legend(columns=4),
+                                     scale=alt.Scale(domain=groups, range=dashes)),
+        "opacity": alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+        "tooltip": [alt.Tooltip("group:N", title="Group"),
+                    alt.Tooltip("tau:Q", title="Event day"),
+                    alt.Tooltip("car_pct:Q", title="Mean CAR since t = -5 (%)", format="+.2f"),
+                    alt.Tooltip("n:Q", title="Securities")],
+    }
+    base = alt.Chart(data)
+    lines = base.mark_line().encode(**enc).add_params(pick)
+    points = base.mark_point(filled=True, size=20).encode(
+        **{k: v for k, v in enc.items() if k != "strokeDash"})
+    zero = alt.Chart(pd.DataFrame({"tau": [0], "label": ["t = 0"]}))
+    rule = zero.mark_rule(color=NEUTRAL, strokeDash=[4, 3]).encode(x="tau:Q")
+    text = zero.mark_text(align="left", dx=4, dy=8, color=NEUTRAL, fontSize=10).encode(
+        x="tau:Q", y=alt.value(0), text="label:N")
+    chart = alt.layer(rule, text, lines, points).properties(width=560, height=320)
+    below = int((end < 0).sum())
+    return finish(
+        chart,
+        title=[f"{worst} took the largest abnormal hit on day 0 ({day0[worst]:+.1f}%);",
+               f"{below} of {len(groups)} groups were still below their market-model path "
+               f"{PATH[1]} sessions later"],
+        subtitle="Mean cumulative abnormal return per group (market model, benchmarks "
+                 "without the stock); click a legend entry to highlight a group",
+        source=es.SOURCE,
+        description=(
+            f"Line chart of the mean cumulative abnormal return of {len(groups)} groups of "
+            f"securities from 5 sessions before to {PATH[1]} sessions after the DeepSeek shock. "
+            + " ".join(f"{g}: {day0[g]:+.1f}% on day 0, {end[g]:+.1f}% cumulative by day "
+                       f"{PATH[1]}." for g in groups)),
+    )

@@ -1,0 +1,113 @@
+"""The landing page: the key numbers of the shock, each computed where the chapter that owns it
+computes it (market value from `marketvalue`, breadth from `methods.benchmarks.breadth` on the
+S&P 500 panel), so that the landing page and the chapters give one number per idea.
+
+"First session" means, everywhere in the book, a market's first session on or after Monday
+27 January 2025 (for Seoul Friday 31 January, for Taipei Monday 3 February).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..data import load, sessions
+from ..methods import benchmarks
+from . import marketvalue
+from .selloff import count  # noqa: F401  (house style: small counts in words)
+
+SHOCK = pd.Timestamp("2025-01-27")
+
+
+@dataclass(frozen=True)
+class Breadth:
+    members: int
+    rose: int
+    fell: int
+    ew_ret: float
+    tech_members: int
+    tech_fell: int
+
+
+def sector_breadth(date: pd.Timestamp = SHOCK) -> pd.DataFrame:
+    """`methods.benchmarks.breadth` of the S&P 500 panel on `date`, by sector (members with no
+    sector on file are labelled "Not classified"), the whole index last."""
+    wide, members = load.panel_returns(), load.panel_members()
+    sp = members.loc[members["kind"] == "sp500"].set_index("ticker")["sector"]
+    sp = sp.fillna("").replace("", "Not classified")
+    table = benchmarks.breadth(wide.loc[pd.Timestamp(date), sp.index.intersection(wide.columns)], sp)
+    return table
+
+
+def breadth(date: pd.Timestamp = SHOCK) -> Breadth:
+    """How many S&P 500 members (the panel, funds left out) rose and fell on `date`."""
+    table = sector_breadth(date)
+    total, tech = table.loc[benchmarks.ALL], table.loc["Technology"]
+    return Breadth(members=int(total["members"]), rose=int(total["rose"]), fell=int(total["fell"]),
+                   ew_ret=float(total["ew_ret"]), tech_members=int(tech["members"]),
+                   tech_fell=int(tech["fell"]))
+
+
+def fund_move(ticker: str, date: pd.Timestamp = SHOCK) -> float:
+    """One day's return of a fund in the panel (e.g. RSP, the equal-weighted S&P 500 fund)."""
+    return float(load.panel_returns().at[pd.Timestamp(date), ticker])
+
+
+def breadth_markdown(table: pd.DataFrame) -> str:
+    """The sector breadth as a Markdown table, sectors by their equal-weighted move."""
+    body = table.drop(index=benchmarks.ALL).sort_values("ew_ret")
+    lines = ["| Sector | Members | Rose | Fell | Average move |", "|---|---:|---:|---:|---:|"]
+    for name, r in [*body.iterrows(), ("All S&P 500 members", table.loc[benchmarks.ALL])]:
+        lines.append(f"| {name} | {int(r['members'])} | {int(r['rose'])} | {int(r['fell'])} | "
+                     f"{r['ew_ret'] * 100:+.1f}% |")
+    return "\n".join(lines)
+
+
+def nvidia_loss(date: pd.Timestamp = SHOCK) -> float:
+    """Nvidia's loss of market value on `date` (US$), from the market-value chapter's table."""
+    table = marketvalue.losses()
+    row = table.loc[(table["ticker"] == "NVDA") & (table["date"] == pd.Timestamp(date))]
+    if len(row) != 1 or not bool(row["included"].iloc[0]):
+        raise ValueError(f"market-value table has no figure for Nvidia on {date:%Y-%m-%d}")
+    return float(row["loss_usd"].iloc[0])
+
+
+def first_session(ticker: str, date: pd.Timestamp = SHOCK) -> pd.Series:
+    """The security's first session on or after `date` (the book's one definition)."""
+    day = sessions.first_session(sessions.code(ticker), date)
+    return load.session_return(ticker, day)
+
+
+def two_sessions(ticker: str, date: pd.Timestamp = SHOCK) -> tuple[pd.Series, pd.Series, float]:
+    """The first two sessions on or after `date` and the compounded move over both."""
+    rets = load.returns(ticker).set_index("date")
+    both = rets.loc[rets.index >= pd.Timestamp(date)].iloc[:2]
+    first, second = both.iloc[0], both.iloc[1]
+    return first, second, float((1 + both["ret"]).prod() - 1)
+
+
+def last_close() -> pd.Timestamp:
+    """The last session in the data (Nvidia's file)."""
+    return load.prices("NVDA")["date"].max()
+
+
+
+
+def counts() -> dict[str, int]:
+    """How many securities each part of the book follows, from the one list of series, so that
+    the landing page can explain once why the counts differ from page to page."""
+    from ..data import facts
+    from . import aftermath, selloff
+    uni = facts.universe()
+    by_market = uni.groupby("market").size()
+    members = load.panel_members()
+    us = uni.loc[(uni["market"] == "US") & (uni["ticker"] != selloff.VIX)]
+    return {"total": len(uni), "us": len(us),
+            "tokyo_stocks": int(((uni["market"] == "Japan") & (uni["kind"] == "equity")).sum()),
+            "korea_taiwan": int(by_market.get("Korea", 0) + by_market.get("Taiwan", 0)),
+            "china_hk": int(by_market.get("China", 0) + by_market.get("Hong Kong", 0)),
+            "europe": int(by_market.get("Europe", 0)),
+            "aftermath": len(aftermath.members()), "headline": len(selloff.HEADLINE),
+            "panel": int((members["kind"] == "sp500").sum()),
+            "panel_funds": int((members["kind"] == "etf").sum())}

@@ -1,0 +1,321 @@
+"""Compared with what: the book's own measurements, run unchanged for each market shock of
+2024-25 in `data/shocks.csv` (the DeepSeek day among them).
+
+Day 0 of an event in a market is that market's first session on or after the event's date (from
+the exchange calendars). Every measurement is one function of the event date, so the DeepSeek
+day is measured exactly like the others:
+
+* `moves`: the day-0 return of Nvidia, the SOX, the S&P 500, its equal-weighted version (RSP)
+  and the VIX, with its rank among all the series' daily returns in the data;
+* `breadth`: the share of S&P 500 members that fell, and the sectors that fell and rose most
+  (equal-weighted sector means, the statistic used throughout);
+* `losers`: the largest losses of market value among the companies with a share count, by
+  the market-value chapter's method (`marketvalue.losses`);
+* `transmission`: Tokyo's, Seoul's, Taipei's and Europe's next session after New York's day 0
+  (their own day 0 where the shock started in Tokyo), against the usual pass-through of the
+  previous New York session (OLS on the 250 sessions before);
+* `groups`: the event study's abnormal returns and group tests for US and Japanese chip stocks.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..data import context, facts, load, sessions
+from ..methods.eventstudy import car_variance, market_model
+from . import eventstudy as es
+from . import marketvalue
+from .charts import DASHES, MUTED, NEGATIVE, NEUTRAL, PALETTE, finish, narrow_layout
+
+SERIES = {"NVDA": "Nvidia", "^SOX": "SOX", "^GSPC": "S&P 500", "RSP": "S&P 500 equal weight",
+          "^VIX": "VIX"}
+LOCAL = {"Tokyo": "^N225", "Seoul": "^KS11", "Taipei": "^TWII", "Europe": "^STOXX"}
+ASIA = ("Tokyo", "Seoul", "Taipei")
+NY, LEAD = "XNYS", "^GSPC"  # the New York session whose move Asia and Europe pass on
+GROUPS = {"US semiconductors": "[0]", "Japan semiconductors": "[0,+1]"}
+PASS_WINDOW = 250
+PATH = (-5, 20)
+RECOVERY = ("^SOX", "^GSPC")
+# series hues: neither orange nor blue, which mean fell and rose
+SERIES_COLOURS = ["#000000", PALETTE[2], PALETTE[4], "#8C6D31"]
+
+
+def events() -> pd.DataFrame:
+    """The shocks with their New York day 0 (`day0`), ordered by date."""
+    table = context.shocks().sort_values("date").reset_index(drop=True)
+    return table.assign(day0=[sessions.first_session(NY, d) for d in table["date"]])
+
+
+@cache
+def _series(ticker: str) -> pd.Series:
+    """Daily returns by date: a price file of the universe, else a column of the panel."""
+    if ticker in set(facts.universe()["ticker"]):
+        return load.returns(ticker).set_index("date")["ret"]
+    return load.panel_returns()[ticker].dropna()
+
+
+def moves(day0: pd.Timestamp) -> pd.DataFrame:
+    """Per series: day-0 return, its rank among the series' falls (rises for the VIX) in the
+    whole data, and the number of sessions ranked."""
+    rows = []
+    for ticker, name in SERIES.items():
+        rets = _series(ticker)
+        ret = float(rets.loc[day0])
+        worse = (rets > ret) if ticker == "^VIX" else (rets < ret)
+        rows.append({"ticker": ticker, "name": name, "ret": ret, "rank": int(worse.sum()) + 1,
+                     "out_of": len(rets), "first": rets.index.min(), "last": rets.index.max()})
+    return pd.DataFrame(rows)
+
+
+def breadth(day0: pd.Timestamp) -> dict:
+    """How many S&P 500 members fell, and the sector means (equal-weighted) that moved most."""
+    members = load.panel_members()
+    members = members.loc[members["kind"] == "sp500"].set_index("ticker")
+    day = load.panel_returns().loc[day0, members.index].dropna()
+    sector = members.loc[day.index, "sector"]
+    sectors = day.loc[sector != ""].groupby(sector.loc[sector != ""]).mean().sort_values()
+    return {"fell": int((day < 0).sum()), "rose": int((day > 0).sum()), "n": len(day),
+            "share_fell": float((day < 0).mean()), "mean": float(day.mean()),
+            "worst_sector": sectors.index[0], "worst_sector_ret": float(sectors.iloc[0]),
+            "best_sector": sectors.index[-1], "best_sector_ret": float(sectors.iloc[-1]),
+            "sectors": sectors}
+
+
+def losers(day0: pd.Timestamp, n: int = 3) -> pd.DataFrame:
+    """The `n` largest losses of market value on day 0 among US companies with a share count."""
+    table = marketvalue.losses((day0,))
+    table = table.loc[table["included"] & (table["market"] == "US") & (table["loss_usd"] > 0)]
+    return table.nlargest(n, "loss_usd")[["ticker", "name", "ret", "loss_usd", "approximate"]]
+
+
+@cache
+def _pass_through_frame(market: str) -> pd.DataFrame:
+    """Each session of the index of `market` with its return and the compounded S&P 500 move
+    between the New York closes that preceded its previous and its own open (UTC times)."""
+    ticker = LOCAL[market]
+    code = sessions.code(ticker)
+    local = load.returns(ticker)[["date", "prev_date", "ret"]]
+    lead = load.returns(LEAD).set_index("date")
+    ny_close = pd.DatetimeIndex([sessions.close_utc(NY, d) for d in lead.index])
+    level = (1 + lead["ret"]).cumprod().to_numpy()
+
+    def lead_level(dates: pd.Series) -> np.ndarray:
+        opens = pd.DatetimeIndex([sessions.open_utc(code, d) for d in dates])
+        pos = ny_close.searchsorted(opens, side="left") - 1  # last NY close before the open
+        return np.where(pos >= 0, level[pos.clip(0)], np.nan)
+
+    x = lead_level(local["date"]) / lead_level(local["prev_date"]) - 1
+    return local.assign(lead=x).dropna().reset_index(drop=True)
+
+
+def transmission(event: pd.Series) -> pd.DataFrame:
+    """Per market: the session that carried the shock, its move, the usual pass-through of the
+    New York move before it, and the abnormal rest with its prediction-error t."""
+    rows = []
+    for market, ticker in LOCAL.items():
+        frame = _pass_through_frame(market)
+        code = sessions.code(ticker)
+        if event["origin_market"] == "Tokyo":
+            session = sessions.first_session(code, event["date"])
+        else:  # the first session that opens after New York's day-0 close
+            after = sessions.close_utc(NY, event["day0"])
+            session = sessions.first_session(code, event["day0"])
+            while sessions.open_utc(code, session) < after:
+                session = sessions.first_session(code, session + pd.Timedelta(days=1))
+        pos = int(frame["date"].searchsorted(session))
+        if pos >= len(frame) or frame.at[pos, "date"] != session or pos < PASS_WINDOW + 1:
+            continue
+        est = frame.iloc[pos - PASS_WINDOW - 1:pos - 1]  # ends the session before
+        fit = market_model(est["ret"], est["lead"])
+        row = frame.iloc[pos]
+        usual = fit.alpha + fit.beta * row["lead"]
+        abnormal = row["ret"] - usual
+        rows.append({"market": market, "ticker": ticker, "session": session,
+                     "prev_session": row["prev_date"], "ret": row["ret"], "lead": row["lead"],
+                     "beta": fit.beta, "usual": usual, "abnormal": abnormal,
+                     "t": abnormal / np.sqrt(car_variance(fit, [row["lead"]]))})
+    return pd.DataFrame(rows)
+
+
+def groups(event: pd.Series) -> pd.DataFrame:
+    """Event-study group tests (BMP, Kolari-Pynnönen, portfolio) for the chip groups, each at
+    its primary window; members without a full estimation window are left out and counted."""
+    universe = facts.universe()
+    rows = []
+    for group, window in GROUPS.items():
+        members, left_out = [], []
+        for ticker in universe.loc[universe["group"] == group, "ticker"]:
+            try:
+                members.append(es.security(ticker, event=event["date"]))
+            except ValueError:
+                left_out.append(ticker)
+        if len(members) < 3:
+            continue
+        test = next(r for r in es.group_tests(members, group) if r["window"] == window)
+        rows.append({**test, "left_out": len(left_out)})
+    return pd.DataFrame(rows)
+
+
+def recovery(day0: pd.Timestamp, ticker: str) -> int | None:
+    """New York sessions after day 0 until the close regains the close before day 0 (None if
+    it had not by the end of the data)."""
+    rets = _series(ticker)
+    level = (1 + rets).cumprod()
+    before = level.loc[:day0].iloc[-2]
+    after = level.loc[level.index > day0]
+    back = np.flatnonzero(after.to_numpy() >= before)
+    return int(back[0]) + 1 if len(back) else None
+
+
+def path(day0: pd.Timestamp) -> pd.DataFrame:
+    """Cumulative move (%) of the main series from the close before day 0, sessions -5..+20."""
+    out = []
+    for ticker in ("NVDA", "^SOX", "^GSPC", "RSP"):
+        rets = _series(ticker)
+        pos = int(rets.index.get_loc(day0))
+        window = rets.iloc[pos + PATH[0]:pos + PATH[1] + 1]
+        level = (1 + window).cumprod()
+        base = level.iloc[-PATH[0] - 1]  # the close before day 0 (tau = -1)
+        out.append(pd.DataFrame({"series": SERIES[ticker], "tau": np.arange(PATH[0], PATH[1] + 1),
+                                 "cum_pct": ((level / base - 1) * 100).to_numpy()}))
+    return pd.concat(out, ignore_index=True)
+
+
+@cache
+def measure() -> pd.DataFrame:
+    """One row per event with every measurement (fractions; NaN where a market had no data)."""
+    rows = []
+    for _, event in events().iterrows():
+        day0 = event["day0"]
+        mv = moves(day0).set_index("ticker")
+        br = breadth(day0)
+        trans = transmission(event).set_index("market")
+        grp = groups(event).set_index("group")
+        top = losers(day0)
+        row = {"label": event["label"], "date": event["date"], "day0": day0,
+               "origin": event["origin_market"], "certainty": event["certainty"]}
+        for ticker in SERIES:
+            row[f"ret {ticker}"], row[f"rank {ticker}"] = mv.at[ticker, "ret"], mv.at[ticker, "rank"]
+            row[f"out_of {ticker}"] = mv.at[ticker, "out_of"]
+        row.update({k: br[k] for k in ("fell", "n", "share_fell", "worst_sector",
+                                       "worst_sector_ret", "best_sector", "best_sector_ret")})
+        row["concentration"] = row["ret ^SOX"] - row["ret RSP"]
+        for market in LOCAL:
+            for col in ("session", "ret", "usual", "abnormal", "t"):
+                row[f"{market} {col}"] = trans[col].get(market, np.nan) if len(trans) else np.nan
+        row["asia_abnormal"] = np.nanmean([row[f"{m} abnormal"] for m in ASIA])
+        for group in GROUPS:
+            for col in ("caar", "kp", "kp_p", "port_t", "port_p", "n", "window"):
+                row[f"{group} {col}"] = grp[col].get(group, np.nan) if len(grp) else np.nan
+        for ticker in RECOVERY:
+            row[f"recovery {ticker}"] = recovery(day0, ticker)
+        row["top_loser"] = top.iloc[0]["name"] if len(top) else ""
+        row["top_loss"] = float(top.iloc[0]["loss_usd"]) if len(top) else np.nan
+        row["losers"] = top
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def paths() -> pd.DataFrame:
+    """The small-multiples data: every event's cumulative paths, labelled by event."""
+    table = events()
+    return pd.concat([path(r.day0).assign(event=f"{r.label} ({r.day0:%-d %b %Y})")
+                      for r in table.itertuples()], ignore_index=True)
+
+
+# --- charts --------------------------------------------------------------------------------
+
+SOURCE = "Yahoo Finance daily closes; exchange calendars"
+
+
+def map_data(table: pd.DataFrame) -> pd.DataFrame:
+    """What the map chart shows: per event, the broad market's move and the chips' excess."""
+    return pd.DataFrame({
+        "event": table["label"], "day0": table["day0"].dt.strftime("%Y-%m-%d"),
+        "rsp_pct": (table["ret RSP"] * 100).round(2),
+        "sox_pct": (table["ret ^SOX"] * 100).round(2),
+        "gap_pp": (table["concentration"] * 100).round(2),
+        "share_fell_pct": (table["share_fell"] * 100).round(1),
+        "deepseek": table["day0"] == pd.Timestamp("2025-01-27"),
+    })
+
+
+def map_chart(data: pd.DataFrame) -> alt.LayerChart:
+    """Each shock placed by the broad market's fall (x) and the chips' fall beyond it (y)."""
+    ds = data.loc[data["deepseek"]].iloc[0]
+    deepest = data.loc[data["gap_pp"].idxmin()]
+    others = data.loc[~data["deepseek"]]
+    wider = int((others["gap_pp"] < ds["gap_pp"]).sum())
+    tooltip = [alt.Tooltip("event:N", title="Event"), alt.Tooltip("day0:N", title="Day 0"),
+               alt.Tooltip("rsp_pct:Q", title="S&P 500 equal weight (%)", format="+.1f"),
+               alt.Tooltip("sox_pct:Q", title="SOX (%)", format="+.1f"),
+               alt.Tooltip("gap_pp:Q", title="SOX minus equal weight (pp)", format="+.1f"),
+               alt.Tooltip("share_fell_pct:Q", title="S&P 500 members that fell (%)",
+                           format=".0f")]
+    base = alt.Chart(data).encode(
+        x=alt.X("rsp_pct:Q", title="Day-0 move of the equal-weighted S&P 500 (%)"),
+        y=alt.Y("gap_pp:Q", title="SOX's move beyond it (percentage points)"),
+        tooltip=tooltip)
+    dots = base.mark_circle(opacity=0.9, stroke="#333333", strokeWidth=0.5).encode(
+        size=alt.Size("share_fell_pct:Q", title="Members that fell (%)",
+                      scale=alt.Scale(range=[60, 400])),
+        color=alt.condition(alt.datum.deepseek, alt.value(NEGATIVE), alt.value(MUTED)))
+    label = base.mark_text(align="left", dx=9, fontSize=11)
+    own = label.encode(text="event:N").transform_filter(alt.datum.deepseek)
+    rest = label.encode(text="event:N").transform_filter(~alt.datum.deepseek)
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=NEUTRAL, strokeDash=[4, 3]
+                                                         ).encode(y="y:Q")
+    chart = narrow_layout(alt.layer(zero, dots, own, rest).properties(width=520, height=320),
+                          drop=("layer/3",), note="Tap a dot for its event")
+    if ds.equals(deepest):
+        title = (f"On 27 January chips fell {abs(ds['gap_pp']):.1f} points more than the "
+                 "average stock: the most concentrated shock of the period")
+    else:
+        title = (f"On 27 January chips fell {abs(ds['gap_pp']):.1f} points more than the "
+                 f"average stock; {wider} other shock{'s' if wider != 1 else ''} hit them harder")
+    return finish(
+        chart, title=title,
+        subtitle="Each dot is one shock's first New York session; size: share of S&P 500 "
+                 "members that fell",
+        source=SOURCE + "; S&P 500 members from Yahoo",
+        description="Scatter of market shocks of 2024-25: " + "; ".join(
+            f"{r.event} ({r.day0}): equal-weighted S&P 500 {r.rsp_pct:+.1f}%, SOX {r.sox_pct:+.1f}%,"
+            f" {r.share_fell_pct:.0f}% of members fell" for r in data.itertuples()) + ".")
+
+
+def paths_chart(data: pd.DataFrame) -> alt.FacetChart:
+    """Small multiples: cumulative moves of the main series around each event."""
+    order = list(dict.fromkeys(data["event"]))
+    series = list(dict.fromkeys(data["series"]))
+    end = data.loc[data["tau"] == PATH[1]].set_index(["event", "series"])["cum_pct"]
+    below = sum(1 for e in order if end[(e, "SOX")] < 0)
+    line = alt.Chart(data).mark_line(strokeWidth=1.6).encode(
+        x=alt.X("tau:Q", title="New York sessions from day 0",
+                scale=alt.Scale(domain=list(PATH), nice=False)),
+        y=alt.Y("cum_pct:Q", title="Move (%)"),
+        color=alt.Color("series:N", title="Series", sort=series,
+                        scale=alt.Scale(domain=series, range=SERIES_COLOURS[:len(series)])),
+        strokeDash=alt.StrokeDash("series:N", title="Series", sort=series,
+                                  scale=alt.Scale(domain=series, range=DASHES[:len(series)])),
+        tooltip=[alt.Tooltip("event:N", title="Event"), alt.Tooltip("series:N", title="Series"),
+                 alt.Tooltip("tau:Q", title="Session"),
+                 alt.Tooltip("cum_pct:Q", title="Move (%)", format="+.1f")])
+    rule = alt.Chart(data).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(
+        x=alt.datum(0))
+    chart = alt.layer(rule, line, data=data).properties(width=170, height=120).facet(
+        facet=alt.Facet("event:N", title=None, sort=order), columns=3)
+    return finish(
+        chart,
+        title=f"{PATH[1]} sessions later the SOX was still below its pre-shock close after "
+              f"{below} of {len(order)} shocks",
+        subtitle="Cumulative move (%) from the close before each shock's first New York "
+                 "session (day 0, dotted line)",
+        source=SOURCE,
+        description="Small multiples of cumulative moves of Nvidia, the SOX, the S&P 500 and its "
+                    "equal-weighted version around each shock. " + "; ".join(
+                        f"{e}: SOX {end[(e, 'SOX')]:+.1f}% after {PATH[1]} sessions"
+                        for e in order) + ".")

@@ -1,0 +1,131 @@
+"""The comparison-shocks engine: one known real value per event from the raw files, the
+pass-through regression against statsmodels, breadth from the raw panel, and made-up events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from deepshock.story import shocks
+from tests.conftest import ROOT, SNAPSHOT, raw_close
+
+# One known value per event: (event date, series, file of the series, market, press figure %)
+KNOWN = [("2024-08-05", "Tokyo", "INDEX_N225.csv", -12.4),   # Nikkei's worst day since 1987
+         ("2024-09-03", "NVDA", "NVDA.csv", -9.5),
+         ("2024-12-18", "^GSPC", "INDEX_GSPC.csv", -2.95),
+         ("2025-01-27", "NVDA", "NVDA.csv", -17.0),
+         ("2025-02-27", "NVDA", "NVDA.csv", -8.5),
+         ("2025-04-03", "^GSPC", "INDEX_GSPC.csv", -4.84),
+         ("2025-04-04", "^GSPC", "INDEX_GSPC.csv", -5.97),
+         ("2025-04-07", "Tokyo", "INDEX_N225.csv", -7.8)]
+
+
+@pytest.fixture(scope="module")
+def table(snapshot):
+    return shocks.measure().set_index(shocks.measure()["date"].dt.strftime("%Y-%m-%d"))
+
+
+def raw_return(file: str, day: str) -> float:
+    close = raw_close(file)
+    pos = close.index.get_loc(pd.Timestamp(day))
+    return close.iloc[pos] / close.iloc[pos - 1] - 1
+
+
+@pytest.mark.parametrize("date, series, file, press", KNOWN)
+def test_one_known_value_per_event(table, date, series, file, press):
+    row = table.loc[date]
+    column = f"{series} ret" if series in shocks.LOCAL else f"ret {series}"
+    session = row[f"{series} session"] if series in shocks.LOCAL else row["day0"]
+    expected = raw_return(file, f"{session:%Y-%m-%d}")
+    assert row[column] == pytest.approx(expected, rel=1e-12)
+    assert row[column] * 100 == pytest.approx(press, abs=0.1)  # the press figure, rounded
+
+
+def test_every_event_in_the_data_table_is_measured(table):
+    raw = pd.read_csv(ROOT / "data" / "shocks.csv")
+    assert sorted(table.index) == sorted(raw["date"])
+    assert {k[0] for k in KNOWN} == set(raw["date"])  # and each has a known value above
+
+
+def test_day_zero_is_the_first_session_on_or_after_the_event(monkeypatch):
+    made_up = pd.DataFrame({"date": pd.to_datetime(["2025-02-01", "2025-01-20", "2025-01-27"]),
+                            "origin_market": ["New York"] * 3, "label": ["a", "b", "c"],
+                            "description": "x", "source": "test", "certainty": "reported"})
+    monkeypatch.setattr(shocks.context, "shocks", lambda: made_up)
+    day0 = shocks.events().set_index("label")["day0"]
+    assert day0["a"] == pd.Timestamp("2025-02-03")   # a Saturday -> Monday
+    assert day0["b"] == pd.Timestamp("2025-01-21")   # Martin Luther King Jr. Day -> Tuesday
+    assert day0["c"] == pd.Timestamp("2025-01-27")
+
+
+def test_ranks_recovery_and_path_on_a_made_up_series(monkeypatch):
+    dates = pd.bdate_range("2024-01-01", periods=40)
+    rets = pd.Series(0.01, index=dates)
+    rets.iloc[10] = -0.10   # the made-up shock: day 0
+    rets.iloc[5] = -0.20    # one larger fall earlier
+    rets.iloc[20] = -0.05
+    monkeypatch.setattr(shocks, "_series", lambda ticker: rets)
+    moves = shocks.moves(dates[10]).set_index("ticker")
+    assert moves.at["NVDA", "rank"] == 2 and moves.at["NVDA", "out_of"] == 40
+    assert moves.at["^VIX", "rank"] == 39   # by rises: 37 days of +1% and the -5% day rose more
+    level, sessions = 0.9, 0  # a plain loop: from day 0's close until the level is back at 1
+    while level < 1:
+        sessions += 1
+        level *= 1 + rets.iloc[10 + sessions]
+    assert shocks.recovery(dates[10], "^SOX") == sessions == 17  # the -5% day delays it
+    path = shocks.path(dates[10])
+    nv = path.loc[path["series"] == "Nvidia"].set_index("tau")["cum_pct"]
+    assert nv[-1] == pytest.approx(0.0, abs=1e-12)
+    assert nv[0] == pytest.approx(-10.0)
+    assert nv[1] == pytest.approx((0.9 * 1.01 - 1) * 100)
+    assert nv[-5] == pytest.approx((1 / 1.01 ** 4 - 1) * 100)
+
+
+def test_pass_through_matches_statsmodels_and_a_plain_alignment(table):
+    """Tokyo after 27 January: Nikkei on the S&P 500 move of the New York session before."""
+    n225, spx = raw_close("INDEX_N225.csv"), raw_close("INDEX_GSPC.csv")
+    rows = []
+    for prev, day in zip(n225.index[:-1], n225.index[1:]):
+        lead_now = spx.loc[:day - pd.Timedelta(days=1)]      # New York closed before Tokyo opens
+        lead_then = spx.loc[:prev - pd.Timedelta(days=1)]
+        if lead_then.empty:
+            continue
+        rows.append((day, n225[day] / n225[prev] - 1, lead_now.iloc[-1] / lead_then.iloc[-1] - 1))
+    frame = pd.DataFrame(rows, columns=["date", "ret", "lead"]).set_index("date")
+    session = table.loc["2025-01-27", "Tokyo session"]
+    pos = frame.index.get_loc(session)
+    est = frame.iloc[pos - shocks.PASS_WINDOW - 1:pos - 1]
+    ols = sm.OLS(est["ret"], sm.add_constant(est["lead"])).fit()
+    x = frame.loc[session, "lead"]
+    usual = ols.params["const"] + ols.params["lead"] * x
+    assert table.loc["2025-01-27", "Tokyo usual"] == pytest.approx(usual, rel=1e-9)
+    pred = ols.get_prediction(np.array([[1.0, x]]))
+    se = np.sqrt(pred.se_mean[0] ** 2 + ols.scale)
+    assert table.loc["2025-01-27", "Tokyo t"] == pytest.approx(
+        (frame.loc[session, "ret"] - usual) / se, rel=1e-9)
+
+
+def test_breadth_from_the_raw_panel(table):
+    closes = pd.read_csv(SNAPSHOT / "panel" / "closes.csv", index_col=0, parse_dates=True)
+    members = pd.read_csv(SNAPSHOT / "panel" / "members.csv")
+    sp = members.loc[members["kind"] == "sp500", "ticker"]
+    day = (closes.loc["2025-01-27", sp] / closes.loc["2025-01-24", sp] - 1).dropna()
+    row = table.loc["2025-01-27"]
+    assert (row["fell"], row["n"]) == (int((day < 0).sum()), len(day))
+    sector = members.set_index("ticker").loc[day.index, "sector"]
+    sectors = day[sector.notna()].groupby(sector[sector.notna()]).mean()  # unclassified out
+    assert row["worst_sector"] == sectors.idxmin()
+    assert row["best_sector"] == sectors.idxmax()
+
+
+def test_the_deepseek_day_was_the_most_concentrated(table):
+    """The chapter's headline answer, recomputed from the raw SOX and panel RSP files."""
+    closes = pd.read_csv(SNAPSHOT / "panel" / "closes.csv", index_col=0, parse_dates=True)
+    gaps = {}
+    for date, day0 in zip(table.index, table["day0"]):
+        rsp = closes["RSP"].pct_change().loc[day0]
+        gaps[date] = raw_return("INDEX_SOX.csv", f"{day0:%Y-%m-%d}") - rsp
+    assert min(gaps, key=gaps.get) == "2025-01-27"
+    assert table["concentration"].idxmin() == "2025-01-27"
