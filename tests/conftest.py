@@ -35,3 +35,25 @@ def snapshot() -> Path:
     if not (SNAPSHOT / "prices").is_dir():
         pytest.skip(f"no market-data snapshot at {SNAPSHOT}")
     return SNAPSHOT
+
+
+def small_book(root: Path, monkeypatch, tickers) -> Path:
+    """A copy of data/ under `root` whose universe holds only `tickers`, read instead of the
+    real one (DEEPSHOCK_ROOT)."""
+    import shutil
+
+    shutil.copytree(ROOT / "data", root / "data")
+    universe = pd.read_csv(root / "data" / "universe.csv", dtype=str, keep_default_na=False)
+    universe[universe["ticker"].isin(tickers)].to_csv(root / "data" / "universe.csv",
+                                                      index=False)
+    monkeypatch.setenv("DEEPSHOCK_ROOT", str(root))
+    return root
+
+
+def synced_cache(snapshot_dir: Path, root: Path, tickers) -> Path:
+    """A price cache synced from `snapshot_dir` for `tickers`, under `root`."""
+    from deepshock.data import sync
+
+    target = root / "cache" / "market-data"
+    sync.sync_snapshot(snapshot_dir, target=target, tickers=tickers)
+    return target

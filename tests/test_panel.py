@@ -16,7 +16,7 @@ import pytest
 
 from deepshock.data import load, sync
 from deepshock.data.validate import DataError
-from tests.conftest import ROOT, raw_close
+from tests.conftest import ROOT, raw_close, synced_cache
 from tests.test_sync import tree
 
 FIXTURE = ROOT / "tests" / "fixtures" / "panel"
@@ -38,9 +38,7 @@ def snap(snapshot, tmp_path) -> Path:
 
 @pytest.fixture
 def good_cache(snap, tmp_path) -> Path:
-    target = tmp_path / "cache" / "market-data"
-    sync.sync_snapshot(snap, target=target, tickers=SUBSET)
-    return target
+    return synced_cache(snap, tmp_path, SUBSET)
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ import pytest
 
 from deepshock.data import cli, sync
 from deepshock.data.validate import DataError
-from tests.conftest import ROOT, SNAPSHOT
+from tests.conftest import ROOT, SNAPSHOT, synced_cache
 
 SUBSET = ["NVDA", "ARM", "^VIX"]
 FILES = {"NVDA": "NVDA.csv", "ARM": "ARM.csv", "^VIX": "INDEX_VIX.csv"}
@@ -43,9 +43,7 @@ def snap(snapshot, tmp_path) -> Path:
 
 @pytest.fixture
 def good_cache(snap, tmp_path) -> Path:
-    target = tmp_path / "cache" / "market-data"
-    sync.sync_snapshot(snap, target=target, tickers=SUBSET)
-    return target
+    return synced_cache(snap, tmp_path, SUBSET)
 
 
 def lines(path: Path) -> list[str]:

@@ -13,7 +13,7 @@ import pytest
 
 from deepshock.data import cli, vintage
 from deepshock.data.validate import DataError
-from tests.conftest import ROOT
+from tests.conftest import small_book
 from tests.test_sync import edit, lines, tree
 
 SUBSET = {"NVDA": "NVDA.csv", "ARM": "ARM.csv", "^GSPC": "INDEX_GSPC.csv", "^VIX": "INDEX_VIX.csv"}
@@ -21,11 +21,7 @@ SUBSET = {"NVDA": "NVDA.csv", "ARM": "ARM.csv", "^GSPC": "INDEX_GSPC.csv", "^VIX
 
 @pytest.fixture
 def book(tmp_path, monkeypatch) -> Path:
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    universe = pd.read_csv(tmp_path / "data" / "universe.csv", dtype=str, keep_default_na=False)
-    universe[universe["ticker"].isin(SUBSET)].to_csv(tmp_path / "data" / "universe.csv",
-                                                     index=False)
-    monkeypatch.setenv("DEEPSHOCK_ROOT", str(tmp_path))
+    small_book(tmp_path, monkeypatch, SUBSET)
     monkeypatch.setenv("DEEPSHOCK_CACHE", str(tmp_path / "cache" / "market-data"))
     return tmp_path
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from yfinance.exceptions import YFRateLimitError
 from deepshock.data import sync, yahoo
 from deepshock.data.paths import ticker_file
 from deepshock.data.validate import read_price_csv
-from tests.conftest import ROOT, SNAPSHOT
+from tests.conftest import ROOT, SNAPSHOT, small_book
 from tests.test_sync import tree
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning",
@@ -92,12 +91,8 @@ class Yahoo:
 @pytest.fixture
 def book(tmp_path, monkeypatch) -> Path:
     """A book whose universe holds five tickers (facts read from a copy of data/)."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    universe = pd.read_csv(tmp_path / "data" / "universe.csv", dtype=str, keep_default_na=False)
-    universe[universe["ticker"].isin(TICKERS)].to_csv(tmp_path / "data" / "universe.csv",
-                                                      index=False)
+    small_book(tmp_path, monkeypatch, TICKERS)
     (tmp_path / "data" / "vintage.csv").unlink(missing_ok=True)  # tests that need one write it
-    monkeypatch.setenv("DEEPSHOCK_ROOT", str(tmp_path))
     return tmp_path
 
 
