@@ -12,6 +12,7 @@ left out of the score: score = killed / (killed + survived - equivalent). Mutant
 reaches ("no tests") count as survivors: code the book runs without a test is a gap.
 
     python bench/mutation.py [--modules deepshock/methods/eventstudy.py ...] [--max-children N]
+                             [--work DIR] [--results FILE]   (two runs side by side)
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ FAST = ["-p", "no:cacheprovider", "-x", "-q", "-m", "not build and not browser"]
 TESTS = ["tests/test_validate.py", "tests/test_load.py", "tests/test_facts.py",
          "tests/test_context.py", "tests/test_guards.py", "tests/test_sessions.py",
          "tests/test_sync.py", "tests/test_properties.py", "tests/test_eventstudy.py",
-         "tests/test_eventstudy_guards.py", "tests/test_panel.py", "tests/test_methods_*.py"]
+         "tests/test_eventstudy_guards.py", "tests/test_eventstudy_models.py",
+         "tests/test_panel.py", "tests/test_methods_*.py", "tests/test_mutants_*.py"]
 KILLED, SURVIVED, NO_TESTS = {1, 3}, {0}, {5, 33}
 
 
@@ -113,34 +115,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", nargs="+", default=MODULES)
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--work", type=Path, default=WORK, help="mutmut's copy of the checkout")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    work, results = args.work.resolve(), args.results.resolve()
     started = time.monotonic()
-    copy_checkout(WORK)
-    configure(WORK, args.modules, args.max_children)
+    copy_checkout(work)
+    configure(work, args.modules, args.max_children)
     env = {**os.environ, "DEEPSHOCK_CACHE": str(ROOT / ".cache" / "market-data"),
            "MARKET_DATA": os.environ.get("MARKET_DATA", str(ROOT.parent / "shared" / "market-data")),
            "PYTHONWARNINGS": "ignore"}
-    log = WORK.parent / "mutation.log"
+    log = work.parent / f"{work.name}.log"
     with log.open("w", encoding="utf-8") as out:
-        run = subprocess.run([sys.executable, "-m", "mutmut", "run"], cwd=WORK, env=env,
+        run = subprocess.run([sys.executable, "-m", "mutmut", "run"], cwd=work, env=env,
                              stdout=out, stderr=subprocess.STDOUT)
     if run.returncode != 0:
         print("\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-30:]))
         print(f"mutmut failed (exit {run.returncode}); its whole output is in {log}",
               file=sys.stderr)
         return run.returncode
-    result = collect(WORK)
+    result = collect(work)
     result.update(finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                   seconds=round(time.monotonic() - started), mutmut_exit=run.returncode,
                   modules_asked=args.modules)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"{'module':45} {'killed':>7} {'survived':>9} {'no tests':>9} {'equiv.':>7} {'score':>6}")
     for module, row in result["modules"].items():
         score = "" if row["score"] is None else f"{row['score']:.0%}"
         print(f"{module:45} {row.get('killed', 0):7} {row.get('survived', 0):9} "
               f"{row.get('no tests', 0):9} {row.get('equivalent', 0):7} {score:>6}")
-    print(f"\n{len(result['survivors'])} surviving mutants (diffs in {RESULTS.relative_to(ROOT)}); "
+    print(f"\n{len(result['survivors'])} surviving mutants (diffs in {results}); "
           f"{result['seconds']} s")
     for item in result["survivors"]:
         print(f"  {item['mutant']} ({item['status']}): {item['diff'].splitlines()[-1:] or ''}")

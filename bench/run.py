@@ -6,7 +6,10 @@ does; nothing of the project's `_build/`, `.cache/` or the snapshot is written. 
 repeated (`--repeat`, default 3) and the median reported. Scenarios, all
 `python -m deepshock.book.build <builder> --root <copy>` wall times:
 
-- clean: the whole HTML site from nothing (execution included);
+- cold: the whole HTML site from nothing, as on a fresh clone: empty `_build/` and an empty
+  artefact store (exchange calendars, placebo rows, chart images: `paths.artefacts_dir`);
+- clean: the same with the artefact store the cold build left, as after `make clean` (which
+  removes `_build/` only; the store's files are named by hashes of their inputs);
 - floor: the same table of contents with every page reduced to its title and one code cell with
   the imports its code cells make (what no build can avoid), built the same way; clean/floor;
 - no-change rebuild, and the same preceded by a re-sync of the snapshot (what `make book` does);
@@ -106,9 +109,15 @@ class Builder:
 
 
 def copy_env(root: Path, cache: Path) -> dict[str, str]:
-    """Environment for commands on a copy: its own package first, its root, the given cache."""
+    """Environment for commands on a copy: its own package first, its root, the given cache,
+    and the artefact store beside the cache (as `paths.artefacts_dir` puts it)."""
     return {**os.environ, "PYTHONPATH": str(root), "DEEPSHOCK_ROOT": str(root),
-            "DEEPSHOCK_CACHE": str(cache)}
+            "DEEPSHOCK_CACHE": str(cache), "DEEPSHOCK_ARTEFACTS": str(artefacts(cache))}
+
+
+def artefacts(cache: Path) -> Path:
+    """The artefact store of a bench cache (one per bench, shared by its caches)."""
+    return cache.parent.parent / "artefacts"
 
 
 def _rel(path: str, root: Path) -> str:
@@ -482,11 +491,14 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"scenarios": {}}
     sc = result["scenarios"]
 
-    log("clean build and floor (interleaved)")
-    sc["clean"], sc["floor"] = [], []
+    log("cold build (empty _build/ and artefact store: a fresh clone), clean build (empty "
+        "_build/, as after `make clean`) and floor, interleaved")
+    sc["cold"], sc["clean"], sc["floor"] = [], [], []
     for _ in range(n):
-        for root, name in ((book, "clean"), (floor, "floor")):
+        for root, name in ((book, "cold"), (book, "clean"), (floor, "floor")):
             shutil.rmtree(root / "_build", ignore_errors=True)
+            if name == "cold":
+                shutil.rmtree(artefacts(cache_a), ignore_errors=True)
             sc[name].append(builds.run(root, "html", cache_a))
 
     log("no-change rebuild")
@@ -545,15 +557,18 @@ def main(argv: list[str] | None = None) -> int:
     always = forced(book)
     n_notebooks = len(deps.notebooks(book)) - len(always)
     ratio = med["clean"] / med["floor"]
+    cold_ratio = med["cold"] / med["floor"]
     prose_exec = sorted({c for r in sc["prose"] for c in r["executed"]} - set(always))
     data_exec = [[c for c in r["executed"] if c not in always] for r in sc["data"]]
-    invalid = [k for k, v in sc.items() if k not in ("clean", "floor")
+    invalid = [k for k, v in sc.items() if k not in ("cold", "clean", "floor")
                and any(r["dropped_all"] for r in v)]
     data_ok = all(e == expected for e in data_exec) or all(
         len(e) == n_notebooks for e in data_exec)
     budgets = [
         ["clean build / floor", f"{ratio:.2f}x ({med['clean']:.1f} s / {med['floor']:.1f} s)",
          f"<= {BUDGET['clean_over_floor']}x", verdict(ratio <= BUDGET["clean_over_floor"])],
+        ["cold build / floor (fresh clone)", f"{cold_ratio:.2f}x ({med['cold']:.1f} s / "
+         f"{med['floor']:.1f} s)", "(reported, not budgeted)", "n/a"],
         ["no-change rebuild", f"{med['noop']:.1f} s", f"<= {BUDGET['noop_s']:.0f} s",
          verdict(med["noop"] <= BUDGET["noop_s"])],
         *([["no-change `make book` (sync+build)", f"{med['noop_make']:.1f} s (sync "
@@ -607,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [["scenario", "median s", "runs s", "re-executed (per run)"]]
     for name, runs in sc.items():
         rows.append([name, f"{med[name]:.1f}", " ".join(f"{r['seconds']:.1f}" for r in runs),
-                     "; ".join(str(len(r["executed"])) if name in ("clean", "floor")
+                     "; ".join(str(len(r["executed"])) if name in ("cold", "clean", "floor")
                                else (",".join(r["executed"]) or "-") for r in runs)])
     print(table(rows) + "\n")
     rows = [["page", "total KB", "html KB", "charts", "charts KB", "largest KB", "draw ms",
@@ -623,11 +638,12 @@ def main(argv: list[str] | None = None) -> int:
     if invalid:
         print(f"\nWARNING: package code changed during {invalid}: those rebuilds re-executed "
               "everything; rerun when nobody edits deepshock/.")
-    slow = sorted(((s, c) for r in sc["clean"] for c, s in r["chapter_seconds"].items()),
-                  reverse=True)
-    if slow:
-        print("\nslowest chapter executions (clean builds): "
-              + ", ".join(f"{c} {s:.1f} s" for s, c in slow[:5]))
+    for name in ("cold", "clean"):
+        slow = sorted(((s, c) for r in sc[name] for c, s in r["chapter_seconds"].items()),
+                      reverse=True)
+        if slow:
+            print(f"\nslowest chapter executions ({name} builds): "
+                  + ", ".join(f"{c} {s:.1f} s" for s, c in slow[:5]))
 
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

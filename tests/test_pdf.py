@@ -120,3 +120,15 @@ def test_nothing_is_wider_than_the_text_block(pdf):
     log = LOG.read_text(encoding="utf-8", errors="replace")
     wide = [(pt, where) for pt, where in overfull_boxes(log) if pt > MAX_OVERFULL_PT]
     assert not wide, f"overfull boxes over {MAX_OVERFULL_PT} pt in {LOG.name}: {wide}"
+
+
+def test_every_chart_is_embedded_as_a_vector_pdf(pdf):
+    """The LaTeX builder converts each chart's placeholder (`book.latex.ChartPdf`): one
+    included PDF per chart, none left as a placeholder."""
+    tex = (PDF.parent / "deepseek-shock.tex").read_text(encoding="utf-8")
+    included = re.findall(r"\\sphinxincludegraphics(?:\[[^\]]*\])?\{\{([0-9a-f]{32})\}\.pdf\}",
+                          tex)
+    assert len(included) == _site_chart_count()
+    assert all((PDF.parent / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+               for name in included)
+    assert "deepshock-latex-chart" not in tex

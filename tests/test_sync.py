@@ -284,8 +284,8 @@ def test_a_cached_file_altered_after_the_sync_is_refused_by_the_loader(good_cach
     from deepshock.data import load
     cached = good_cache / "prices" / "NVDA.csv"
     assert load.prices("NVDA", root=good_cache)["close"].notna().all()
-    load._frame.cache_clear()
+    load.clear()
     cached.write_bytes(cached.read_bytes().replace(b"2025-01-27,", b"2025-01-27 ,", 1))
     with pytest.raises(DataError, match=r"NVDA\.csv: changed since it was validated"):
         load.prices("NVDA", root=good_cache)
-    load._frame.cache_clear()
+    load.clear()

@@ -38,6 +38,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from ..data.paths import artefacts_dir
+
 # Parts of the book root whose reads are not data: build output, environments, package code
 # (covered by the code fingerprint in deepshock.book.build), caches of tools.
 IGNORED = {"_build", ".venv", ".git", "deepshock", "__pycache__", ".ipynb_checkpoints",
@@ -342,6 +344,8 @@ def execute_outdated(root: Path, cache: Path, jobs: int | None = None,
     startup.write_text("import deepshock.book.deps as _dd\n_dd.record_kernel()\ndel _dd\n")
     jobs = max(1, min(len(todo), jobs or int(os.environ.get("DEEPSHOCK_JOBS", 0))
                       or os.cpu_count() or 1))
+    took = _timings()
+    todo.sort(key=lambda p: -took.get(_rel(str(p), root), 0.0))  # the longest first
     log(f"executing {len(todo)} chapter(s) with {jobs} worker(s): "
         + ", ".join(_rel(str(p), root) for p in todo))
     base = {"DEEPSHOCK_ROOT": str(root), "DEEPSHOCK_CACHE": str(cache),
@@ -375,7 +379,25 @@ def execute_outdated(root: Path, cache: Path, jobs: int | None = None,
         for path in saved:
             path.unlink(missing_ok=True)
     _touch([root / r["chapter"] for r in results if r["ok"]], root)
+    _timings({r["chapter"]: r["seconds"] for r in results if r["ok"]})
     return sorted(results, key=lambda r: r["chapter"])
+
+
+def _timings(update: dict[str, float] | None = None) -> dict[str, float]:
+    """Each chapter's last execution time in seconds, kept in the artefact store: only the
+    order in which chapters start (the longest first, so that two workers finish together)."""
+    path = artefacts_dir() / "chapter-seconds.json"
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if update:
+        known.update(update)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known, indent=1, sort_keys=True))
+        os.replace(tmp, path)
+    return known
 
 
 def _save(root: Path, cache: Path, hashkey: str, chapter: str, recorded: Path) -> Path:
@@ -394,10 +416,13 @@ def _save(root: Path, cache: Path, hashkey: str, chapter: str, recorded: Path) -
 
 def state(root: Path, cache: Path) -> str:
     """Hash of all data a chapter may read: the synced prices and the facts in `data/`."""
-    from ..data.sync import read_manifest
-
     digest = hashlib.sha256()
-    manifest = read_manifest(cache)
+    try:   # plain JSON: the driver need not import pandas (as `sync.read_manifest` does)
+        manifest = json.loads((cache / MANIFEST).read_text())
+    except FileNotFoundError:
+        from ..data.sync import read_manifest
+
+        manifest = read_manifest(cache)  # raises the loader's "run `make data`" error
     digest.update(json.dumps({t: e["sha256"] for t, e in manifest["tickers"].items()},
                              sort_keys=True).encode())
     for path in sorted((root / "data").glob("*.csv")):

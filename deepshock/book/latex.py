@@ -1,5 +1,7 @@
-"""Tables that fit the PDF's text block: every table without its own column layout (a
-`tabularcolumns` directive before it) gets wrapping columns sized by its content.
+"""The PDF edition's charts and tables. Charts: `ChartPdf` turns the placeholders of
+`story.charts.LatexChart` into vector PDF images, for the LaTeX builder only. Tables: every
+table without its own column layout (a `tabularcolumns` directive before it) gets wrapping
+columns sized by its content.
 
 Sphinx sets a table of many rows as a `longtable` of `l` columns, which never wrap, so a wide
 table runs off the page. Here each column becomes `\\X{w}{total}` (a wrapping paragraph column
@@ -9,9 +11,17 @@ others), in a smaller font when the table has many columns.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+from ..data.paths import artefacts_dir
 
 CAP, FLOOR = 36, 4    # a column's share grows with its longest cell, within these bounds
 PAD = 2               # characters' worth of the column's own padding (tabcolsep, narrowed)
@@ -75,5 +85,40 @@ def wrap_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         parent.insert(at, layout)
 
 
+class ChartPdf(SphinxPostTransform):
+    """The LaTeX builder's charts: each placeholder left by `story.charts.LatexChart` becomes
+    a vector PDF image (named by the spec's hash under `_build/jupyter_execute/charts/`, and
+    kept in the artefact store so a clean build copies it instead of converting again)."""
+
+    default_priority = 5          # after myst-nb's mime selection (4): only the kept outputs
+    builders = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        import vl_convert as vlc  # here, not at Sphinx start-up: a no-change build needs neither
+
+        from ..story.charts import SPEC_ATTR, spec_pdf
+
+        folder = Path(self.app.outdir).parent / "jupyter_execute" / "charts"
+        for node in list(self.document.findall(nodes.container)):
+            content = node.get(SPEC_ATTR)
+            if content is None:
+                continue
+            digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+            path = folder / f"{digest}.pdf"
+            if not path.is_file():
+                kept = artefacts_dir() / "charts" / f"{digest}-{vlc.__version__}.pdf"
+                if not kept.is_file():
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = kept.with_suffix(f".{os.getpid()}.tmp")
+                    tmp.write_bytes(spec_pdf(content))
+                    os.replace(tmp, kept)
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(kept, path)
+            uri = Path(os.path.relpath(path.resolve(), Path(self.app.srcdir).resolve())).as_posix()
+            self.env.images.add_file(self.env.config.root_doc, uri)
+            node.replace_self(nodes.image(uri=uri, candidates={"*": uri}))
+
+
 def setup(app: Sphinx) -> None:
+    app.add_post_transform(ChartPdf)
     app.connect("doctree-resolved", wrap_tables)

@@ -18,11 +18,14 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
+
+from ..data.paths import artefacts_dir
 
 NOINDEX = "deepshock-noindex"
 FAVICON = "_static/favicon.svg"
@@ -124,20 +127,30 @@ def _ancestors(node: nodes.Node):
 
 def chart_image(app: Sphinx, body: str) -> str | None:
     """Write a PNG of the first chart in `body` under `_static/og/` (once per chart); return its
-    path relative to the output directory."""
+    path relative to the output directory. The PNG is named by the spec's hash and kept in the
+    artefact store too, so a clean build copies it instead of drawing it again."""
     found = SPEC.search(body)
     if not found:
         return None
     raw = found.group(1).replace("<\\/", "</")
-    name = f"_static/og/{hashlib.sha1(raw.encode()).hexdigest()[:16]}.png"
+    digest = hashlib.sha1(raw.encode()).hexdigest()[:16]
+    name = f"_static/og/{digest}.png"
     target = Path(app.outdir) / name
     if not target.is_file():
+        import shutil
+
         import vl_convert as vlc
 
         from ..story.charts import VL_VERSION
 
+        kept = artefacts_dir() / "og" / f"{digest}-vl{VL_VERSION}-{vlc.__version__}.png"
+        if not kept.is_file():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            tmp = kept.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(vlc.vegalite_to_png(json.loads(raw), vl_version=VL_VERSION, scale=2))
+            os.replace(tmp, kept)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(vlc.vegalite_to_png(json.loads(raw), vl_version=VL_VERSION, scale=2))
+        shutil.copyfile(kept, target)
     return name
 
 

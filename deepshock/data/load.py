@@ -43,12 +43,24 @@ def _frame(ticker: str, root: Path) -> pd.DataFrame:
 def prices(tickers: list[str] | str | None = None, *, root: Path | None = None) -> pd.DataFrame:
     """Tidy daily bars: ticker, date, open, high, low, close, adj_close, volume.
 
-    Only the sessions a security traded appear; stale placeholder bars are dropped.
+    Only the sessions a security traded appear; stale placeholder bars are dropped. Each
+    selection is built once per process (and per cache version); callers get their own copy.
     """
-    root = Path(root or cache_dir()).resolve()
+    return _prices(_key(tickers), _root(root)).copy()
+
+
+def _root(root: Path | None) -> Path:
+    return Path(root or cache_dir()).resolve()
+
+
+def _key(tickers: list[str] | str | None) -> tuple[str, ...]:
     if isinstance(tickers, str):
-        tickers = [tickers]
-    tickers = tickers or facts.universe()["ticker"].tolist()
+        return (tickers,)
+    return tuple(tickers or facts.universe()["ticker"].tolist())
+
+
+@cache
+def _prices(tickers: tuple[str, ...], root: Path) -> pd.DataFrame:
     frames = [_frame(t, root) for t in tickers]
     cols = ["ticker", "date", "open", "high", "low", "close", "adj_close", "volume"]
     return pd.concat(frames, ignore_index=True)[cols]
@@ -60,7 +72,12 @@ def returns(tickers: list[str] | str | None = None, *, root: Path | None = None)
     Columns: ticker, date, prev_date, close, prev_close, ret (a fraction). A holiday is a
     missing row, never a zero return; the first session of each series has no return.
     """
-    bars = prices(tickers, root=root).sort_values(["ticker", "date"])
+    return _returns(_key(tickers), _root(root)).copy()
+
+
+@cache
+def _returns(tickers: tuple[str, ...], root: Path) -> pd.DataFrame:
+    bars = _prices(tickers, root).sort_values(["ticker", "date"])
     grouped = bars.groupby("ticker", sort=False)
     out = bars[["ticker", "date", "close"]].assign(
         prev_date=grouped["date"].shift(1), prev_close=grouped["close"].shift(1))
@@ -137,6 +154,12 @@ def panel_members(*, root: Path | None = None) -> pd.DataFrame:
     """The panel's members: ticker, kind (`sp500` or `etf`), name, sector, industry (empty
     for the ETFs), sorted by ticker; exactly the columns of `panel_returns`."""
     return _panel(Path(root or cache_dir()).resolve())[1].copy()
+
+
+def clear() -> None:
+    """Forget every file read and table built in this process (the next call reads again)."""
+    for cached in (_frame, _prices, _returns, _panel, _panel_returns):
+        cached.cache_clear()
 
 
 def claims() -> pd.DataFrame:

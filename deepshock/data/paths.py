@@ -28,6 +28,16 @@ def cache_dir() -> Path:
     return Path(os.environ.get("DEEPSHOCK_CACHE", ROOT / ".cache" / "market-data"))
 
 
+def artefacts_dir() -> Path:
+    """Derived results that survive a clean build (`rm -rf _build`): exchange calendars, the
+    placebo rows, chart images. Each file is named by a hash of everything it depends on, so a
+    changed input or method makes a new file and a stale one is never read. It sits beside the
+    price cache (`.cache/artefacts/`; `DEEPSHOCK_ARTEFACTS` overrides); deleting it costs time,
+    never correctness."""
+    found = os.environ.get("DEEPSHOCK_ARTEFACTS")
+    return Path(found) if found else cache_dir().parent / "artefacts"
+
+
 def default_snapshot() -> Path | None:
     """`../shared/market-data` beside the project when it exists, else None (use yfinance)."""
     candidate = ROOT.parent / "shared" / "market-data"

@@ -80,6 +80,25 @@ def close_utc(market: str, session: str | pd.Timestamp) -> pd.Timestamp:
     return calendar(market).session_close(pd.Timestamp(session)).tz_convert("UTC")
 
 
+def opens_utc(market: str, dates) -> pd.DatetimeIndex:
+    """Opening times in UTC of many sessions at once (`open_utc` per date, vectorized)."""
+    return _times(calendar(market).opens, market, dates)
+
+
+def closes_utc(market: str, dates) -> pd.DatetimeIndex:
+    """Closing times in UTC of many sessions at once (`close_utc` per date, vectorized)."""
+    return _times(calendar(market).closes, market, dates)
+
+
+def _times(times: pd.Series, market: str, dates) -> pd.DatetimeIndex:
+    days = pd.DatetimeIndex(dates)
+    at = times.index.get_indexer(days)
+    if (at < 0).any():
+        bad = [d.date().isoformat() for d in days[at < 0][:3]]
+        raise ValueError(f"{market}: not sessions: {', '.join(bad)}")
+    return pd.DatetimeIndex(times.iloc[at]).tz_convert("UTC").rename(None)
+
+
 def is_early_close(market: str, session: str | pd.Timestamp) -> bool:
     """Whether a session closed early (e.g. Hong Kong's Lunar New Year eve half day)."""
     return pd.Timestamp(session) in calendar(market).early_closes

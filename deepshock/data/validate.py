@@ -172,7 +172,8 @@ def exchange_calendar(code: str, start: str = CALENDAR_START, end: str = CALENDA
     """The `exchange_calendars` calendar `code` over [start, end], shared by the whole package.
 
     Building a calendar costs seconds (Korea's most), so it is cached in memory and pickled to
-    `_build/calendars/` keyed by the package version, code and span; every kernel reuses it.
+    `paths.artefacts_dir()/calendars/` keyed by the package version, code and span; every
+    kernel, and every later build, reuses it.
     """
     return _calendar(code, start, end)
 
@@ -183,10 +184,10 @@ def _calendar(code: str, start: str, end: str):
 
     import exchange_calendars as xc
 
-    from .paths import ROOT
+    from .paths import artefacts_dir
 
-    version = getattr(xc, "__version__", "unknown")
-    path = ROOT / "_build" / "calendars" / f"{code}-{start}-{end}-{version}.pickle"
+    version = f"{getattr(xc, '__version__', 'unknown')}-pandas{pd.__version__}"
+    path = artefacts_dir() / "calendars" / f"{code}-{start}-{end}-{version}.pickle"
     if path.is_file():
         try:
             return pickle.loads(path.read_bytes())

@@ -2,19 +2,19 @@
 
 The renderer emits HTML that draws with the vega bundle served from the site itself (no CDN)
 plus the Vega-Lite spec under `SPEC_MIME`. Only the LaTeX builder turns that spec into a vector
-PDF (vl-convert, offline) through the myst-nb mime renderer `LatexChart`, so HTML builds never
-pay for PDF conversion and both outputs come from the same executed notebook.
+PDF (vl-convert, offline): the myst-nb mime renderer `LatexChart` leaves a placeholder that
+`deepshock.book.latex.ChartPdf` converts at write time, so HTML builds never pay for PDF
+conversion and both outputs come from the same executed notebook.
 `check_chart` enforces the book's chart standard before a chart is published.
 """
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import hashlib
 import json
 
 import altair as alt
+from docutils import nodes
 import vl_convert as vlc
 
 # Okabe-Ito: distinguishable for colour-blind readers; pair it with shapes or dashes for greyscale.
@@ -69,6 +69,7 @@ def _html(spec: dict) -> str:
 
 
 SPEC_MIME = "application/vnd.deepshock.vegalite+json"
+SPEC_ATTR = "deepshock_spec"   # the placeholder's attribute holding the spec (JSON text)
 
 
 def render(spec: dict, **_: object) -> dict:
@@ -86,13 +87,21 @@ class LatexChart:
 
     @staticmethod
     def handle_mime(renderer, data, inline: bool):
+        """At read time, a placeholder holding the spec: myst-nb renders every mime type of
+        an output into the builder-agnostic doctree, so converting here would make every HTML
+        build pay for the PDFs. `deepshock.book.latex.ChartPdf` converts it when, and only
+        when, the LaTeX builder writes the page."""
         if data.mime_type != SPEC_MIME:
             return None
-        spec = json.loads(data.content) if isinstance(data.content, str) else data.content
-        pdf = vlc.vegalite_to_pdf(spec, vl_version=VL_VERSION)
-        image = dataclasses.replace(data, mime_type="application/pdf",
-                                    content=base64.b64encode(pdf).decode("ascii"))
-        return renderer.render_image(image)
+        content = data.content if isinstance(data.content, str) else json.dumps(data.content)
+        node = nodes.container(classes=["deepshock-latex-chart"])
+        node[SPEC_ATTR] = content
+        return [node]
+
+
+def spec_pdf(content: str) -> bytes:
+    """The vector PDF of a chart spec (JSON text), as the PDF edition prints it."""
+    return vlc.vegalite_to_pdf(json.loads(content), vl_version=VL_VERSION)
 
 
 alt.renderers.register("deepshock", render)

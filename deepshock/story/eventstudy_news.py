@@ -46,10 +46,14 @@ def _find_confounders(study: Study, windows) -> pd.DataFrame:
     for t, res in study.results.items():
         closes = sessions.calendar(sessions.code(t)).closes   # UTC, by session
         frame = res.frame.set_index("tau")
+        mine = news["tickers"].map(lambda n, t=t: t in n).to_numpy()
+        if not mine.any():
+            continue
+        own, own_when = news.loc[mine], when.loc[mine]
         for w in windows:
             a, b = WINDOWS[w]
             start, end = closes.at[frame.at[a, "prev_date"]], closes.at[frame.at[b, "date"]]
-            hit = news.loc[(when > start) & (when <= end) & news["tickers"].map(lambda n, t=t: t in n)]
+            hit = own.loc[(own_when > start) & (own_when <= end)]
             rows += [{"ticker": t, "window": w, "date": d, "label": lab}
                      for d, lab in zip(hit["date"], hit["label"])]
     return pd.DataFrame(rows, columns=["ticker", "window", "date", "label"])

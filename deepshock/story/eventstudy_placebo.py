@@ -4,9 +4,10 @@
 Kolari-Pynnönen, BMP, GRANK without re-standardization, Corrado and the generalized sign test)
 on `n` random sessions, each date playing "day 0" for a whole group, under the chapter's own
 specification (benchmarks without the stock, Tokyo's lead-lag model, gap variance). It is the
-build's slowest step, so its rows are kept in `_build/cache/` under a key hashed from
-everything they depend on: the groups, dates, windows, specification, the input returns and
-the source of the code that computes them. A changed input or method gives a new key.
+build's slowest step, so its rows are kept in the artefact store (`paths.artefacts_dir()`,
+beside the price cache: a clean build reuses them) under a key hashed from everything they
+depend on: the groups, dates, windows, specification, the input returns and the source of the
+code that computes them. A changed input or method gives a new key.
 """
 
 from __future__ import annotations
@@ -84,10 +85,10 @@ def placebo(groups: dict | None = None, spec: es.Spec = es.NEW, n: int = 100,
             seed: int = 20250127, span: tuple[str, str] = SPAN, windows=WINDOWS,
             cache: bool = True, where: Path | None = None) -> pd.DataFrame:
     """One row per placebo date, group, window, test (and ticker, for single-security tests)
-    with its two-sided p-value; read from the build cache (`where`, default the book's
-    `_build/cache/`) when the inputs are unchanged."""
+    with its two-sided p-value; read from the artefact store (`where`, default
+    `paths.artefacts_dir()/placebo/`) when the inputs are unchanged."""
     groups = groups or GROUPS
-    where = Path(where) if where else Path(paths.book_root()) / "_build" / "cache"
+    where = Path(where) if where else paths.artefacts_dir() / "placebo"
     path = where / f"placebo-{key(groups, spec, n, seed, span, windows)}.pkl"
     if cache and path.exists():
         return pd.read_pickle(path)

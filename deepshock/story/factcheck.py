@@ -23,7 +23,6 @@ measured figure (the claim's size against the measurement's).
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable
 
 import pandas as pd
@@ -37,7 +36,7 @@ from .factcheck_evidence import (  # noqa: F401 (the module's API)
     INTRADAY_MARKETS, PRICES, Evidence, Finding, _day, _window, fmt)
 from .factcheck_market import _closed, _led_meltdown, _range, _worst_month, led  # noqa: F401
 from ..data.paths import facts_dir
-from ..data.validate import DataError
+from ..data.validate import DataError, calendar_for
 
 def claims() -> pd.DataFrame:
     """`data/claims.csv` as validated by `load.claims` (ids, sources, subjects, dates with data),
@@ -51,11 +50,9 @@ def claims() -> pd.DataFrame:
 
 
 def _calendar(code: str, start: str, end: str) -> pd.DatetimeIndex:
-    import exchange_calendars as xcals
-
-    with warnings.catch_warnings():  # the library's own pandas deprecation notices
-        warnings.simplefilter("ignore")
-        return xcals.get_calendar(code, start="2024-01-01").sessions_in_range(start, end)
+    """Sessions of the exchange calendar `code` from start to end (the package's shared one)."""
+    calendar = calendar_for(code, pd.Timestamp(start), pd.Timestamp(end))
+    return calendar.sessions_in_range(start, end)
 
 
 def evidence() -> Evidence:

@@ -25,7 +25,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..data import context, facts, load, sessions
+from ..data import artefacts, context, facts, load, sessions
 from ..methods.eventstudy import car_variance, market_model
 from . import eventstudy as es
 from . import marketvalue
@@ -100,11 +100,11 @@ def _pass_through_frame(market: str) -> pd.DataFrame:
     code = sessions.code(ticker)
     local = load.returns(ticker)[["date", "prev_date", "ret"]]
     lead = load.returns(LEAD).set_index("date")
-    ny_close = pd.DatetimeIndex([sessions.close_utc(NY, d) for d in lead.index])
+    ny_close = sessions.closes_utc(NY, lead.index)
     level = (1 + lead["ret"]).cumprod().to_numpy()
 
     def lead_level(dates: pd.Series) -> np.ndarray:
-        opens = pd.DatetimeIndex([sessions.open_utc(code, d) for d in dates])
+        opens = sessions.opens_utc(code, dates)
         pos = ny_close.searchsorted(opens, side="left") - 1  # last NY close before the open
         return np.where(pos >= 0, level[pos.clip(0)], np.nan)
 
@@ -187,7 +187,12 @@ def path(day0: pd.Timestamp) -> pd.DataFrame:
 
 @cache
 def measure() -> pd.DataFrame:
-    """One row per event with every measurement (fractions; NaN where a market had no data)."""
+    """One row per event with every measurement (fractions; NaN where a market had no data);
+    kept in the artefact store, keyed by the package, the data and the facts."""
+    return artefacts.keep("shocks-measure", _measure)
+
+
+def _measure() -> pd.DataFrame:
     rows = []
     for _, event in events().iterrows():
         day0 = event["day0"]

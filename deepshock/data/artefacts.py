@@ -1,0 +1,65 @@
+"""The artefact store: results derived from the data that a clean build may reuse.
+
+`keep(name, compute, *parts)` returns `compute()`, computed once per key and pickled under
+`paths.artefacts_dir()` as `<name>-<key>.pkl`. The key hashes `parts`, the source of this whole
+package, the library versions, the synced cache's data (each price and panel file's sha256, from
+the manifest) and every facts file in `data/`: a change to any of them gives a new key, so a stale
+result is never read. Hashing reads the manifest and the facts files, so a chapter that reads a
+result from the store still records them as its inputs (`deepshock.book.deps`): a data change
+re-executes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+
+from .paths import artefacts_dir, cache_dir, facts_dir
+from .sync import read_manifest
+
+PACKAGE = Path(__file__).resolve().parents[1]
+VERSION = "1"
+T = TypeVar("T")
+
+
+def key(name: str, *parts: object, root: Path | None = None) -> str:
+    """Hash of `name`, `parts` and everything a derived result can depend on."""
+    digest = hashlib.sha256(repr((VERSION, name, parts, sys.version, pd.__version__,
+                                  np.__version__)).encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    manifest = read_manifest(root or cache_dir())
+    for ticker, entry in sorted(manifest["tickers"].items()):
+        digest.update(f"{ticker}:{entry['sha256']}".encode())
+    for file, entry in sorted((manifest.get("panel") or {}).get("files", {}).items()):
+        digest.update(f"panel/{file}:{entry['sha256']}".encode())
+    for path in sorted(p for p in facts_dir().iterdir() if p.is_file()):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def keep(name: str, compute: Callable[[], T], *parts: object) -> T:
+    """`compute()`, read from the store when the same inputs made it before, else computed and
+    stored (atomically: a crash never leaves a half-written file)."""
+    path = artefacts_dir() / f"{name}-{key(name, *parts)}.pkl"
+    if path.is_file():
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:  # a truncated or foreign pickle: compute again below
+            path.unlink(missing_ok=True)
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(value))
+    os.replace(tmp, path)
+    return value
