@@ -42,7 +42,8 @@ TESTS = ["tests/test_validate.py", "tests/test_load.py", "tests/test_facts.py",
          "tests/test_context.py", "tests/test_guards.py", "tests/test_sessions.py",
          "tests/test_sync.py", "tests/test_properties.py", "tests/test_eventstudy.py",
          "tests/test_eventstudy_guards.py", "tests/test_eventstudy_models.py",
-         "tests/test_panel.py", "tests/test_methods_*.py", "tests/test_mutants_*.py"]
+         "tests/test_panel.py", "tests/test_artefacts.py", "tests/test_methods_*.py",
+         "tests/test_mutants_*.py"]
 KILLED, SURVIVED, NO_TESTS = {1, 3}, {0}, {5, 33}
 
 
