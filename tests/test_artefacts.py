@@ -176,3 +176,24 @@ def test_chapter_timings_merge_and_survive_a_broken_file(tmp_path, monkeypatch):
     assert deps._timings({"chapters/a.md": 4.0}) == {"chapters/a.md": 4.0, "chapters/b.md": 9.5}
     (tmp_path / "store" / "chapter-seconds.json").write_text("{not json")
     assert deps._timings() == {}
+
+
+def test_results_unread_for_two_weeks_are_pruned_when_their_name_is_rewritten(tmp_path,
+                                                                                monkeypatch):
+    import os
+    import time
+
+    from deepshock.data import artefacts
+
+    _store(tmp_path, monkeypatch)
+    store = tmp_path / "store"
+    store.mkdir()
+    old, recent, other = (store / "t-old.pkl", store / "t-recent.pkl", store / "u-old.pkl")
+    for path in (old, recent, other):
+        path.write_bytes(pickle.dumps(0))
+    month_ago = time.time() - 30 * 86400
+    for path in (old, other):
+        os.utime(path, (month_ago, month_ago))
+    os.utime(recent, (time.time() - 7 * 86400,) * 2)
+    artefacts.keep("t", lambda: 1)
+    assert not old.exists() and recent.exists() and other.exists()

@@ -9,7 +9,7 @@ import pandas as pd
 from IPython.display import Markdown
 from myst_nb import glue
 
-from ..story.charts import check_chart
+from ..story.charts import check_chart, render
 from ..data.paths import figdata_dir
 
 
@@ -67,8 +67,20 @@ def figure(name: str, chart: alt.TopLevelMixin, data: pd.DataFrame) -> None:
     """Check a chart, write exactly the data it shows to `_build/figdata/<name>.csv`, glue it."""
     if data.empty:
         raise ValueError(f"figure {name!r}: no data to draw")
-    check_chart(chart.to_dict())
+    spec = chart.to_dict()
+    check_chart(spec)
     out = figdata_dir()
     out.mkdir(parents=True, exist_ok=True)
     data.to_csv(out / f"{name}.csv", index=False)
-    glue(name, chart, display=False)
+    glue(name, _Rendered(spec), display=False)
+
+
+class _Rendered:
+    """A chart already serialized (and validated) once: glued as the book's renderer draws it,
+    without Altair serializing and validating it a second time."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return render(self.spec)

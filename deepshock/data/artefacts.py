@@ -4,7 +4,7 @@
 `paths.artefacts_dir()` as `<name>-<key>.pkl`. The key hashes `parts`, the source of this whole
 package, the library versions, the synced cache's data (each price and panel file's sha256, from
 the manifest) and every facts file in `data/`: a change to any of them gives a new key, so a stale
-result is never read. Hashing reads the manifest and the facts files, so a chapter that reads a
+result is never read (and one unread for `STALE_DAYS` is pruned). Hashing reads the manifest and the facts files, so a chapter that reads a
 result from the store still records them as its inputs (`deepshock.book.deps`): a data change
 re-executes it.
 """
@@ -15,6 +15,7 @@ import hashlib
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +28,7 @@ from .sync import read_manifest
 
 PACKAGE = Path(__file__).resolve().parents[1]
 VERSION = "1"
+STALE_DAYS = 14   # a result no build has read for this long is removed when its name is rewritten
 T = TypeVar("T")
 
 
@@ -54,7 +56,9 @@ def keep(name: str, compute: Callable[[], T], *parts: object) -> T:
     path = artefacts_dir() / f"{name}-{key(name, *parts)}.pkl"
     if path.is_file():
         try:
-            return pickle.loads(path.read_bytes())
+            value = pickle.loads(path.read_bytes())
+            os.utime(path)     # in use: not pruned
+            return value
         except Exception:  # a truncated or foreign pickle: compute again below
             path.unlink(missing_ok=True)
     value = compute()
@@ -62,4 +66,15 @@ def keep(name: str, compute: Callable[[], T], *parts: object) -> T:
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(pickle.dumps(value))
     os.replace(tmp, path)
+    prune(name)
     return value
+
+
+def prune(name: str, days: float = STALE_DAYS) -> list[Path]:
+    """Remove the results of `name` that no build has read for `days` (made by inputs or code
+    that have since changed); return them."""
+    cutoff = time.time() - days * 86400
+    gone = [p for p in artefacts_dir().glob(f"{name}-*.pkl") if p.stat().st_mtime < cutoff]
+    for p in gone:
+        p.unlink(missing_ok=True)
+    return gone

@@ -28,7 +28,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import facts, load, sessions
+from ..data import artefacts, facts, load, sessions
 from ..methods import gaps, ranks
 from ..methods.eventstudy import (  # noqa: F401
     ESTIMATION,
@@ -318,6 +318,11 @@ def run(spec: Spec = NEW, event: pd.Timestamp = EVENT, only: tuple[str, ...] | N
 
 @cache
 def _run(spec: Spec, event: pd.Timestamp, only: tuple[str, ...] | None) -> Study:
+    # kept in the artefact store, keyed by these arguments, the package, the data and the facts
+    return artefacts.keep("eventstudy-run", lambda: _study(spec, event, only), spec, event, only)
+
+
+def _study(spec: Spec, event: pd.Timestamp, only: tuple[str, ...] | None) -> Study:
     table = plan(spec)
     if only is not None:
         table = table.loc[table["ticker"].isin(only)].reset_index(drop=True)
