@@ -5,6 +5,7 @@ import pytest
 
 from deepshock.book import chapter
 from deepshock.story import marketvalue as mv
+from deepshock.story import marketvalue_chart as mvc
 from tests.conftest import ROOT, raw_close
 
 MON, TUE = mv.SHOCK_DAYS
@@ -148,7 +149,7 @@ def test_c_grade_row_is_flagged_approximate(table):
     assert avgo["grade"] == "C" and avgo["basis"] == "as traded" and avgo["approximate"]
     assert mv.label(avgo["loss_usd"], avgo["approximate"]).startswith("≈$")
     assert not row(table, "NVDA")["approximate"]
-    data = mv.chart_data(table, pd.DataFrame(
+    data = mvc.chart_data(table, pd.DataFrame(
         {"company": ["X"], "date": [pd.Timestamp("2020-01-02")], "loss_usd_bn": [100.0],
          "source": ["made up"]}))
     assert data.set_index("name").at["Broadcom", "figure"] == "approximate"
