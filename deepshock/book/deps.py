@@ -38,7 +38,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from ..data.paths import artefacts_dir
+from ..data.paths import artefacts_dir, write_atomic
 
 # Parts of the book root whose reads are not data: build output, environments, package code
 # (covered by the code fingerprint in deepshock.book.build), caches of tools.
@@ -393,10 +393,7 @@ def _timings(update: dict[str, float] | None = None) -> dict[str, float]:
         known = {}
     if update:
         known.update(update)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(known, indent=1, sort_keys=True))
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(known, indent=1, sort_keys=True).encode())
     return known
 
 

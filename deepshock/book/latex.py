@@ -21,7 +21,7 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from ..data.paths import artefacts_dir
+from ..data.paths import kept
 
 CAP, FLOOR = 36, 4    # a column's share grows with its longest cell, within these bounds
 PAD = 2               # characters' worth of the column's own padding (tabcolsep, narrowed)
@@ -106,14 +106,10 @@ class ChartPdf(SphinxPostTransform):
             digest = hashlib.sha256(content.encode()).hexdigest()[:32]
             path = folder / f"{digest}.pdf"
             if not path.is_file():
-                kept = artefacts_dir() / "charts" / f"{digest}-{vlc.__version__}.pdf"
-                if not kept.is_file():
-                    kept.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = kept.with_suffix(f".{os.getpid()}.tmp")
-                    tmp.write_bytes(spec_pdf(content))
-                    os.replace(tmp, kept)
+                pdf = kept(f"charts/{digest}-{vlc.__version__}.pdf",
+                           lambda content=content: spec_pdf(content))
                 folder.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(kept, path)
+                shutil.copyfile(pdf, path)
             uri = Path(os.path.relpath(path.resolve(), Path(self.app.srcdir).resolve())).as_posix()
             self.env.images.add_file(self.env.config.root_doc, uri)
             node.replace_self(nodes.image(uri=uri, candidates={"*": uri}))

@@ -18,14 +18,13 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from ..data.paths import artefacts_dir
+from ..data.paths import kept
 
 NOINDEX = "deepshock-noindex"
 FAVICON = "_static/favicon.svg"
@@ -143,14 +142,11 @@ def chart_image(app: Sphinx, body: str) -> str | None:
 
         from ..story.charts import VL_VERSION
 
-        kept = artefacts_dir() / "og" / f"{digest}-vl{VL_VERSION}-{vlc.__version__}.png"
-        if not kept.is_file():
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            tmp = kept.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(vlc.vegalite_to_png(json.loads(raw), vl_version=VL_VERSION, scale=2))
-            os.replace(tmp, kept)
+        name_png = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}.png"
+        png = kept(name_png, lambda: vlc.vegalite_to_png(json.loads(raw), vl_version=VL_VERSION,
+                                                         scale=2))
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(kept, target)
+        shutil.copyfile(png, target)
     return name
 
 

@@ -23,7 +23,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from .paths import artefacts_dir, cache_dir, facts_dir
+from .paths import artefacts_dir, cache_dir, facts_dir, write_atomic
 from .sync import read_manifest
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -62,10 +62,7 @@ def keep(name: str, compute: Callable[[], T], *parts: object) -> T:
         except Exception:  # a truncated or foreign pickle: compute again below
             path.unlink(missing_ok=True)
     value = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(value))
-    os.replace(tmp, path)
+    write_atomic(path, pickle.dumps(value))
     prune(name)
     return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,22 @@ def artefacts_dir() -> Path:
     never correctness."""
     found = os.environ.get("DEEPSHOCK_ARTEFACTS")
     return Path(found) if found else cache_dir().parent / "artefacts"
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` through a temporary file: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path
+
+
+def kept(name: str, make: Callable[[], bytes]) -> Path:
+    """The file `name` of the artefact store, made by `make()` when it is not there yet (name
+    it by a hash of everything `make` depends on)."""
+    path = artefacts_dir() / name
+    return path if path.is_file() else write_atomic(path, make())
 
 
 def default_snapshot() -> Path | None:
