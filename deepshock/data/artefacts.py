@@ -4,9 +4,9 @@
 `paths.artefacts_dir()` as `<name>-<key>.pkl`. The key hashes `parts`, the source of this whole
 package, the library versions, the synced cache's data (each price and panel file's sha256, from
 the manifest) and every facts file in `data/`: a change to any of them gives a new key, so a stale
-result is never read (and one unread for `STALE_DAYS` is pruned). Hashing reads the manifest and the facts files, so a chapter that reads a
-result from the store still records them as its inputs (`deepshock.book.deps`): a data change
-re-executes it.
+result is never read (one no build has read for `STALE_DAYS` is pruned). Hashing reads the
+manifest and the facts files, so a chapter that reads a result from the store still records them
+as its inputs (`deepshock.book.deps`): a data change re-executes it.
 """
 
 from __future__ import annotations
