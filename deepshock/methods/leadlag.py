@@ -57,7 +57,7 @@ class OLSFit:
 
 def _matrix(regressors, names=None) -> np.ndarray:
     if isinstance(regressors, pd.DataFrame):
-        regressors = regressors[list(names)] if names else regressors
+        regressors = regressors[list(names)] if names is not None else regressors
     x = np.asarray(regressors, float)
     return x[:, None] if x.ndim == 1 else x
 
