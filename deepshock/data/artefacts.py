@@ -17,25 +17,24 @@ import pickle
 import sys
 import time
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
-
-import numpy as np
-import pandas as pd
 
 from .paths import artefacts_dir, cache_dir, facts_dir, write_atomic
 from .sync import read_manifest
 
 PACKAGE = Path(__file__).resolve().parents[1]
 VERSION = "1"
+LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "exchange-calendars")  # results depend on
 STALE_DAYS = 14   # a result no build has read for this long is removed when its name is rewritten
 T = TypeVar("T")
 
 
 def key(name: str, *parts: object, root: Path | None = None) -> str:
     """Hash of `name`, `parts` and everything a derived result can depend on."""
-    digest = hashlib.sha256(repr((VERSION, name, parts, sys.version, pd.__version__,
-                                  np.__version__)).encode())
+    libraries = [(lib, metadata.version(lib)) for lib in LIBRARIES]
+    digest = hashlib.sha256(repr((VERSION, name, parts, sys.version, libraries)).encode())
     for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
