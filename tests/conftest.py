@@ -57,3 +57,38 @@ def synced_cache(snapshot_dir: Path, root: Path, tickers) -> Path:
     target = root / "cache" / "market-data"
     sync.sync_snapshot(snapshot_dir, target=target, tickers=tickers)
     return target
+
+
+@pytest.fixture
+def book(tmp_path, monkeypatch) -> Path:
+    """A copy of data/ that the package reads instead of the real one (DEEPSHOCK_ROOT); returns
+    the copy's data/ directory."""
+    import shutil
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    monkeypatch.setenv("DEEPSHOCK_ROOT", str(tmp_path))
+    return tmp_path / "data"
+
+
+def exactly(message: str, call, *args, **kwargs) -> None:
+    """`call(*args, **kwargs)` raises DataError with exactly `message`."""
+    from deepshock.data.validate import DataError
+
+    with pytest.raises(DataError) as info:
+        call(*args, **kwargs)
+    assert str(info.value) == message
+
+
+def panel_snapshot(snapshot_dir: Path, copy: Path) -> Path:
+    """A private snapshot at `copy`: two real price files (NVDA, ^VIX) and the made-up
+    four-ticker panel of tests/fixtures/panel."""
+    import shutil
+
+    (copy / "prices").mkdir(parents=True)
+    for name in ("PROVENANCE.md", "manifest.csv"):
+        shutil.copyfile(snapshot_dir / name, copy / name)
+    for name in ("NVDA.csv", "INDEX_VIX.csv"):
+        shutil.copyfile(snapshot_dir / "prices" / name, copy / "prices" / name)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "panel", copy / "panel",
+                    ignore=shutil.ignore_patterns("*.md"))
+    return copy

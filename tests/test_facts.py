@@ -3,7 +3,6 @@ with file, line and problem. Bad cases run on a copy of data/ (DEEPSHOCK_ROOT)."
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import exchange_calendars as xc
@@ -14,13 +13,6 @@ from deepshock.data import facts, load, sync
 from deepshock.data.validate import DataError
 from tests.conftest import ROOT
 
-
-@pytest.fixture
-def book(tmp_path, monkeypatch) -> Path:
-    """A copy of data/ that facts reads instead of the real one."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    monkeypatch.setenv("DEEPSHOCK_ROOT", str(tmp_path))
-    return tmp_path / "data"
 
 
 def table(path: Path) -> pd.DataFrame:

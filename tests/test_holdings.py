@@ -3,7 +3,6 @@ pass, a bad row is rejected with file and line, and the rate is derived from its
 
 from __future__ import annotations
 
-import shutil
 
 import pandas as pd
 import pytest
@@ -12,12 +11,6 @@ from deepshock.data import holdings
 from deepshock.data.validate import DataError
 from tests.conftest import ROOT
 
-
-@pytest.fixture
-def book(tmp_path, monkeypatch):
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    monkeypatch.setenv("DEEPSHOCK_ROOT", str(tmp_path))
-    return tmp_path / "data"
 
 
 def test_real_files_load_with_a_source_on_every_row():

@@ -16,7 +16,7 @@ import pytest
 
 from deepshock.data import load, sync
 from deepshock.data.validate import DataError
-from tests.conftest import ROOT, raw_close, synced_cache
+from tests.conftest import ROOT, panel_snapshot, raw_close, synced_cache
 from tests.test_sync import tree
 
 FIXTURE = ROOT / "tests" / "fixtures" / "panel"
@@ -27,12 +27,7 @@ SUBSET = ["NVDA", "^VIX"]  # real price files ending 2025-06-30, as the fixture 
 def snap(snapshot, tmp_path) -> Path:
     """A private snapshot: two real price files and the made-up four-ticker panel."""
     copy = tmp_path / "snapshot"
-    (copy / "prices").mkdir(parents=True)
-    for name in ("PROVENANCE.md", "manifest.csv"):
-        shutil.copyfile(snapshot / name, copy / name)
-    for name in ("NVDA.csv", "INDEX_VIX.csv"):
-        shutil.copyfile(snapshot / "prices" / name, copy / "prices" / name)
-    shutil.copytree(FIXTURE, copy / "panel", ignore=shutil.ignore_patterns("*.md"))
+    panel_snapshot(snapshot, copy)
     return copy
 
 
