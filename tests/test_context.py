@@ -7,7 +7,7 @@ import pytest
 
 from deepshock.data import context
 from tests.conftest import ROOT
-from tests.test_facts import append, book, rejects, rewrite, table  # noqa: F401
+from tests.test_facts import append, rejects, rewrite, table  # noqa: F401
 
 
 @pytest.mark.parametrize("name", list(context.COLUMNS))

@@ -4,6 +4,7 @@ data/ (DEEPSHOCK_ROOT) or small hand-made tables."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def test_read_facts_unreadable(tmp_path):
     put(path, "a,source\n1,s\n2,t,3,4\n")
     with pytest.raises(DataError) as info:
         facts.read_facts("x", path, ["a"])
-    assert str(info.value).startswith(f"{path}: unreadable CSV: Error tokenizing data")
+    assert str(info.value) == f"{path}: line 3: 4 fields, header has 2"
 
 
 def test_read_facts_strips_header_and_keeps_text(tmp_path):
@@ -235,3 +236,16 @@ def test_claim_spans_of_an_unchecked_table_name_the_line(book):
                           "date": ["2025-01-27", "2025-01-31..2025-01-27"], "source": "s"})
     exactly(f"{book / 'claims.csv'}: line 3: date range '2025-01-31..2025-01-27' ends before "
             "it starts", facts.claim_spans, table)
+
+
+@pytest.mark.parametrize("extra", [1, 2])
+def test_a_row_with_more_fields_than_the_header_is_refused_not_shifted(book, extra):
+    """pandas would make the extra leading fields an index and shift the row's columns."""
+    path = book / "events.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fields = len(next(csv.reader([lines[0]])))
+    lines[1] = "x," * extra + lines[1]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    exactly(f"{path}: line 2: {fields + extra} fields, header has {fields}",
+            facts.read_facts, "events")
+

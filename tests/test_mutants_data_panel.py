@@ -103,8 +103,15 @@ def test_undecodable_byte_in_the_header_gives_the_line_only(tmp_path):
     exactly(f"{path}: line 1: not UTF-8 text (byte 6)", panel.read_closes, path)
 
 
+def test_undecodable_byte_after_a_byte_order_mark_names_the_right_column(tmp_path):
+    raw = b"\xef\xbb\xbfdate,A,B\n2025-06-16,1,2\n2025-06-17,1,\xff\n"
+    at = raw.index(b"\xff")
+    path = put(tmp_path, raw)
+    exactly(f"{path}: line 3 (2025-06-17): column B: not UTF-8 text (byte {at})",
+            panel.read_closes, path)
+
+
 def test_undecodable_byte_with_crlf_and_spaces(tmp_path):
-    # (not with a BOM: the decoder's offset then omits the BOM's 3 bytes; see the report)
     raw = b" date , AAA ,B\r\n 2025-06-16 ,1,2\r\n2025-06-17 ,1,\xff\r\n"
     at = raw.index(b"\xff")
     path = put(tmp_path, raw)

@@ -108,7 +108,29 @@ def test_default_today_is_the_real_date(tmp_path):
 def test_non_utf8_message_gives_the_byte(tmp_path):
     path = tmp_path / "T.csv"
     path.write_bytes(HEADER.encode() + b"2025-01-22,1\xff,1,1,1,1,1\n")
-    exactly(f"{path}: not UTF-8 text (byte {len(HEADER) + 12})", read, path)
+    exactly(f"{path}: line 2: not UTF-8 text (byte {len(HEADER) + 12})", read, path)
+
+
+def test_non_utf8_offset_counts_from_the_file_start_past_the_read_buffer(tmp_path):
+    """A bad byte far into a real-sized file (beyond an 8 KB read chunk), after a byte-order
+    mark: its offset and line are the file's, found by hand with bytes.index."""
+    good = "".join(f"{y}-{m:02d}-{d:02d},1,1,1,1,1,1\n" for y in (2022, 2023, 2024)
+                   for m in range(1, 13) for d in range(1, 29) if dt.date(y, m, d).weekday() < 5)
+    raw = b"\xef\xbb\xbf" + (HEADER + good).encode() + b"2025-01-22,1\xff,1,1,1,1,1\n"
+    path = tmp_path / "T.csv"
+    path.write_bytes(raw)
+    at = raw.index(b"\xff")
+    line = raw[:at].count(b"\n") + 1
+    assert at > 8192 and line > 200
+    exactly(f"{path}: line {line}: not UTF-8 text (byte {at})", read, path)
+
+
+def test_line_numbers_are_file_lines_after_a_quoted_line_break(tmp_path):
+    """A quoted cell spanning two lines is one record: the next record's line is counted in
+    the file, not in records."""
+    path = tmp_path / "T.csv"
+    path.write_text(HEADER + '2025-01-22,1,1,1,1,1,"5\n"\n2025-01-23,1,1,1,-1,1,1\n')
+    exactly(f"{path}: line 4: non-positive close -1.0", read, path)
 
 
 def test_quoted_line_breaks_are_kept_as_they_are(tmp_path):
@@ -119,7 +141,8 @@ def test_quoted_line_breaks_are_kept_as_they_are(tmp_path):
 
 def test_unreadable_csv_message(tmp_path):
     path = csv_file(tmp_path, HEADER + "2025-01-22,1,1,1,1,1," + "9" * 140_000 + "\n")
-    exactly(f"{path}: unreadable CSV: field larger than field limit (131072)", read, path)
+    exactly(f"{path}: line 2: unreadable CSV: field larger than field limit (131072)", read,
+            path)
 
 
 def test_missing_and_empty_files(tmp_path):

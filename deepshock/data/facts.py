@@ -8,6 +8,7 @@ on a temporary `data/` never sees another directory's tables.
 
 from __future__ import annotations
 
+import csv
 import re
 from functools import cache
 from pathlib import Path
@@ -46,8 +47,9 @@ def read_facts(name: str, path: Path | None = None, columns: list[str] | None = 
     if not path.is_file():
         raise DataError(f"{path}: missing facts file")
     try:
+        _field_counts(path)
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (UnicodeDecodeError, pd.errors.ParserError, csv.Error) as exc:
         raise DataError(f"{path}: unreadable CSV: {exc}") from None
     table.columns = [c.strip() for c in table.columns]
     missing = [c for c in (columns or SCHEMAS[name]) if c not in table.columns]
@@ -57,6 +59,20 @@ def read_facts(name: str, path: Path | None = None, columns: list[str] | None = 
         if not row["source"].strip():
             raise DataError(f"{path}: line {i + 2}: row has no source")
     return table
+
+
+def _field_counts(path: Path) -> None:
+    """Every record has as many fields as the header (pandas would silently turn extra leading
+    fields of a row into an index and shift its columns)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        start = reader.line_num + 1
+        for row in reader:
+            if row and len(row) != len(header):
+                raise DataError(f"{path}: line {start}: {len(row)} fields, header has "
+                                f"{len(header)}")
+            start = reader.line_num + 1
 
 
 def _path(name: str) -> Path:

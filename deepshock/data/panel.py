@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .validate import DataError, calendar_for
+from .validate import DataError, calendar_for, utf8_text
 
 CLOSES, MEMBERS = "closes.csv", "members.csv"
 MEMBER_COLUMNS = ["ticker", "kind", "name", "sector", "industry"]
@@ -41,11 +41,9 @@ def _text(path: Path) -> str:
     if not path.is_file():
         raise DataError(f"{path}: missing panel file")
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: {_locate(raw, exc.start)}: not UTF-8 text "
-                        f"(byte {exc.start})") from None
+    text, bad = utf8_text(raw)
+    if bad is not None:
+        raise DataError(f"{path}: {_locate(raw, bad)}: not UTF-8 text (byte {bad})")
     if not text.strip():
         raise DataError(f"{path}: empty file (no header)")
     return text

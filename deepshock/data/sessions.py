@@ -63,8 +63,10 @@ def last_closed_before(market: str, when: pd.Timestamp) -> pd.Timestamp:
 
 
 def closure(market: str, date: str | pd.Timestamp) -> pd.DatetimeIndex:
-    """The weekdays without a session in the run of closed days that covers or follows `date`
-    (empty if `date` is a session)."""
+    """The weekdays without a session just before the first session on or after `date`: the
+    run of closed days that covers `date`, or that ends the day before it when `date` is a
+    session right after a closure (e.g. the Tuesday after a Monday holiday); empty when that
+    session follows the previous one on the next weekday."""
     back = first_session(market, date)
     last = last_session_before(market, back)
     return pd.bdate_range(last + pd.Timedelta(days=1), back - pd.Timedelta(days=1))

@@ -22,8 +22,10 @@ tied to a test. Deliberate acceptances:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import io
 import math
 import os
 import re
@@ -74,14 +76,32 @@ def _date(text: str, path: Path, line: int, today: dt.date) -> dt.date:
     return value
 
 
-def _rows(path: Path) -> list[list[str]]:
+def utf8_text(raw: bytes) -> tuple[str, int | None]:
+    """A file's bytes as UTF-8 text without a leading byte-order mark: (text, None), or
+    ("", offset in the file of the first byte that is not UTF-8)."""
+    skip = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return list(csv.reader(handle))
+        return raw[skip:].decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        return "", skip + exc.start
+
+
+def _rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(file line where the record starts, cells) for every CSV record of `path`."""
+    raw = path.read_bytes()
+    text, bad = utf8_text(raw)
+    if bad is not None:
+        line = raw.count(b"\n", 0, bad) + 1
+        raise DataError(f"{path}: line {line}: not UTF-8 text (byte {bad})")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, last = [], 0
+    try:
+        for row in reader:
+            rows.append((last + 1, row))
+            last = reader.line_num
     except csv.Error as exc:
-        raise DataError(f"{path}: unreadable CSV: {exc}") from None
+        raise DataError(f"{path}: line {last + 1}: unreadable CSV: {exc}") from None
+    return rows
 
 
 def read_price_csv(path: Path | str, *, today: dt.date | None = None) -> pd.DataFrame:
@@ -94,19 +114,19 @@ def read_price_csv(path: Path | str, *, today: dt.date | None = None) -> pd.Data
     if not path.is_file():
         raise DataError(f"{path}: missing price file")
     rows = _rows(path)
-    if not rows or not any(cell.strip() for cell in rows[0]):
+    if not rows or not any(cell.strip() for cell in rows[0][1]):
         raise DataError(f"{path}: empty file (no header)")
-    header = [cell.strip().lower() for cell in rows[0]]
+    header = [cell.strip().lower() for cell in rows[0][1]]
     missing = [c for c in COLUMNS if c not in header]
     extra = [c for c in header if c not in COLUMNS]
     if missing or extra or len(header) != len(set(header)):
         raise DataError(
-            f"{path}: line 1: header {rows[0]} — missing columns {missing}, unexpected {extra}"
+            f"{path}: line 1: header {rows[0][1]} — missing columns {missing}, unexpected {extra}"
         )
     position = {name: header.index(name) for name in COLUMNS}
     records, lines = [], []
     previous: dt.date | None = None
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
