@@ -439,3 +439,11 @@ def test_write_uses_lf_on_every_platform(tmp_path, monkeypatch):
     write_price_csv(frame, tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_bytes() == \
         (HEADER + "2025-01-22,10.0,12.0,9.0,11.0,11.0,100\n").encode()
+
+
+def test_non_utf8_line_counts_a_leading_blank_line(tmp_path):
+    path = tmp_path / "T.csv"
+    raw = b"\n" + HEADER.encode() + b"2025-01-22,1\xff,1,1,1,1,1\n"
+    path.write_bytes(raw)
+    at = raw.index(b"\xff")
+    exactly(f"{path}: line 3: not UTF-8 text (byte {at})", read, path)

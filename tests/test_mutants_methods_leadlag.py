@@ -275,6 +275,7 @@ def test_no_regressor_names_means_no_regressor_columns():
     mean, with one parameter (a latent bug took every column of the frame instead)."""
     frame = pd.DataFrame({"m": [0.01, -0.02, 0.03, 0.0], "lead": [0.5, 0.1, -0.2, 0.3]})
     assert leadlag._matrix(frame, ()).shape == (4, 0)
+    assert leadlag._matrix(frame).tolist() == frame.to_numpy().tolist()   # None: every column
     assert leadlag._matrix(frame, ("lead",)).tolist() == [[0.5], [0.1], [-0.2], [0.3]]
     y = np.array([0.02, -0.01, 0.04, 0.01])
     fit = leadlag.ols(y, frame, names=())

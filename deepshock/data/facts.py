@@ -9,6 +9,7 @@ on a temporary `data/` never sees another directory's tables.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from functools import cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .paths import facts_dir
-from .validate import DataError, calendar_for
+from .validate import DataError, calendar_for, utf8_text
 
 SCHEMAS = {
     "universe": ["ticker", "name", "kind", "group", "market", "exchange_mic", "calendar",
@@ -64,15 +65,14 @@ def read_facts(name: str, path: Path | None = None, columns: list[str] | None = 
 def _field_counts(path: Path) -> None:
     """Every record has as many fields as the header (pandas would silently turn extra leading
     fields of a row into an index and shift its columns)."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
+    text = utf8_text(path.read_bytes())[0]   # undecodable: "" here, pandas reports it next
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    start = reader.line_num + 1
+    for row in reader:
+        if row and len(row) != len(header):
+            raise DataError(f"{path}: line {start}: {len(row)} fields, header has {len(header)}")
         start = reader.line_num + 1
-        for row in reader:
-            if row and len(row) != len(header):
-                raise DataError(f"{path}: line {start}: {len(row)} fields, header has "
-                                f"{len(header)}")
-            start = reader.line_num + 1
 
 
 def _path(name: str) -> Path:
