@@ -103,30 +103,6 @@ def test_undecodable_byte_in_the_header_gives_the_line_only(tmp_path):
     exactly(f"{path}: line 1: not UTF-8 text (byte 6)", panel.read_closes, path)
 
 
-def test_undecodable_byte_after_a_byte_order_mark_names_the_right_column(tmp_path):
-    raw = b"\xef\xbb\xbfdate,A,B\n2025-06-16,1,2\n2025-06-17,1,\xff\n"
-    at = raw.index(b"\xff")
-    path = put(tmp_path, raw)
-    exactly(f"{path}: line 3 (2025-06-17): column B: not UTF-8 text (byte {at})",
-            panel.read_closes, path)
-
-
-def test_undecodable_byte_with_crlf_and_spaces(tmp_path):
-    raw = b" date , AAA ,B\r\n 2025-06-16 ,1,2\r\n2025-06-17 ,1,\xff\r\n"
-    at = raw.index(b"\xff")
-    path = put(tmp_path, raw)
-    exactly(f"{path}: line 3 (2025-06-17): column B: not UTF-8 text (byte {at})",
-            panel.read_closes, path)
-
-
-def test_undecodable_byte_beyond_the_header_fields(tmp_path):
-    raw = b"date,A\n2025-06-16,1\n2025-06-17,1,2,\xff\n"
-    at = raw.index(b"\xff")
-    path = put(tmp_path, raw)
-    exactly(f"{path}: line 3 (2025-06-17): column field 4: not UTF-8 text (byte {at})",
-            panel.read_closes, path)
-
-
 def test_unreadable_csv_message(tmp_path):
     path = put(tmp_path, "date,A\n2025-06-16,1\n2025-06-17," + "9" * 140_000 + "\n")
     exactly(f"{path}: line 3: unreadable CSV: field larger than field limit (131072)",
@@ -323,6 +299,11 @@ def test_entry_records_the_panel(tmp_path):
     (b"date,A\n2025-06-16,1\n2025-06-17\xff\n2025-06-18,2\n",
      "line 3 (2025-06-17\ufffd): column date"),
     (b"date,A\n2025-06-16,1\n2025 06 17,1,\xff\n", "line 3 (2025 06 17): column field 3"),
+    # after a byte-order mark, the offset and the column are still the file's
+    (b"\xef\xbb\xbfdate,A,B\n2025-06-16,1,2\n2025-06-17,1,\xff\n", "line 3 (2025-06-17): column B"),
+    (b" date , AAA ,B\r\n 2025-06-16 ,1,2\r\n2025-06-17 ,1,\xff\r\n",
+     "line 3 (2025-06-17): column B"),                      # CRLF and spaces
+    (b"date,A\n2025-06-16,1\n2025-06-17,1,2,\xff\n", "line 3 (2025-06-17): column field 4"),
 ])
 def test_undecodable_byte_location(tmp_path, raw, where):
     path, at = put(tmp_path, raw), raw.index(b"\xff")
