@@ -27,7 +27,6 @@ import csv
 import datetime as dt
 import io
 import math
-import os
 import re
 import warnings
 from functools import cache
@@ -204,7 +203,7 @@ def _calendar(code: str, start: str, end: str):
 
     import exchange_calendars as xc
 
-    from .paths import artefacts_dir
+    from .paths import artefacts_dir, write_atomic
 
     version = f"{getattr(xc, '__version__', 'unknown')}-pandas{pd.__version__}"
     path = artefacts_dir() / "calendars" / f"{code}-{start}-{end}-{version}.pickle"
@@ -216,10 +215,7 @@ def _calendar(code: str, start: str, end: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         calendar = xc.get_calendar(code, start=start, end=end)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(calendar))
-    os.replace(tmp, path)
+    write_atomic(path, pickle.dumps(calendar))
     return calendar
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -94,10 +94,7 @@ def placebo(groups: dict | None = None, spec: es.Spec = es.NEW, n: int = 100,
         return pd.read_pickle(path)
     rows = _compute(groups, spec, n, seed, span, windows)
     if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        rows.to_pickle(tmp)
-        os.replace(tmp, path)
+        paths.write_atomic(path, pickle.dumps(rows))
     return rows
 
 
