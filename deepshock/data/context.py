@@ -1,8 +1,9 @@
-"""The news around the shock, from `data/`: other news in the event windows (confounders),
-the comparison shocks of 2024-25, the background of the launch, the reactions, and one-day
-losses after the shock. Each table is checked like the other facts: columns, a source and a
-certainty per row, ISO dates, and tickers that the universe knows. Every rejection is a
-`DataError` naming file, line and problem.
+"""The news around the shock, from `data/`: other news in the event windows (confounders), the
+tested companies' results dates (earnings), which benchmark indices hold a tested security and
+with what weight (index members), the comparison shocks of 2024-25, the background of the
+launch, the reactions, and one-day losses after the shock. Each table is checked like the other
+facts: columns, a source and a certainty per row, ISO dates, and tickers that the universe
+knows. Every rejection is a `DataError` naming file, line and problem.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from . import facts
 from .paths import facts_dir
 
 CERTAINTY = {"confirmed", "reported"}
+# results dates from research leads: "unverified" marks a date not checked against its source
+CERTAINTIES = {"earnings": CERTAINTY | {"unverified"}}
+TIMES = {"before open", "morning", "after close", "not stated"}   # earnings.time_local
 COLUMNS = {
     "confounders": ["date", "time_local", "timezone", "place", "label", "description",
                     "affects", "source", "certainty"],
@@ -25,6 +29,9 @@ COLUMNS = {
     "reactions": ["date", "time_local", "timezone", "who", "role", "quote", "context",
                   "source", "certainty"],
     "later_losses": ["company", "ticker", "date", "loss_usd_bn", "source"],
+    "earnings": ["company", "tickers", "date", "time_local", "timezone", "period", "source",
+                 "certainty"],
+    "index_members": ["index", "ticker", "weight_pct", "as_of", "source", "certainty"],
 }
 TOPICS = {"company", "chips", "cost", "capex", "valuation", "concentration", "power"}
 ORIGINS = {"Tokyo": "XTKS", "New York": "XNYS"}
@@ -34,9 +41,10 @@ PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 def _read(name: str) -> pd.DataFrame:
     table = facts.read_facts(name, facts_dir() / f"{name}.csv", COLUMNS[name])
     if "certainty" in table.columns:
+        allowed = CERTAINTIES.get(name, CERTAINTY)
         for i, value in table["certainty"].items():
-            if value.strip() not in CERTAINTY:
-                facts.fail(name, i, f"certainty {value!r} is not one of {sorted(CERTAINTY)}")
+            if value.strip() not in allowed:
+                facts.fail(name, i, f"certainty {value!r} is not one of {sorted(allowed)}")
     return table
 
 
@@ -129,6 +137,67 @@ def _later_losses(root: Path) -> pd.DataFrame:
     table["date"] = facts._dates(table["date"], root / "later_losses.csv")
     table["loss_usd_bn"] = facts._numbers(table, "loss_usd_bn", "later_losses", positive=True)
     return table
+
+
+def _ticker_lists(table: pd.DataFrame, column: str, name: str) -> list[list[str]]:
+    """A `;`-separated ticker column as lists, every ticker known to the universe."""
+    known = set(facts.universe()["ticker"])
+    lists = []
+    for i, text in table[column].items():
+        names = [n.strip() for n in text.split(";") if n.strip()]
+        if not names:
+            facts.fail(name, i, f"{column} names no ticker")
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            facts.fail(name, i, f"{column} {unknown} not in universe.csv")
+        lists.append(names)
+    return lists
+
+
+def earnings() -> pd.DataFrame:
+    """Results dates of the tested companies: local date, time words (`TIMES`) and time zone,
+    the company's tested lines as a list (column `tickers`, from `tickers`)."""
+    return _earnings(facts_dir())
+
+
+@cache
+def _earnings(root: Path) -> pd.DataFrame:
+    table = _read("earnings")
+    table["date"] = facts._dates(table["date"], root / "earnings.csv")
+    for i, (words, zone) in enumerate(zip(table["time_local"], table["timezone"])):
+        if words.strip() not in TIMES:
+            facts.fail("earnings", i, f"time {words!r} is not one of {sorted(TIMES)}")
+        try:
+            pd.Timestamp("2025-01-01").tz_localize(zone.strip())
+        except Exception:  # pytz/zoneinfo raise several kinds
+            facts.fail("earnings", i, f"time zone {zone!r} is not an IANA zone")
+    lists = _ticker_lists(table, "tickers", "earnings")
+    return table.assign(tickers=lists).sort_values(["date", "company"], kind="stable")
+
+
+def index_members() -> pd.DataFrame:
+    """Tested securities that their benchmark index holds: index, ticker, weight (fraction, NaN
+    where no weight was found) and its date."""
+    return _index_members(facts_dir())
+
+
+@cache
+def _index_members(root: Path) -> pd.DataFrame:
+    table = _read("index_members")
+    _ticker_lists(table, "index", "index_members")
+    _ticker_lists(table, "ticker", "index_members")
+    weight = pd.to_numeric(table["weight_pct"].replace("", None), errors="coerce")
+    for i, (text, value, as_of) in enumerate(zip(table["weight_pct"], weight, table["as_of"])):
+        if text.strip() and not 0 < value < 100:
+            facts.fail("index_members", i, f"weight {text!r} is not a percentage in (0, 100)")
+        if text.strip() and not as_of.strip():
+            facts.fail("index_members", i, "a weight needs its date (as_of)")
+    dated = table["as_of"].where(table["as_of"].str.strip() != "", "2000-01-01")
+    as_of = facts._dates(dated, root / "index_members.csv").where(table["as_of"] != "")
+    if table.duplicated(["index", "ticker"]).any():
+        first = int(table.duplicated(["index", "ticker"]).idxmax())
+        facts.fail("index_members", first, "duplicate index and ticker")
+    return table.assign(weight=weight / 100, as_of=as_of)
 
 
 def in_window(first: pd.Timestamp, last: pd.Timestamp, ticker: str | None = None

@@ -191,8 +191,8 @@ def exchange_calendar(code: str, start: str = CALENDAR_START, end: str = CALENDA
     """The `exchange_calendars` calendar `code` over [start, end], shared by the whole package.
 
     Building a calendar costs seconds (Korea's most), so it is cached in memory and pickled to
-    `paths.artefacts_dir()/calendars/` keyed by the package version, code and span; every
-    kernel, and every later build, reuses it.
+    `paths.artefacts_dir()/calendars/` keyed by the library versions, code, span and this
+    function's source; every kernel, and every later build, reuses it.
     """
     return _calendar(code, start, end)
 
@@ -203,9 +203,10 @@ def _calendar(code: str, start: str, end: str):
 
     import exchange_calendars as xc
 
-    from .paths import artefacts_dir, write_atomic
+    from .paths import artefacts_dir, code_digest, write_atomic
 
-    version = f"{getattr(xc, '__version__', 'unknown')}-pandas{pd.__version__}"
+    version = (f"{getattr(xc, '__version__', 'unknown')}-pandas{pd.__version__}"
+               f"-{code_digest(_calendar)}")
     path = artefacts_dir() / "calendars" / f"{code}-{start}-{end}-{version}.pickle"
     if path.is_file():
         try:
