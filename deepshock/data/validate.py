@@ -203,11 +203,9 @@ def _calendar(code: str, start: str, end: str):
 
     import exchange_calendars as xc
 
-    from .paths import artefacts_dir, code_digest, write_atomic
+    from .paths import artefacts_dir, write_atomic
 
-    version = (f"{getattr(xc, '__version__', 'unknown')}-pandas{pd.__version__}"
-               f"-{code_digest(_calendar)}")
-    path = artefacts_dir() / "calendars" / f"{code}-{start}-{end}-{version}.pickle"
+    path = artefacts_dir() / "calendars" / calendar_file(code, start, end)
     if path.is_file():
         try:
             return pickle.loads(path.read_bytes())
@@ -218,6 +216,17 @@ def _calendar(code: str, start: str, end: str):
         calendar = xc.get_calendar(code, start=start, end=end)
     write_atomic(path, pickle.dumps(calendar))
     return calendar
+
+
+def calendar_file(code: str, start: str, end: str) -> str:
+    """The kept calendar's file name: code, span, library versions and the source of the
+    functions that build it, so a change to any of them makes a new file."""
+    import exchange_calendars as xc
+
+    from .paths import code_digest
+
+    version = f"{getattr(xc, '__version__', 'unknown')}-pandas{pd.__version__}"
+    return f"{code}-{start}-{end}-{version}-{code_digest(_calendar, calendar_file)}.pickle"
 
 
 def calendar_for(code: str, first: pd.Timestamp, last: pd.Timestamp | None = None):
