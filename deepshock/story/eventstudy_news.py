@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..data import context, facts, load, sessions
@@ -87,25 +88,28 @@ def _confounded(spec: Spec) -> pd.DataFrame:
 
 
 def _find_confounders(study: Study, windows) -> pd.DataFrame:
-    items = news()
+    items, windows = news(), list(windows)
+    first = items["first"].map(lambda x: x.value).to_numpy()[:, None]   # UTC nanoseconds
+    last = items["last"].map(lambda x: x.value).to_numpy()[:, None]
+    instant = first == last
+    bounds = [WINDOWS[w] for w in windows]
     rows = []
     for t, res in study.results.items():
-        closes = sessions.calendar(sessions.code(t)).closes   # UTC, by session
-        frame = res.frame.set_index("tau")
         mine = items["tickers"].map(lambda n, t=t: t in n).to_numpy()
         if not mine.any():
             continue
-        own = items.loc[mine]
-        for w in windows:
-            a, b = WINDOWS[w]
-            start, end = closes.at[frame.at[a, "prev_date"]], closes.at[frame.at[b, "date"]]
-            # an instant inside (start, end]; a whole day overlapping it
-            inside = ((own["first"] == own["last"]) & (own["first"] > start)
-                      & (own["first"] <= end)) | ((own["first"] < own["last"])
-                                                  & (own["first"] <= end) & (own["last"] > start))
-            hit = own.loc[inside]
-            rows += [{"ticker": t, "window": w, "date": d, "label": lab, "kind": k}
-                     for d, lab, k in zip(hit["date"], hit["label"], hit["kind"])]
+        closes = sessions.calendar(sessions.code(t)).closes   # UTC, by session
+        frame = res.frame.set_index("tau")
+        start = closes.loc[[frame.at[a, "prev_date"] for a, _ in bounds]]
+        end = closes.loc[[frame.at[b, "date"] for _, b in bounds]]
+        start = np.array([x.value for x in start])[None, :]
+        end = np.array([x.value for x in end])[None, :]
+        # an instant inside (start, end]; a whole day [first, last) overlapping it
+        inside = np.where(instant, (first > start) & (first <= end),
+                          (first <= end) & (last > start)) & mine[:, None]
+        for k, i in zip(*np.nonzero(inside.T)):      # window by window, items in date order
+            rows.append({"ticker": t, "window": windows[k], "date": items.at[i, "date"],
+                         "label": items.at[i, "label"], "kind": items.at[i, "kind"]})
     return pd.DataFrame(rows, columns=["ticker", "window", "date", "label", "kind"])
 
 

@@ -59,10 +59,16 @@ def _adjusted(spec: es.Spec, method: str) -> pd.DataFrame:
     return multiple.adjust(tests(es.run(spec)), method=method, primaries="family")
 
 
-def _mark(adj: pd.DataFrame, kind: str, name: str, window: str, test: str) -> str:
-    row = adj.loc[(adj["kind"] == kind) & (adj["name"] == name) & (adj["window"] == window)
-                  & (adj["test"] == test)].iloc[0]
-    return (" (P)" if row["primary"] else "") + (HOLM if row["survives"] else "")
+def _marks(adj: pd.DataFrame) -> dict[tuple[str, str, str, str], str]:
+    """(kind, name, window, test) -> " (P)" for a primary test, then † when its stars survive
+    Holm's correction within its family."""
+    return {tuple(key): (" (P)" if primary else "") + (HOLM if survives else "")
+            for *key, primary, survives in zip(adj["kind"], adj["name"], adj["window"],
+                                                adj["test"], adj["primary"], adj["survives"])}
+
+
+def _mark(marks: dict, kind: str, name: str, window: str, test: str) -> str:
+    return marks[(kind, name, window, test)]
 
 
 def primary_table(study: Study) -> pd.DataFrame:
@@ -114,7 +120,7 @@ def security_table(study: Study, windows: tuple[str, ...] = tuple(WINDOWS),
     """One row per security under a row per group: each window's AR/CAR % (t), stars from
     the raw p (when the single t is in `keep`), † when they survive Holm, (P) for a primary
     hypothesis, § for a confounder."""
-    adj, hit = adjusted(study), flags(study)
+    adj, hit = _marks(adjusted(study)), flags(study)
     sec = study.securities.set_index(["ticker", "window"])
     rows = []
     for group, members in study.securities.drop_duplicates("ticker").groupby("group", sort=False):
@@ -137,7 +143,7 @@ def group_table(study: Study, windows: tuple[str, ...] = ("[0]", "[0,+1]", "[0,+
     """Group tests per group and window: CAAR, portfolio and KP t (equal standing, with Holm
     marks), BMP, GRANK (no re-standardization), Corrado (one day) and the sign test, stars only
     for the tests in `keep`; then the groups too small to test, with their CAAR only."""
-    adj = adjusted(study)
+    adj = _marks(adjusted(study))
     g = study.groups.loc[study.groups["window"].isin(windows)]
 
     def fmt(t, p, test):
