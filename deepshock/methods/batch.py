@@ -9,7 +9,7 @@ follow as array operations. `group_many` takes the members' `fit_many` results (
 one shared calendar, so that event time and dates agree) and gives, per date and window, the
 statistics of `groups.group_statistics`: BMP, Kolari-Pynnönen, GRANK without
 re-standardization, Corrado (one-day windows) and the generalized sign test; `sq_many` is the
-SQ test of `ranks.empirical_p`. Same definitions, same numbers (tests/test_batch.py checks
+SQ test of `ranks.empirical_p`. Same definitions, same numbers (tests/test_methods_batch.py checks
 them against the per-date functions to 1e-10); only the loop over dates is gone.
 """
 
