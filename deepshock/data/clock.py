@@ -48,8 +48,8 @@ def _weekdays(prev: pd.DatetimeIndex, date: pd.DatetimeIndex) -> np.ndarray:
 
 
 def _ns(times) -> np.ndarray:
-    """UTC times as int64 nanoseconds (for searchsorted)."""
-    return pd.DatetimeIndex(times).tz_convert("UTC").asi8
+    """UTC times as int64 nanoseconds (for searchsorted; whatever the input's unit)."""
+    return pd.DatetimeIndex(times).tz_convert("UTC").as_unit("ns").asi8
 
 
 @cache

@@ -126,7 +126,7 @@ def security(ticker: str, news: pd.Timestamp = NEWS_UTC, days=(0, 1)) -> pd.Data
             return _unmeasured(frame, news, days, ticker, str(exc))
         at = [zero + d for d in days if zero + d < len(frame)]
         event = frame.iloc[at]
-        x = event[_columns(bound)].to_numpy(float)
+        x = event[_columns(bound)].to_numpy(float, copy=True)
         same = np.full(len(at), np.nan)
         if bound == "intraday":
             intra = clock.intraday_leads(ticker, event["date"]).set_index("date")
@@ -214,7 +214,7 @@ def reopenings(ticker: str, news: pd.Timestamp = NEWS_UTC) -> pd.DataFrame:
     code = sessions.code(ticker)
     date, prev = frame["date"].to_numpy("datetime64[D]"), frame["prev_date"].to_numpy("datetime64[D]")
     listed = sessions.calendar(code).sessions
-    inside = listed[listed.dayofweek < 5].to_numpy("datetime64[D]")
+    inside = listed[listed.day_of_week < 5].to_numpy("datetime64[D]")
     closed = (np.busday_count(prev + 1, date)            # weekdays strictly between the rows
               - (np.searchsorted(inside, date, "left") - np.searchsorted(inside, prev, "right")))
     pick = np.flatnonzero((closed >= MIN_CLOSED) & (np.arange(len(frame)) < zero))
