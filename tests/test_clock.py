@@ -152,9 +152,9 @@ def stub_intraday(monkeypatch):
     module = types.SimpleNamespace(bars=lambda name: frames[name].copy(), Missing=Missing,
                                    available=lambda: True)
     monkeypatch.setattr(clock, "_intraday_module", lambda: module)
-    clock._cfd.cache_clear()
+    clock.clear()
     yield frames
-    clock._cfd.cache_clear()
+    clock.clear()
 
 
 def test_intraday_lead_is_the_cfd_over_the_exact_window(snapshot, stub_intraday):
@@ -172,6 +172,7 @@ def test_intraday_lead_is_the_cfd_over_the_exact_window(snapshot, stub_intraday)
 def test_a_stale_quote_is_no_quote(snapshot, monkeypatch, stub_intraday):
     hole = (pd.Timestamp("2025-01-28 04:00", tz="UTC"), pd.Timestamp("2025-01-28 07:00", tz="UTC"))
     stub_intraday["SPXUSD"] = made_up_cfd(hole=hole)
+    clock.clear()
     got = clock.intraday_leads("^N225", pd.DatetimeIndex(["2025-01-28"]))
     assert np.isnan(got.at[0, "id_^GSPC"]) and pd.isna(got.at[0, "cfd_end"])
 

@@ -166,6 +166,27 @@ def test_totals_are_the_raw_returns_and_the_parts_add_up(table):
     assert set(measured.loc[slopes < 2, "ticker"]) == {"^STOXX", "^STOXX50E", "^GDAXI"}
 
 
+def test_each_market_day_has_the_rule_s_verdict_over_its_bounds(table):
+    measured = table.loc[table["bound"] != "none"]
+    for (ticker, day), rows in measured.groupby(["ticker", "day"]):
+        assert (rows["verdict"] == tm.verdict(rows["excess_lo"], rows["excess_hi"])).all()
+        assert set(rows["bound"]) == {"cc", "oc"} | ({"intraday"} if clock.intraday_available()
+                                                     else set())
+    # Advantest on Monday 27 January: beyond the usual echo whichever the lead
+    advantest = measured.loc[(measured["ticker"] == "6857.T") & (measured["day"] == 0)]
+    assert (advantest["excess_hi"] < 0).all()
+    assert (advantest["verdict"] == "beyond the usual echo").all()
+
+
+def test_day_zero_is_strictly_after_the_news():
+    frame = pd.DataFrame({"close_utc": pd.to_datetime(
+        ["2025-01-24 06:30", "2025-01-27 06:30"], utc=True)})
+    assert st.day0(frame, pd.Timestamp("2025-01-24 06:30", tz="UTC")) == 1
+    assert st.day0(frame, pd.Timestamp("2025-01-24 06:29", tz="UTC")) == 0
+    with pytest.raises(ValueError, match="no session closes after"):
+        st.day0(frame, pd.Timestamp("2025-02-01", tz="UTC"))
+
+
 def test_the_fit_is_ols_on_sessions_minus_250_to_minus_11(snapshot):
     frame = clock.leads("6857.T").set_index("date")
     zero = frame.index.get_loc(pd.Timestamp("2025-01-27"))
@@ -221,11 +242,11 @@ def test_intraday_bound_uses_the_cc_slopes_and_joins_the_verdict(snapshot, monke
     module = types.SimpleNamespace(bars=lambda name: bars, Missing=LookupError,
                                    available=lambda: True)
     monkeypatch.setattr(clock, "_intraday_module", lambda: module)
-    clock._cfd.cache_clear()
+    clock.clear()
     try:
         rows = st.security("^N225", st.NEWS_UTC, (0, 1)).set_index(["day", "bound"])
     finally:
-        clock._cfd.cache_clear()
+        clock.clear()
     assert rows.at[(0, "intraday"), "lead_^GSPC"] == pytest.approx(-0.02)
     assert rows.at[(1, "intraday"), "lead_^GSPC"] == pytest.approx(0.0)
     assert rows.at[(0, "intraday"), "lead_^SOX"] == rows.at[(0, "cc"), "lead_^SOX"]

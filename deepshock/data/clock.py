@@ -164,18 +164,25 @@ def intraday_leads(ticker: str, dates) -> pd.DataFrame:
     """For sessions `dates` of `ticker` (rows of `leads`): `id_^GSPC` = CFD(C_t) / CFD(C_{t-1})
     - 1, the S&P 500 CFD's move over the lead window; `same_hours` = CFD(C_t) / CFD(O_t) - 1,
     what the US market did during the local session; and the CFD bar ends used (`cfd_end`,
-    `cfd_prev_end`). NaN where the bars do not cover a time. Raises when there are no bars."""
+    `cfd_prev_end`). One row per date, in the order given; NaN where the bars do not cover a
+    time or the date is no session of `ticker`. Raises when there are no bars. Computed once
+    per ticker for all its sessions (cached)."""
+    dates = pd.DatetimeIndex(dates)
+    return _intraday_all(ticker).reindex(dates).rename_axis("date").reset_index()
+
+
+@cache
+def _intraday_all(ticker: str) -> pd.DataFrame:
     rows = _leads(ticker, LEADS)
-    rows = rows.loc[rows["date"].isin(pd.DatetimeIndex(dates))]
     level, end = _cfd_at(_ns(rows["close_utc"]))
     before, prev_end = _cfd_at(_ns(rows["prev_close_utc"]))
     opening, _ = _cfd_at(_ns(rows["open_utc"]))
-    return pd.DataFrame({"date": rows["date"].to_numpy(), "id_^GSPC": level / before - 1.0,
-                         "same_hours": level / opening - 1.0, "cfd_end": _stamp(end),
-                         "cfd_prev_end": _stamp(prev_end)}).reset_index(drop=True)
+    return pd.DataFrame({"id_^GSPC": level / before - 1.0, "same_hours": level / opening - 1.0,
+                         "cfd_end": _stamp(end), "cfd_prev_end": _stamp(prev_end)},
+                        index=pd.DatetimeIndex(rows["date"]))
 
 
 def clear() -> None:
     """Forget every cached clock (e.g. after the data were synced again)."""
-    for cached in (_ny_bars, _ny_sessions, _leads, _cfd):
+    for cached in (_ny_bars, _ny_sessions, _leads, _cfd, _intraday_all):
         cached.cache_clear()

@@ -31,10 +31,11 @@ only the equal-variance part. No file, security or chapter knowledge here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from . import gaps, leadlag
 
@@ -109,15 +110,21 @@ def evaluate(model: Model, ret, leads, weekdays, level: float = LEVEL) -> dict:
     pred_se = float(np.sqrt(fit.s2 * (c @ fit.xtx_inv @ c)))
     excess = total - predicted
     se = float(np.sqrt(leadlag.car_variance(fit, x[:, kept], h)))
-    q = stats.t.ppf(0.5 + level / 2, fit.df)
-    half_total = stats.t.ppf(0.5 + level / 2, fit.n - 1) * model.sd * np.sqrt(h.sum())
+    q = _quantile(level, fit.df)
+    half_total = _quantile(level, fit.n - 1) * model.sd * np.sqrt(h.sum())
     t = excess / se
     return {"total": total, "total_lo": total - half_total, "total_hi": total + half_total,
             "predicted": predicted, "predicted_lo": predicted - q * pred_se,
             "predicted_hi": predicted + q * pred_se, "predicted_se": pred_se,
             "excess": excess, "excess_lo": excess - q * se, "excess_hi": excess + q * se,
-            "se": se, "t": float(t), "df": fit.df, "p": float(2 * stats.t.sf(abs(t), fit.df)),
+            "se": se, "t": float(t), "df": fit.df, "p": float(2 * special.stdtr(fit.df, -abs(t))),
             "h": float(h.sum()), "n": fit.n, "gaps_used": model.gaps_used}
+
+
+@lru_cache(maxsize=256)
+def _quantile(level: float, df: int) -> float:
+    """The two-sided `level` quantile of Student's t with `df` degrees of freedom."""
+    return float(stats.t.ppf(0.5 + level / 2, df))
 
 
 def verdict(lo, hi) -> str:

@@ -50,12 +50,9 @@ YEAR_MIN_ROWS = 60          # fewer sessions in a year: no slope for that year
 def markets() -> dict[str, tuple[str, ...]]:
     """Market -> its securities in the universe (the index first), by calendar code."""
     uni = facts.universe()
-    out = {}
-    for market, codes in MARKETS.items():
-        rows = uni.loc[uni["calendar"].isin(codes)]
-        out[market] = tuple(rows.sort_values("kind", key=lambda k: k != "index",
-                                             kind="stable")["ticker"])
-    return out
+    rows = list(zip(uni["ticker"], uni["kind"], uni["calendar"]))
+    return {market: tuple(t for t, k, c in sorted(rows, key=lambda r: r[1] != "index")
+                          if c in codes) for market, codes in MARKETS.items()}
 
 
 def market_of(ticker: str) -> str:
@@ -73,17 +70,6 @@ def day0(frame: pd.DataFrame, news: pd.Timestamp) -> int:
 
 class ShortHistory(ValueError):
     """The security's prices begin too late for the estimation window."""
-
-
-def _unmeasured(frame: pd.DataFrame, news: pd.Timestamp, days, ticker: str, reason: str
-                ) -> pd.DataFrame:
-    """Rows of a security the model cannot measure: its move, bound "none", the reason."""
-    zero = day0(frame, news)
-    event = frame.iloc[[zero + d for d in days if zero + d < len(frame)]]
-    cols = ("date", "prev_date", "weekdays", "ny_first", "ny_last", "ny_sessions")
-    return pd.DataFrame({"ticker": ticker, "day": list(days)[:len(event)],
-                         **{c: event[c].to_numpy() for c in cols}, "bound": "none",
-                         "total": event["ret"].to_numpy(), "reason": reason})
 
 
 def _columns(bound: str) -> list[str]:
@@ -114,39 +100,50 @@ def _bounds() -> tuple[str, ...]:
     return BOUNDS if clock.intraday_available() else BOUNDS[:2]
 
 
-def security(ticker: str, news: pd.Timestamp = NEWS_UTC, days=(0, 1)) -> pd.DataFrame:
-    """The rows of `answers` for one security (see there)."""
+@cache
+def _arrays(ticker: str) -> dict[str, np.ndarray]:
+    """The clock's columns of `ticker` as arrays (read-only use)."""
     frame = clock.leads(ticker, LEADS)
-    news = pd.Timestamp(news)
+    return {c: frame[c].to_numpy() for c in frame.columns}
+
+
+INFO = ("date", "prev_date", "weekdays", "ny_first", "ny_last", "ny_sessions")
+
+
+def _rows(ticker: str, news: pd.Timestamp, days) -> list[dict]:
+    """The rows of `answers` for one security, as dicts."""
+    cols = _arrays(ticker)
     rows = []
     for bound in _bounds():
         try:
             fitted, zero = model(ticker, news, bound)
         except ShortHistory as exc:
-            return _unmeasured(frame, news, days, ticker, str(exc))
-        at = [zero + d for d in days if zero + d < len(frame)]
-        event = frame.iloc[at]
-        x = event[_columns(bound)].to_numpy(float, copy=True)
+            zero = day0(pd.DataFrame({"close_utc": cols["close_utc"]}), news)
+            return [{"ticker": ticker, "day": d, **{c: cols[c][zero + d] for c in INFO},
+                     "bound": "none", "total": cols["ret"][zero + d], "reason": str(exc)}
+                    for d in days if zero + d < len(cols["ret"])]
+        at = np.array([zero + d for d in days if zero + d < len(cols["ret"])], int)
+        x = np.column_stack([cols[c][at].astype(float) for c in _columns(bound)])
         same = np.full(len(at), np.nan)
         if bound == "intraday":
-            intra = clock.intraday_leads(ticker, event["date"]).set_index("date")
-            intra = intra.reindex(pd.DatetimeIndex(event["date"]))
+            intra = clock.intraday_leads(ticker, cols["date"][at])
             x[:, LEADS.index("^GSPC")] = intra["id_^GSPC"].to_numpy(float)
             same = intra["same_hours"].to_numpy(float)
-        ret, weekdays = event["ret"].to_numpy(float), event["weekdays"].to_numpy()
-        for i, d in enumerate(days[:len(at)]):
+        for i, pos in enumerate(at):
             if not np.isfinite(x[i]).all():
                 continue   # the intraday bars do not cover this row
-            got = tm.evaluate(fitted, ret[i:i + 1], x[i:i + 1], weekdays[i:i + 1])
-            rows.append({"ticker": ticker, "day": d, "bound": bound, "row": at[i],
-                         **{f"lead_{k}": x[i, j] for j, k in enumerate(LEADS)},
+            got = tm.evaluate(fitted, cols["ret"][pos:pos + 1], x[i:i + 1],
+                              cols["weekdays"][pos:pos + 1])
+            rows.append({"ticker": ticker, "day": days[i], **{c: cols[c][pos] for c in INFO},
+                         "bound": bound, **{f"lead_{k}": x[i, j] for j, k in enumerate(LEADS)},
                          "same_hours": same[i], **{f"b_{k}": fitted.slope(k) for k in LEADS},
                          "no_slope": ", ".join(fitted.dropped), **got})
-    out = pd.DataFrame(rows)
-    where = frame.iloc[out.pop("row").to_numpy()]
-    for col in ("date", "prev_date", "weekdays", "ny_first", "ny_last", "ny_sessions"):
-        out.insert(out.columns.get_loc("bound"), col, where[col].to_numpy())
-    return out
+    return rows
+
+
+def security(ticker: str, news: pd.Timestamp = NEWS_UTC, days=(0, 1)) -> pd.DataFrame:
+    """The rows of `answers` for one security (see there)."""
+    return pd.DataFrame(_rows(ticker, pd.Timestamp(news), tuple(days)))
 
 
 def answers(news: pd.Timestamp = NEWS_UTC, tickers: tuple[str, ...] | None = None,
@@ -154,21 +151,32 @@ def answers(news: pd.Timestamp = NEWS_UTC, tickers: tuple[str, ...] | None = Non
     """One row per (security, day, bound): market, ticker, name, day, date, prev_date,
     weekdays, the New York sessions the lead window spans (ny_first, ny_last, ny_sessions),
     bound, the lead values (lead_^GSPC, lead_^SOX; same_hours for the intraday bound), the
-    slopes, total / predicted / excess with their 95% CIs, se, t, df, p, h (the gap scale),
-    n, gaps_used, and the verdict per (security, day) across the bounds available.
-    Fractions throughout. Default: every security of MARKETS, days 0 and 1 of the DeepSeek
-    news."""
-    tickers = tickers or tuple(t for ts in markets().values() for t in ts)
+    slopes (no_slope: leads without one), total / predicted / excess with their 95% CIs, se,
+    t, df, p, h (the gap scale), n, gaps_used, and the verdict per (security, day) across the
+    bounds available ("not measured", with a `reason`, for a security whose prices begin too
+    late for the estimation window: its total is still given). Fractions throughout. Default:
+    every security of MARKETS, days 0 and 1 of the DeepSeek news."""
+    where = {t: m for m, ts in markets().items() for t in ts}
+    tickers = tickers or tuple(where)
     news = pd.Timestamp(news)
-    table = pd.concat([security(t, news, days) for t in tickers], ignore_index=True)
+    table = pd.DataFrame([r for t in tickers for r in _rows(t, news, tuple(days))])
     names = facts.universe().set_index("ticker")["name"]
     table.insert(0, "name", table["ticker"].map(names))
-    table.insert(0, "market", table["ticker"].map({t: market_of(t) for t in tickers}))
-    rule = {key: (tm.verdict(g["excess_lo"], g["excess_hi"]) if (g["bound"] != "none").all()
-                  else "not measured")
-            for key, g in table.groupby(["ticker", "day"], sort=False)}
-    table["verdict"] = [rule[k] for k in zip(table["ticker"], table["day"])]
+    table.insert(0, "market", table["ticker"].map(lambda t: where.get(t) or market_of(t)))
+    table["verdict"] = _verdicts(table)
     return table
+
+
+def _verdicts(table: pd.DataFrame) -> np.ndarray:
+    """`methods.transmission.verdict` per (security, day) over its bounds, on every row."""
+    codes, _ = pd.factorize(table["ticker"] + "|" + table["day"].astype(str))
+    lo, hi = table["excess_lo"].to_numpy(float), table["excess_hi"].to_numpy(float)
+    none = (table["bound"] == "none").to_numpy()
+    out = np.empty(len(table), object)
+    for code in np.unique(codes):
+        sel = codes == code
+        out[sel] = "not measured" if none[sel].any() else tm.verdict(lo[sel], hi[sel])
+    return out
 
 
 def answer(ticker: str, day: int = 0, bound: str = "cc", news: pd.Timestamp = NEWS_UTC
