@@ -23,6 +23,10 @@ SHORT = {"Utilities - Independent Power Producers": "Independent power producer"
          "Utilities - Regulated Gas": "Gas utility",
          "Utilities - Renewable": "Renewable power",
          "Utilities - Diversified": "Diversified utility",
+         "Utilities - Regulated Water": "Water utility",
+         "REIT - Specialty": "Specialty REIT",
+         "REIT - Residential": "Residential REIT",
+         "REIT - Industrial": "Industrial REIT",
          "Specialty Industrial Machinery": "Industrial machinery",
          "Software - Infrastructure": "Infrastructure software",
          "Software - Application": "Application software",
@@ -33,21 +37,32 @@ SHORT = {"Utilities - Independent Power Producers": "Independent power producer"
          "Building Products & Equipment": "Building products",
          "Information Technology Services": "IT services",
          "Financial Data & Stock Exchanges": "Exchanges & data"}
-_SUFFIX = re.compile(r",?\s+(Inc\.?|Incorporated|Incorporat|Corporation|Corporatio|Corp\.?|Company|Co\.|"
-                     r"plc|PLC|N\.V\.|Ltd\.?|Holdings|Group|L\.P\.|\(The\)|\(Del)$")
+_SUFFIX = re.compile(r",\s*I(nc?)?$|,?\s+(Inc\.?|Incorporated|Incorporat|Corporation|Corporatio|Corp\.?|Company|Co\.|"
+                     r"plc|PLC|N\.V\.|Ltd\.?|Group|L\.P\.|\(The\)|\(Del)$")
+
+
+_TAIL = re.compile(r"\s+(\(.*|Common St.*|-)$")
 
 
 def short_name(name: str) -> str:
-    """'Constellation Energy Corporatio' -> 'Constellation Energy' (legal suffixes dropped)."""
-    out, prev = name.strip(), None
+    """'Constellation Energy Corporatio' -> 'Constellation Energy' (legal suffixes and the
+    source's cut-off tails dropped)."""
+    out, prev = _TAIL.sub("", name.strip()), None
     while out != prev:
         prev, out = out, _SUFFIX.sub("", out).strip().rstrip(",")
     return out
 
 
 def short_industry(industry: str, width: int = 26) -> str:
+    """A Yahoo industry as a short label ('Utilities - Renewable' -> 'Renewable power')."""
     text = SHORT.get(industry, industry)
     return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def plain_industry(industry: str) -> str:
+    """The short label for running text: lower case but for acronyms ('Specialty REIT')."""
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower()
+                    for w in short_industry(industry, 60).split())
 
 
 def _pct(x: float) -> str:
