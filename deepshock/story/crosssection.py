@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..data import artefacts, context, facts, load
 from ..methods import crosssection as xs
+from ..methods import multiple
 from . import eventstudy as es
 
 EVENT = es.EVENT
@@ -143,6 +144,8 @@ def _frame() -> pd.DataFrame:
                          ar0=cars["[0]"], car01=cars["[0,+1]"], car05=cars["[0,+5]"],
                          alpha=fits.coef[:, 0], mm_beta=fits.coef[:, 1], est_days=fits.n)
     frame = frame.join(_exposures())
+    closes = load.panel_closes()
+    frame["first_close"] = pd.Series({t: closes[t].first_valid_index() for t in closes})
     joined = joined_after()
     frame["joined"] = joined.reindex(frame.index)
     frame["member_then"] = frame["joined"].isna() & (frame["kind"] == "sp500")
@@ -167,6 +170,7 @@ class Data:
     placebo: pd.DataFrame    # one row per placebo day: see `placebo`
     day0: pd.Series          # day 0's row of the same regressions
     window: tuple            # the exposure window's first and last session
+    estimation: tuple        # the market model's first and last estimation session
     chip_excess: float       # the SOX's day-0 return beyond the members' mean
 
 
@@ -183,12 +187,13 @@ def data() -> Data:
         first, last = exposure_window()
         daily["in_sample"] = daily["date"].isin(est) | daily["date"].between(first, last)
         return Data(frame, daily.iloc[:-1].reset_index(drop=True), daily.iloc[-1],
-                    (first, last), chip_excess())
+                    (first, last), (est[0], est[-1]), chip_excess())
     return artefacts.keep("crosssection", compute, VERSION, MARGIN)
 
 
 def stocks() -> pd.DataFrame:
-    """One row per panel security: kind, name, sector, industry; ret0 (day-0 return), mret0
+    """One row per panel security: kind, name, sector, industry, first_close (date of its
+    first close in the panel); ret0 (day-0 return), mret0
     (its benchmark's), ar0, car01, car05 (abnormal, fractions); alpha, mm_beta, est_days
     (market model); chip, beta, momentum, volatility, exposure_days and their z-scores over
     the regression sample; joined (date, if added after the event), member_then; theme
@@ -231,7 +236,8 @@ def placebo_days() -> pd.DatetimeIndex:
 
 def _daily(days: pd.DatetimeIndex, frame: pd.DataFrame) -> pd.DataFrame:
     """The chapter's regressions on each of `days`, vectorized: chip slope and R², exposure
-    model (z-scores) coefficients and R², and R² with sector effects."""
+    model (z-scores) coefficients and R², R² with sector effects; and the day's mean member
+    return (`market`) and SOX return."""
     sample = model_sample(frame)
     ar, _ = _abnormal()
     y = ar.loc[days, sample["ticker"]].to_numpy().T
@@ -240,8 +246,12 @@ def _daily(days: pd.DatetimeIndex, frame: pd.DataFrame) -> pd.DataFrame:
     chip = xs.cross_sections(y, sample[["chip"]].to_numpy())
     expo = xs.cross_sections(y, z)
     full = xs.cross_sections(y, np.column_stack([z, sectors]))
+    returns = panel()[0].loc[days]
+    sox = load.returns(CHIP).set_index("date")["ret"].reindex(days)
     out = pd.DataFrame({"date": days, "chip_slope": chip.coef[:, 1], "chip_r2": chip.r2,
-                        "r2_exposures": expo.r2, "r2_sectors": full.r2, "n": chip.n})
+                        "r2_exposures": expo.r2, "r2_sectors": full.r2, "n": chip.n,
+                        "market": returns[stock_tickers()].mean(axis=1).to_numpy(),
+                        "sox": sox.to_numpy()})
     for k, col in enumerate(EXPOSURES):
         out[f"{col}_z"] = expo.coef[:, k + 1]
     return out
@@ -303,6 +313,9 @@ class Chapter:
     breadth_then: dict
     chip_excess: float
     window: tuple
+    estimation: tuple
+    holm_primary: float      # Holm over the two named hypotheses: the larger adjusted p
+    holm_exposures: dict     # Holm over the four exposure coefficients (clustered p)
     left_out: pd.DataFrame
     changes: pd.DataFrame
     figures: dict = field(default_factory=dict)
@@ -328,6 +341,7 @@ def chapter() -> Chapter:
     then = model_sample(frame, then=True)
     daily, day0 = placebo(), event_day()
     fits = models(sample)
+    th, z = thesis(sample), [f"{c}_z" for c in EXPOSURES]
     quint = xs.quantile_table(sample["chip"], sample["ar0"], sample["ret0"] < 0)
     members = frame.loc[frame["kind"] == "sp500"]
     out = Chapter(
@@ -336,9 +350,13 @@ def chapter() -> Chapter:
             w: models(sample, y, only="exposures")["exposures"]
             for w, y in (("[0,+1]", "car01"), ("[0,+5]", "car05"))}},
         then=models(then), placebo=daily.assign(day0=False), ranks=_ranks(daily, day0),
-        quintiles=quint, thesis=thesis(sample), thesis_then=thesis(then),
+        quintiles=quint, thesis=th, thesis_then=thesis(then),
         breadth=breadth(members), breadth_then=breadth(members.loc[members["member_then"]]),
-        chip_excess=data().chip_excess, window=data().window,
+        chip_excess=data().chip_excess, window=data().window, estimation=data().estimation,
+        holm_primary=float(multiple.adjusted_p([fits["chip"].table.at["chip", "p_cluster"],
+                                                 th["p"]], "holm").max()),
+        holm_exposures=dict(zip(z, multiple.adjusted_p(
+            [fits["exposures"].table.at[k, "p_cluster"] for k in z], "holm"))),
         left_out=members.loc[~members["in_model"]], changes=context.index_changes())
     out.figures.update(charts.figures(out, day0))
     return out

@@ -41,6 +41,14 @@ _SUFFIX = re.compile(r",\s*I(nc?)?$|,?\s+(Inc\.?|Incorporated|Incorporat|Corpora
                      r"plc|PLC|N\.V\.|Ltd\.?|Group|L\.P\.|\(The\)|\(Del)$")
 
 
+# Shorter still for the bar labels, which must fit a phone's column
+CHART_SHORT = {"Utilities - Independent Power Producers": "Power producer",
+               "Engineering & Construction": "Construction",
+               "Software - Infrastructure": "Infra. software",
+               "Software - Application": "App. software",
+               "Electrical Equipment & Parts": "Electrical equipment",
+               "Oil & Gas Equipment & Services": "Oil & gas equipment",
+               "Building Products & Equipment": "Building products"}
 _TAIL = re.compile(r"\s+(\(.*|Common St.*|-)$")
 
 
@@ -110,7 +118,8 @@ def quintile_chart(data: pd.DataFrame) -> alt.VConcatChart:
     return finish(
         alt.vconcat(mean, alt.layer(fell, labels), spacing=12),
         title=(f"The most chip-sensitive fifth {moved} beyond the market on 27 January and "
-               f"{top['fell_pct']:.0f}% of its members fell; in the least, {bottom['fell_pct']:.0f}%"),
+               f"{top['fell_pct']:.0f}% of its members fell; of the least sensitive, "
+               f"{bottom['fell_pct']:.0f}%"),
         subtitle=["Top: mean day-0 abnormal return; bottom: share of members whose price fell",
                   "Chip sensitivity: slope on the SOX beyond the market, measured over 2024"],
         source=SOURCE,
@@ -128,7 +137,7 @@ def beyond_data(sample: pd.DataFrame, n: int = N_SHOWN) -> pd.DataFrame:
     rows = rows.sort_values("beyond")
     names = [short_name(x) + (LATER if later else "")
              for x, later in zip(rows["name"], rows["joined"].notna())]
-    inds = [short_industry(x) for x in rows["industry"]]
+    inds = [CHART_SHORT.get(x) or short_industry(x, 21) for x in rows["industry"]]
     return pd.DataFrame({
         "ticker": rows["ticker"].to_numpy(), "name": names, "industry": inds,
         "label": [f"{a}|{b}" for a, b in zip(names, inds)],
@@ -163,7 +172,7 @@ def beyond_chart(data: pd.DataFrame) -> alt.LayerChart:
     worst, best = data.iloc[0], data.iloc[-1]
     worst_name = worst["name"].removesuffix(LATER)
     return finish(
-        narrow_layout(chart, set={"layer/0/encoding/y/axis/labelLimit": 150}),
+        narrow_layout(chart, set={"layer/0/encoding/y/axis/labelLimit": 170}),
         title=(f"{worst_name} fell {worst['beyond_pct'] * -1:.1f} points more than its "
                f"exposure predicted; {count(themed)} of the {count(len(falls))} largest such "
                "falls were power, data-centre equipment or gas stocks"),
