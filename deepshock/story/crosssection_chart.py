@@ -199,6 +199,8 @@ def placebo_data(daily: pd.DataFrame, day0: pd.Series) -> pd.DataFrame:
         "kind": rows["kind"].to_numpy(),
         "slope_pp": (rows["chip_slope"].astype(float) * 100).round(2).to_numpy(),
         "r2_pct": (rows["chip_r2"].astype(float) * 100).round(1).to_numpy(),
+        "sox_pct": (rows["sox"].astype(float) * 100).round(2).to_numpy(),
+        "market_pct": (rows["market"].astype(float) * 100).round(2).to_numpy(),
         "in_sample": rows["in_sample"].map({True: "yes", False: "no"}).to_numpy()})
 
 
@@ -208,6 +210,8 @@ def placebo_chart(data: pd.DataFrame) -> alt.LayerChart:
     tip = [alt.Tooltip("date:N", title="Session"),
            alt.Tooltip("slope_pp:Q", title="Chip slope (pp per unit)", format=".1f"),
            alt.Tooltip("r2_pct:Q", title="R² (%)", format=".0f"),
+           alt.Tooltip("sox_pct:Q", title="SOX return (%)", format=".1f"),
+           alt.Tooltip("market_pct:Q", title="Average member's return (%)", format=".1f"),
            alt.Tooltip("in_sample:N", title="Inside the measuring windows")]
     x = alt.X("slope_pp:Q", title="Chip slope: abnormal return per unit of chip sensitivity (pp)")
     y = alt.Y("r2_pct:Q", title="Share of differences explained, R² (%)")
