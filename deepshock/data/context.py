@@ -25,7 +25,10 @@ COLUMNS = {
     "reactions": ["date", "time_local", "timezone", "who", "role", "quote", "context",
                   "source", "certainty"],
     "later_losses": ["company", "ticker", "date", "loss_usd_bn", "source"],
+    "index_changes": ["date", "added", "added_name", "removed", "removed_name", "kind",
+                      "announced", "source", "certainty"],
 }
+CHANGE_KINDS = {"addition", "successor"}   # a company new to the index; the same company relisted
 TOPICS = {"company", "chips", "cost", "capex", "valuation", "concentration", "power"}
 ORIGINS = {"Tokyo": "XTKS", "New York": "XNYS"}
 PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -129,6 +132,28 @@ def _later_losses(root: Path) -> pd.DataFrame:
     table["date"] = facts._dates(table["date"], root / "later_losses.csv")
     table["loss_usd_bn"] = facts._numbers(table, "loss_usd_bn", "later_losses", positive=True)
     return table
+
+
+def index_changes() -> pd.DataFrame:
+    """S&P 500 membership changes: who joined (`added`) on the effective `date`, replacing whom;
+    `kind` "successor" marks a member's own new listing (e.g. after a merger), not a new firm."""
+    return _index_changes(facts_dir())
+
+
+@cache
+def _index_changes(root: Path) -> pd.DataFrame:
+    table = _read("index_changes")
+    table["date"] = facts._dates(table["date"], root / "index_changes.csv")
+    table["announced"] = facts._dates(table["announced"], root / "index_changes.csv")
+    for i, row in table.iterrows():
+        if row["kind"] not in CHANGE_KINDS:
+            facts.fail("index_changes", i, f"kind {row['kind']!r} is not one of "
+                       f"{sorted(CHANGE_KINDS)}")
+        if not row["added"].strip():
+            facts.fail("index_changes", i, "no ticker added")
+        if row["announced"] > row["date"]:
+            facts.fail("index_changes", i, "announced after its effective date")
+    return table.sort_values(["date", "added"], kind="stable").reset_index(drop=True)
 
 
 def in_window(first: pd.Timestamp, last: pd.Timestamp, ticker: str | None = None
