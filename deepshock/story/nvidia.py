@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from ..data import context, facts, load
+from ..data import context, event, facts, load
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 
-SHOCK = pd.Timestamp("2025-01-27")
+SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
+WINDOW = (-15, 14)  # the chart's New York sessions around day 0 (2025's first session on)
 SOURCE = "Yahoo Finance daily closes; exchange calendars; DeepSeek's releases as reported"
 
 
@@ -47,9 +48,12 @@ def record_day(ticker: str = "NVDA", date: pd.Timestamp = SHOCK) -> RecordDay:
     )
 
 
-def price_window(ticker: str = "NVDA", start: str = "2025-01-02",
-                 end: str = "2025-02-14") -> pd.DataFrame:
-    """Daily closes and returns in a window, with the columns the chart and its CSV show."""
+def price_window(ticker: str = "NVDA", start: str | None = None,
+                 end: str | None = None) -> pd.DataFrame:
+    """Daily closes and returns in a window (default: WINDOW around day 0), with the columns
+    the chart and its CSV show."""
+    start = start or event.day("XNYS", WINDOW[0])
+    end = end or event.day("XNYS", WINDOW[1])
     table = load.returns(ticker)
     table = table.loc[table["date"].between(start, end), ["date", "close", "ret"]]
     return table.assign(ret_pct=(table["ret"] * 100).round(2), close=table["close"].round(2))[

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from ..data import facts, load
+from ..data import event, facts, load
 from .charts import MUTED, NEGATIVE, PALETTE, POSITIVE, finish
 
-SHOCK = pd.Timestamp("2025-01-27")
+SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 SOURCE = "Yahoo Finance daily closes; exchange calendars"
 VIX = "^VIX"
 TRADED = {"equity", "adr", "etf"}
