@@ -23,7 +23,8 @@ from tests.test_browser import site  # noqa: F401  (the session's one build of t
 ROOT = Path(__file__).resolve().parent.parent
 BIB_KEYS = {"boehmer1991event", "kolari2010event", "mackinlay1997event", "deepseek2024v3",
             "deepseek2025r1", "reuters2025selloff", "holm1979simple", "benjamini1995controlling",
-            "kolari2011nonparametric", "corrado1989nonparametric", "cowan1992nonparametric"}
+            "kolari2011nonparametric", "corrado1989nonparametric", "cowan1992nonparametric",
+            "bcbs2019market"}
 
 
 def _cells(markdown: str) -> list[list[str]]:

@@ -3,6 +3,7 @@ them, the checks on the file, and no event date typed into the story code."""
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pandas as pd
@@ -134,3 +135,39 @@ def test_no_event_date_literal_in_the_story_code():
             if first <= pd.Timestamp(date) <= last and (path.name, date) not in ALLOWED:
                 found.append(f"{path.name}: {date}")
     assert not found, f"event dates typed in the story code (read them from data.event): {found}"
+
+
+# Dates written out in the code's strings (chart titles, axis titles): the same rule. The
+# source line of the fact-check chart names the date of the article it checks, not the event.
+TEXT_ALLOWED = {("factcheck_chart.py", "28 Jan"): "the checked article's publication date"}
+TEXT = re.compile(r"\b(\d{1,2})(?:[–-]\d{1,2})? (January|February|December|Jan|Feb|Dec)\b")
+
+
+def written_dates(source: str):
+    """(text, date) of each written-out date in the string constants of a module, docstrings
+    excepted (Dec read as 2024, Jan and Feb as 2025: the event window's months)."""
+    tree = ast.parse(source)
+    docs = {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+            and node.body and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            for m in TEXT.finditer(node.value):
+                year = 2024 if m.group(2).startswith("Dec") else 2025
+                yield m.group(0), pd.Timestamp(f"{m.group(1)} {m.group(2)[:3]} {year}")
+
+
+def test_written_dates_are_found():
+    source = '"""27 January in a docstring."""\nt = f"On 27 January {x}"\nu = "9 May"\n'
+    assert [text for text, _ in written_dates(source)] == ["27 January"]
+
+
+def test_no_written_event_date_in_the_story_code():
+    first, last = map(pd.Timestamp, EVENT_WINDOW)
+    found = []
+    for path in sorted((ROOT / "deepshock" / "story").glob("*.py")):
+        for text, date in written_dates(path.read_text(encoding="utf-8")):
+            if first <= date <= last and (path.name, text) not in TEXT_ALLOWED:
+                found.append(f"{path.name}: {text!r}")
+    assert not found, f"event dates written into the story code's strings: {found}"
