@@ -62,17 +62,3 @@ def days(where: str, ks: tuple[int, ...] = (0, 1), label: str | None = None
     """Several sessions of one market relative to its day 0."""
     return tuple(day(where, k, label) for k in ks)
 
-
-def table(markets: tuple[str, ...], label: str | None = None, ks: tuple[int, ...] = (-1, 0, 1)
-          ) -> pd.DataFrame:
-    """One row per market: its sessions k (columns 'day-1', 'day0', 'day1', ...) and the UTC
-    close of its day 0, for an overview of where the news met each market."""
-    rows = []
-    for where in markets:
-        code = market(where)
-        row = {"market": code, "city": sessions.CITY.get(code, code)}
-        for k in ks:
-            row["day0" if k == 0 else f"day{k:+d}"] = day(code, k, label)
-        row["day0_close_utc"] = sessions.close_utc(code, day0(code, label))
-        rows.append(row)
-    return pd.DataFrame(rows)

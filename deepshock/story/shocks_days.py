@@ -154,14 +154,6 @@ def ranks(table: pd.DataFrame, day: pd.Timestamp | None = None) -> dict:
     return out
 
 
-def top(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The `n` most severe comparison days: by the better of the two indices' fall ranks, then
-    the other's."""
-    worst = table[[f"rank {t}" for t in RULE]].max(axis=1)
-    return table.assign(_other=worst).sort_values(["severity", "_other", "date"]).head(n).drop(
-        columns="_other")
-
-
 def shares(table: pd.DataFrame) -> dict:
     """Counts for the prose: days selected, by index, in the panel's span, with labels, and the
     named events that fall outside the rule."""
@@ -174,16 +166,6 @@ def shares(table: pd.DataFrame) -> dict:
             "labelled": int((table["label"] != "").sum()),
             "outside": [(d, named[d]) for d in named.index if d not in chosen],
             "years": table["date"].dt.year.value_counts().sort_index()}
-
-
-def recovery_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """Long frame of recoveries for a table or chart: date, label, index, sessions, censored."""
-    rows = []
-    for t in RECOVERY:
-        rows.append(pd.DataFrame({"date": table["date"], "label": table["label"], "index": t,
-                                  "sessions": table[f"recovery {t}"],
-                                  "censored": table[f"censored {t}"]}))
-    return pd.concat(rows, ignore_index=True)
 
 
 def threshold(ticker: str) -> float:
