@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIB_KEYS = {"boehmer1991event", "kolari2010event", "mackinlay1997event", "deepseek2024v3",
             "deepseek2025r1", "reuters2025selloff", "holm1979simple", "benjamini1995controlling",
             "kolari2011nonparametric", "corrado1989nonparametric", "cowan1992nonparametric",
-            "mackinnon1985some", "cameron2015practitioner"}
+            "mackinnon1985some", "cameron2015practitioner",
+            "bcbs2019market"}
 
 
 def _cells(markdown: str) -> list[list[str]]:
