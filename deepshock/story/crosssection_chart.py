@@ -9,8 +9,13 @@ import re
 import altair as alt
 import pandas as pd
 
+from ..data import event
 from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 from .selloff import count
+
+_DAY0 = event.day0("XNYS")   # the book's event, New York's day 0 (data/shocks.csv)
+DAY = f"{_DAY0.day} {_DAY0:%B}"
+DAY_Y = f"{DAY} {_DAY0:%Y}"
 
 SOURCE = ("Yahoo Finance adjusted daily closes of the S&P 500 members; market-model abnormal "
           "returns")
@@ -117,7 +122,7 @@ def quintile_chart(data: pd.DataFrame) -> alt.VConcatChart:
     moved = f"{'fell' if top['ar_pct'] < 0 else 'rose'} {_pct(top['ar_pct'])}"
     return finish(
         alt.vconcat(mean, alt.layer(fell, labels), spacing=12),
-        title=(f"The most chip-sensitive fifth {moved} beyond the market on 27 January and "
+        title=(f"The most chip-sensitive fifth {moved} beyond the market on {DAY} and "
                f"{top['fell_pct']:.0f}% of its members fell; of the least sensitive, "
                f"{bottom['fell_pct']:.0f}%"),
         subtitle=["Top: mean day-0 abnormal return; bottom: share of members whose price fell",
@@ -177,12 +182,12 @@ def beyond_chart(data: pd.DataFrame) -> alt.LayerChart:
                f"exposure predicted; {count(themed)} of the {count(len(falls))} largest such "
                "falls were power, data-centre equipment or gas stocks"),
         subtitle=[f"The {count(len(falls))} largest falls and rises beyond the prediction of "
-                  "chip sensitivity, beta, momentum and volatility; day 0, 27 January 2025",
+                  f"chip sensitivity, beta, momentum and volatility; day 0, {DAY_Y}",
                   *(["† joined the S&P 500 after January 2025"] if data["joined_later"].any()
                     else [])],
         source=SOURCE,
         description=(f"Horizontal bars for {len(data)} S&P 500 members: the abnormal return on "
-                     "27 January 2025 minus what their 2024 exposures predict, from "
+                     f"{DAY_Y} minus what their 2024 exposures predict, from "
                      f"{worst['name']} ({worst['industry']}, {worst['beyond_pct']:.1f} points) "
                      f"to {best['name']} ({best['industry']}, +{best['beyond_pct']:.1f} "
                      "points). Each bar is labelled with the company and its industry."))
@@ -193,7 +198,7 @@ def beyond_chart(data: pd.DataFrame) -> alt.LayerChart:
 def placebo_data(daily: pd.DataFrame, day0: pd.Series) -> pd.DataFrame:
     """Every placebo day and day 0: chip slope (pp per unit of sensitivity) and R² (%)."""
     rows = pd.concat([daily.assign(kind="other session"),
-                      pd.DataFrame([day0]).assign(kind="27 January 2025", in_sample=False)])
+                      pd.DataFrame([day0]).assign(kind=DAY_Y, in_sample=False)])
     return pd.DataFrame({
         "date": pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d").to_numpy(),
         "kind": rows["kind"].to_numpy(),
@@ -216,24 +221,24 @@ def placebo_chart(data: pd.DataFrame) -> alt.LayerChart:
     x = alt.X("slope_pp:Q", title="Chip slope: abnormal return per unit of chip sensitivity (pp)")
     y = alt.Y("r2_pct:Q", title="Share of differences explained, R² (%)")
     base = alt.Chart(data)
-    others = base.transform_filter("datum.kind != '27 January 2025'").mark_circle(
+    others = base.transform_filter(f"datum.kind != '{DAY_Y}'").mark_circle(
         size=22, color=MUTED, opacity=0.8).encode(x=x, y=y, tooltip=tip)
-    day = base.transform_filter("datum.kind == '27 January 2025'")
+    day = base.transform_filter(f"datum.kind == '{DAY_Y}'")
     point = day.mark_point(size=90, filled=True, shape="diamond", color=ACCENT).encode(
         x=x, y=y, tooltip=tip)
     label = day.mark_text(align="left", dx=8, dy=-6, fontSize=11, color=ACCENT).encode(
         x=x, y=y, text="kind:N")
-    ev = data.loc[data["kind"] == "27 January 2025"].iloc[0]
-    rest = data.loc[data["kind"] != "27 January 2025"]
+    ev = data.loc[data["kind"] == DAY_Y].iloc[0]
+    rest = data.loc[data["kind"] != DAY_Y]
     steeper = int((rest["slope_pp"] < ev["slope_pp"]).sum())
     tighter = int((rest["r2_pct"] > ev["r2_pct"]).sum())
-    lead = ("Chip sensitivity predicted a steeper fall on 27 January than on any of "
+    lead = (f"Chip sensitivity predicted a steeper fall on {DAY} than on any of "
             f"{len(rest)} ordinary sessions" if steeper == 0 else
             f"{count(steeper)} of {len(rest)} ordinary sessions had a steeper chip slope than "
-            "27 January")
+            f"{DAY}")
     return finish(
         narrow_layout(alt.layer(others, point, label).properties(width=480, height=300),
-                      drop=("layer/2",), note="The diamond is 27 January 2025"),
+                      drop=("layer/2",), note=f"The diamond is {DAY_Y}"),
         title=f"{lead}; {count(tighter)} of them had a closer fit",
         subtitle=["Each dot: one session's regression of abnormal returns on 2024 chip "
                   "sensitivity across the S&P 500 members", "Sessions near other market news "
@@ -241,7 +246,7 @@ def placebo_chart(data: pd.DataFrame) -> alt.LayerChart:
         source=SOURCE,
         description=(f"Scatter of {len(rest)} sessions from 2023 to mid-2025 by the slope and "
                      "R² of the cross-sectional regression of abnormal returns on chip "
-                     f"sensitivity. 27 January 2025 sits at a slope of {ev['slope_pp']:.1f} "
+                     f"sensitivity. {DAY_Y} sits at a slope of {ev['slope_pp']:.1f} "
                      f"points and an R² of {ev['r2_pct']:.0f}%; {count(steeper)} sessions had "
                      f"a more negative slope and {count(tighter)} a higher R²."))
 

@@ -1,8 +1,8 @@
 """The one answer per market-day: how much of each market's move was the usual echo of New York.
 
 Every market's sessions sit on one UTC clock (`data.clock`); the statistics are
-`methods.transmission`. For an event whose news time is in UTC (NEWS_UTC for the DeepSeek
-shock, until the events are read from `data/shocks.csv`):
+`methods.transmission`. For an event whose news time is in UTC (NEWS_UTC: the DeepSeek
+shock's row of `data/shocks.csv`, read through `data.event`):
 
 * day 0 of a security = its first session whose close comes after the news; day 1 = the next
   (Tokyo: Monday 27 January, before New York traded, then Tuesday 28 January, the first session
@@ -31,12 +31,11 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import clock, facts, sessions
+from ..data import clock, event, facts, sessions
 from ..methods import transmission as tm
 
-# The DeepSeek news in UTC: the weekend of 25-26 January 2025 (the app topped the US App Store
-# over that weekend; every market's Friday close came before it, none closed during it).
-NEWS_UTC = pd.Timestamp("2025-01-25 00:00", tz="UTC")
+# The book's event, read once from data/shocks.csv (`data.event`): when the news was public, UTC.
+NEWS_UTC = event.news()
 ESTIMATION = (-250, -11)    # the event study's window, in the security's own sessions
 BOUNDS = ("cc", "oc", "intraday")
 LEADS = clock.LEADS
