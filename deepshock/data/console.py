@@ -100,6 +100,23 @@ def quiet(log: Path) -> Iterator[Path]:
             handler.close()
 
 
+def report_path(target: Path) -> Path:
+    """`.cache/market-data-refresh.md`: the report of the last data command, beside the cache."""
+    return target.parent / f"{target.name}-refresh.md"
+
+
+def check_report(target: Path, source: str, status: str, message: str, versus: dict) -> Path:
+    """Write the report of a `make data` that downloaded nothing (a snapshot synced, or a cache
+    kept): its outcome and, in full, every difference against the vintage (`versus`: its
+    `path` and `lines`)."""
+    from .paths import write_atomic
+
+    lines = [f"# Data check: {status.upper()}", "", f"{message}.", "", f"Source: {source}.", "",
+             f"## Against the vintage ({versus.get('path') or 'none'})", ""]
+    lines += [f"- {line}" for line in versus.get("lines") or ["no differences"]]
+    return write_atomic(report_path(target), ("\n".join(lines) + "\n").encode())
+
+
 def summary(report: dict) -> str:
     """A short markdown summary of a refresh report: one line per ticker."""
     counts: dict[str, int] = {}
