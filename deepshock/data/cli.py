@@ -4,10 +4,10 @@ Command line: ``python -m deepshock.data.cli [--snapshot DIR | --yfinance]`` (no
 default snapshot beside the project, else yfinance). Structure and content come first: every
 price file and the panel pass every check (`sync`, `validate`, `panel`) before the data are
 compared with `data/vintage.csv` (`vintage`), so a damaged file gets one message naming file,
-line and date. Then every difference is reported by ticker and date: on the terminal in full
-up to `vintage.SHOWN` lines, else as a summary; in full in the report beside the cache
-(`.cache/market-data-refresh.md`). One inside the frozen event window stops the sync with the
-cache as it was. For a snapshot this is the same rule as for a download: a snapshot that
+line and date. Then every difference is reported by ticker and date: on the terminal line by
+line up to `console.SHOWN` lines, else as a summary (`console.brief`); in full in the report
+beside the cache (`.cache/market-data-refresh.md`). One inside the frozen event window stops
+the sync with the cache as it was. For a snapshot this is the same rule as for a download: a snapshot that
 changes the window is a deliberate act, accepted by rewriting the vintage from it
 (`python -m deepshock.data.vintage write --from DIR`).
 Third-party warnings go to `.cache/market-data-warnings.log`, not the terminal.
@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from . import staging, vintage
-from .console import check_report, quiet, report_path, warnings_log
+from .console import SHOWN, brief, check_report, quiet, report_path, warnings_log
 from .paths import cache_dir, default_snapshot
 from .sync import sync_snapshot
 from .validate import DataError
@@ -43,7 +43,7 @@ def check_snapshot(snapshot: Path, directory: Path | None = None) -> vintage.Che
     if check is not None and check.inside:
         raise Refused(
             f"{snapshot}: differs from {vintage.path()} inside the frozen event window "
-            f"{vintage.EVENT_WINDOW[0]}..{vintage.EVENT_WINDOW[1]}: {check.summary()}; every "
+            f"{vintage.EVENT_WINDOW[0]}..{vintage.EVENT_WINDOW[1]}: {brief(check)}; every "
             f"difference is listed in {report_path(cache_dir())}; if this snapshot is meant to "
             f"change the book's data, accept it with `make vintage MARKET_DATA={snapshot}` "
             f"(`python -m deepshock.data.vintage write --from {snapshot}`)", check)
@@ -90,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
             if snapshot is not None:
                 manifest, check = _sync(snapshot)
                 differences = None if check is None else check.lines()
-                brief = None if check is None else check.summary()
+                short = None if check is None else brief(check)
             else:
                 manifest = sync_yfinance()
                 differences = manifest.get("vintage")
-                brief = manifest.get("vintage_summary") or "; ".join(differences or [])
+                short = manifest.get("vintage_summary") or "; ".join(differences or [])
         except (DataError, OSError) as exc:
             prefix = "data sync rejected, cache left unchanged: " if snapshot else "make data: "
             print(f"{prefix}{exc}", file=sys.stderr)
@@ -108,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     elif differences:
         print(f"against {vintage.path().name} (nothing differs inside the frozen event "
               f"window; reported, not stopping):", file=sys.stderr)
-        shown = differences if len(differences) <= vintage.SHOWN else [
-            brief, f"every difference is listed in {report_path(cache_dir())}"]
+        shown = differences if len(differences) <= SHOWN else [
+            short, f"every difference is listed in {report_path(cache_dir())}"]
         for line in shown:
             print(f"  {line}", file=sys.stderr)
     rows = sum(e["rows"] for e in manifest["tickers"].values())

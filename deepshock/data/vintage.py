@@ -29,13 +29,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import facts
+from .console import brief
 from .paths import cache_dir, facts_dir, ticker_file
 from .validate import DataError, read_price_csv
 
 EVENT_WINDOW = ("2024-12-01", "2025-02-28")  # frozen: DeepSeek-V3 to Nvidia's Q4 results
 COLUMNS = ["product", "ticker", "period", "rows", "first", "last", "sha256", "source"]
 PANEL_FILES = ("closes.csv", "members.csv")
-SHOWN = 5  # differences a terminal shows line by line; beyond, a summary (`Check.summary`)
 
 
 def path() -> Path:
@@ -226,37 +226,6 @@ class Check:
             names[name] = names.get(name, False) or inside
         return dict(sorted(names.items(), key=lambda item: not item[1]))
 
-    def summary(self, limit: int = SHOWN) -> str:
-        """What differs, bounded for a terminal: the `lines` themselves when there are at most
-        `limit`, else how many securities and dates (or months) differ, inside the window and
-        in all, the first `limit` securities by name and the range of the dates."""
-        lines = self.lines()
-        if len(lines) <= limit:
-            return "; ".join(lines)
-        names = self.securities()
-        text = (f"{len(names)} securities differ ({sum(names.values())} inside the event "
-                f"window): {named(list(names), limit)}")
-        periods = {(d[2], d[4]) for d in self.differences if len(d[2]) in (7, 10)}
-        if periods:
-            spans = sorted(p for p, _ in periods)
-            counts = [f"{n} {word}" for n, word in (
-                (sum(len(p) == 10 for p in spans), "dates"),
-                (sum(len(p) == 7 for p in spans), "months")) if n]
-            text += (f"; {' and '.join(counts)} differ ({sum(i for _, i in periods)} inside the "
-                     f"event window), {spans[0]}..{spans[-1]}")
-        files = sum(d[2] == "file" for d in self.differences)
-        if files:
-            text += f"; {files} files with other rows or another date range"
-        if self.notes:
-            text += f"; {len(self.notes)} notes"
-        return text
-
-
-def named(items: list[str], limit: int = 5) -> str:
-    """'A, B, C, D, E and 506 more' (at most `limit` items named)."""
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
 
 def _runs(periods: list[str], limit: int = 12) -> str:
     """'2024-01, 2024-02, 2024-03, 2024-07' -> '2024-01..2024-03, 2024-07' (consecutive in the
@@ -367,7 +336,7 @@ def versus(prices: dict[str, tuple[Path, pd.DataFrame]], panel: Path | None, sou
     old = old.loc[((old["product"] == "prices") & old["ticker"].isin(list(prices)))
                   | ((old["product"] == "panel") & downloaded)]
     check = compare(old, table(rows))
-    return check, {"path": str(path()), "lines": check.lines(), "summary": check.summary(),
+    return check, {"path": str(path()), "lines": check.lines(), "summary": brief(check),
                    "differences": [list(d) for d in check.differences],
                    "inside_window": check.tickers(True)}
 

@@ -34,7 +34,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import facts, staging, vintage, yahoo_panel
-from .console import Steps, check_report, quiet, report_path, summary, warnings_log
+from .console import (Steps, brief, check_report, named, quiet, report_path, summary,
+                      warnings_log)
 from .network import (FAIL_FAST, FAIL_FAST_SECONDS, RETRY_BUDGET, Budget, Errors, Stop,  # noqa: I001
                       cause, rate_limited, unreachable)
 from .paths import cache_dir, ticker_file
@@ -342,8 +343,8 @@ def _compare(report, frames, files, old_files, start, end, allow_event_window_ch
         inside = [n for n, i in versus.securities().items() if i] or versus.tickers(True)
         raise _Verdict("refused", (
             f"the download differs from {vintage.path()} inside the frozen event window "
-            f"{EVENT_WINDOW[0]}..{EVENT_WINDOW[1]} for {vintage.named(inside)} (Yahoo revised "
-            f"its data: {versus.summary()}; every difference is in the report); "
+            f"{EVENT_WINDOW[0]}..{EVENT_WINDOW[1]} for {named(inside)} (Yahoo revised "
+            f"its data: {brief(versus)}; every difference is in the report); "
             f"to accept it, run `make refresh` (installs the download and proposes a new "
             f"{vintage.path().name}): cache left unchanged"))
 
@@ -401,7 +402,7 @@ def sync_yfinance(*, target: Path | None = None, download: Callable | None = Non
             check = vintage.check_dir(target, tickers=universe)
             message = "" if check is None or not check.inside else (
                 f"{target}: the cache differs from {vintage.path()} inside the frozen event "
-                f"window {EVENT_WINDOW[0]}..{EVENT_WINDOW[1]}: {check.summary()}; every "
+                f"window {EVENT_WINDOW[0]}..{EVENT_WINDOW[1]}: {brief(check)}; every "
                 f"difference is listed in {report_path(target)}; accept with `make refresh` "
                 f"(proposes a new vintage) or `python -m deepshock.data.vintage write`; cache "
                 f"left as it was")
@@ -412,7 +413,7 @@ def sync_yfinance(*, target: Path | None = None, download: Callable | None = Non
             if message:
                 raise DataError(message)
             return {**manifest, "vintage": check.lines() if check else None,
-                    **({"vintage_summary": check.summary()} if check else {})}
+                    **({"vintage_summary": brief(check)} if check else {})}
     report = refresh(target=target, download=download, sleep=sleep, progress=progress,
                      against_vintage="check")
     if report["status"] != "ok":
