@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from deepshock.data import cli, vintage
-from tests.conftest import small_book
+from tests.conftest import ROOT, small_book
 from tests.test_sync import line_of, lines, tree
 
 SUBSET = {"NVDA": "NVDA.csv", "ARM": "ARM.csv", "^GSPC": "INDEX_GSPC.csv", "^VIX": "INDEX_VIX.csv"}
@@ -304,3 +304,16 @@ def test_a_revision_outside_the_window_of_every_member_is_summarised_and_install
     listed = [line for line in report(world).splitlines() if line.startswith("- panel ")]
     assert len(listed) == len(changed) + 1  # each member, and the dates
     assert (cache / "panel" / "closes.csv").read_bytes() == closes(snap).read_bytes()
+
+
+def test_every_case_is_in_the_data_chapters_catalogue():
+    """The catalogue in chapters/data.md names each damaged input above and only tests that
+    exist here."""
+    import re
+    text = (ROOT / "chapters" / "data.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if "`test_data_contract::" in line]
+    assert {case for line in rows for case in re.findall(r"…\[(\w+)\]", line)} == set(DAMAGED)
+    tests = {name for line in rows for name in re.findall(r"`test_data_contract::(test_\w+)`?",
+                                                          line)}
+    here = {name for name in globals() if name.startswith("test_")}
+    assert tests <= here and here - tests == {"test_every_case_is_in_the_data_chapters_catalogue"}
