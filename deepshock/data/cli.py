@@ -7,8 +7,8 @@ compared with `data/vintage.csv` (`vintage`), so a damaged file gets one message
 line and date. Then every difference is reported by ticker and date: on the terminal line by
 line up to `console.SHOWN` lines, else as a summary (`console.brief`); in full in the report
 beside the cache (`.cache/market-data-refresh.md`). One inside the frozen event window stops
-the sync with the cache as it was. For a snapshot this is the same rule as for a download: a snapshot that
-changes the window is a deliberate act, accepted by rewriting the vintage from it
+the sync with the cache as it was. For a snapshot this is the same rule as for a download: a
+snapshot that changes the window is a deliberate act, accepted by rewriting the vintage from it
 (`python -m deepshock.data.vintage write --from DIR`).
 Third-party warnings go to `.cache/market-data-warnings.log`, not the terminal.
 """
