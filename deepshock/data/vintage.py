@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import facts
+from .console import brief
 from .paths import cache_dir, facts_dir, ticker_file
 from .validate import DataError, read_price_csv
 
@@ -213,6 +214,18 @@ class Check:
             out.append(f"{name}: " + "; ".join(parts))
         return out + self.notes
 
+    def securities(self) -> dict[str, bool]:
+        """The securities that differ, named as in `lines` ('NVDA', 'panel AAPL'), each with
+        whether it differs inside the window (those first); not the panel's files nor its
+        per-date rows (`*`)."""
+        names: dict[str, bool] = {}
+        for product, ticker, _, _, inside in self.differences:
+            if product == "panel" and (ticker == "*" or ticker in PANEL_FILES):
+                continue
+            name = ticker if product == "prices" else f"panel {ticker}"
+            names[name] = names.get(name, False) or inside
+        return dict(sorted(names.items(), key=lambda item: not item[1]))
+
 
 def _runs(periods: list[str], limit: int = 12) -> str:
     """'2024-01, 2024-02, 2024-03, 2024-07' -> '2024-01..2024-03, 2024-07' (consecutive in the
@@ -323,7 +336,7 @@ def versus(prices: dict[str, tuple[Path, pd.DataFrame]], panel: Path | None, sou
     old = old.loc[((old["product"] == "prices") & old["ticker"].isin(list(prices)))
                   | ((old["product"] == "panel") & downloaded)]
     check = compare(old, table(rows))
-    return check, {"path": str(path()), "lines": check.lines(),
+    return check, {"path": str(path()), "lines": check.lines(), "summary": brief(check),
                    "differences": [list(d) for d in check.differences],
                    "inside_window": check.tickers(True)}
 
