@@ -16,7 +16,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from . import staging, vintage
+from . import intraday, staging, vintage
 from .console import quiet, warnings_log
 from .paths import cache_dir, default_snapshot
 from .sync import sync_snapshot
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
               f"window; reported, not stopping):", file=sys.stderr)
         for line in differences:
             print(f"  {line}", file=sys.stderr)
+    print(intraday.status(manifest))  # the intraday product, or why the cache has none
     rows = sum(e["rows"] for e in manifest["tickers"].values())
     if manifest.get("synced_at") and manifest["synced_at"] < started:
         print(f"price cache is current: {len(manifest['tickers'])} tickers, {rows} rows from "
