@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import shutil
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from . import intraday_files
 from .intraday_files import FOLDER, SPECS, Spec, read, read_all  # noqa: F401 (the API)
-from .paths import cache_dir
+from .paths import cache_dir, kept
 from .validate import DataError
 
 PROVENANCE, MANIFEST = "INTRADAY.md", "manifest.json"
@@ -144,13 +145,26 @@ def _bars(name: str, root: Path) -> pd.DataFrame:
     frames = []
     for spec in (s for s in SPECS if s.name == name):
         path = root / FOLDER / spec.file
-        recorded = entry["files"].get(spec.file, {}).get("sha256")
-        if not path.is_file() or _sha(path) != recorded:
+        sha = _sha(path) if path.is_file() else None
+        if sha is None or sha != entry["files"].get(spec.file, {}).get("sha256"):
             raise DataError(f"{path}: changed since it was validated (sha256 differs from "
                             f"{MANIFEST}) — run `make data`")
-        frames.append(read(path, spec))
+        frames.append(_parsed(path, spec, sha))
     keys = ["ts", "venue"] if name == "NVDA venues" else ["ts"]
     return pd.concat(frames, ignore_index=True).sort_values(keys, ignore_index=True)
+
+
+def _parsed(path: Path, spec: Spec, sha: str) -> pd.DataFrame:
+    """`read(path)`, kept in the artefact store under the file's sha256 and the reader's code,
+    so a kernel unpickles what an earlier one parsed (a changed file or reader: a new name)."""
+    code = hashlib.sha256(Path(intraday_files.__file__).read_bytes()).hexdigest()[:12]
+    stored = kept(f"intraday/{path.stem}-{sha[:16]}-{code}-pandas{pd.__version__}.pickle",
+                  lambda: pickle.dumps(read(path, spec)))
+    try:
+        return pickle.loads(stored.read_bytes())
+    except Exception:  # a truncated or foreign pickle: parse again
+        stored.unlink(missing_ok=True)
+        return read(path, spec)
 
 
 def bars(name: str, *, venues: bool = False, root: Path | None = None) -> pd.DataFrame:
@@ -175,7 +189,7 @@ def level_at(name: str, when_utc, *, tolerance: pd.Timedelta | None = None,
     when = when.tz_convert("UTC")
     table = _bars(name, _root(root)) if name in TOLERANCE else bars(name)
     limit = TOLERANCE[name] if tolerance is None else pd.Timedelta(tolerance)
-    i = int(np.searchsorted(table["end"].to_numpy(), when.to_datetime64(), side="right")) - 1
+    i = int(table["end"].searchsorted(when, side="right")) - 1
     if i < 0 or when - table["end"].iloc[i] > limit:
         last = "none" if i < 0 else f"the last ended {table['end'].iloc[i]:%Y-%m-%d %H:%M} UTC"
         raise NoBar(f"{name}: no bar ended within {limit} before {when:%Y-%m-%d %H:%M} UTC "

@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ DATABENTO = {"venues": ["ts_event", "rtype", "publisher_id", "instrument_id", *P
              "regular": ["ts_event", *PRICES, "volume", "vwap"]}
 AV_SERIES, AV_FIELDS = "Time Series (5min)", ["1. open", "2. high", "3. low", "4. close",
                                               "5. volume"]
+_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*\{')  # a key opening an object: a bar
 AV_META = {"2. Symbol": "SPY", "4. Interval": "5min", "6. Time Zone": "US/Eastern"}
 
 
@@ -131,7 +133,7 @@ def _alphavantage(path: Path, text: str) -> pd.DataFrame:
         doc = json.loads(text, object_pairs_hook=list)  # keeps duplicate keys, in file order
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: line {exc.lineno}: not JSON: {exc.msg}") from None
-    top = dict(doc) if isinstance(doc, list) else {}
+    top = dict(doc) if isinstance(doc, list) and all(isinstance(p, tuple) for p in doc) else {}
     if "Meta Data" not in top or AV_SERIES not in top:
         raise DataError(f"{path}: keys {[k for k, _ in doc] if top else type(doc).__name__}, "
                         f"expected 'Meta Data' and {AV_SERIES!r}")
@@ -141,14 +143,16 @@ def _alphavantage(path: Path, text: str) -> pd.DataFrame:
             raise DataError(f"{path}: key 'Meta Data': {key!r} is {meta.get(key)!r}, "
                             f"expected {value!r}")
     pairs = top[AV_SERIES]
-    if not pairs:
+    if not isinstance(pairs, list) or not pairs:
         raise DataError(f"{path}: no bars in {AV_SERIES!r}")
-    rows, lines, at, line = [], [], 0, 1
-    for key, bar in pairs:  # the line of each key: found in file order
-        found = text.find(json.dumps(key), at)
-        if found >= 0:
-            line += text.count("\n", at, found)
-            at = found
+    start = max(text.find(json.dumps(AV_SERIES)), 0)
+    found = [(m.group(1), m.start()) for m in _KEY.finditer(text, start + 1)]
+    if [k for k, _ in found] != [json.dumps(k)[1:-1] for k, _ in pairs]:
+        found = [(None, start)] * len(pairs)  # laid out otherwise: name the series' line
+    rows, lines, line, at = [], [], text.count("\n", 0, start) + 1, start
+    for (key, bar), (_, position) in zip(pairs, found):
+        line += text.count("\n", at, position)
+        at = position
         fields = [k for k, _ in bar] if isinstance(bar, list) else []
         if fields != AV_FIELDS:
             raise DataError(f"{path}: line {line} ({key}): fields {fields}, expected "
@@ -280,7 +284,8 @@ def _grid(path, spec, table, stamps, ts: pd.Series, column) -> None:
           lambda i: f"outside the file's hours ({spec.hours}): "
                     f"{local.iloc[i]:%a %H:%M} {local.iloc[i].tzname()}")
     if spec.month:
-        _fail(path, table, stamps, local.dt.strftime("%Y-%m") != spec.month, column,
+        month = local.dt.year * 100 + local.dt.month
+        _fail(path, table, stamps, month != int(spec.month.replace("-", "")), column,
               lambda i: f"outside the file's month {spec.month}")
     if spec.layout != "histdata":
         days = local.dt.tz_convert(NEW_YORK).dt.tz_localize(None).dt.normalize()
