@@ -108,10 +108,15 @@ def _histdata(path: Path, text: str) -> pd.DataFrame:
 def _databento(path: Path, text: str, layout: str) -> pd.DataFrame:
     reader = csv.reader(io.StringIO(text, newline=""))
     records, lines = [], []
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            records.append(row)
-            lines.append(reader.line_num)
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                records.append(row)
+                lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise DataError(f"{path}: line {reader.line_num}: unreadable CSV: {exc}") from None
+    if not records:
+        raise DataError(f"{path}: empty file")
     header, expected = [c.strip() for c in records[0]], DATABENTO[layout]
     if sorted(header) != sorted(expected):
         hint = " (wrong delimiter?)" if len(header) == 1 else ""

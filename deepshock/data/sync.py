@@ -228,7 +228,7 @@ def _rules() -> str:
 
     digest = hashlib.sha256()
     for path in (Path(validate.__file__), Path(__file__), Path(panel_data.__file__),
-                 Path(intraday_data.__file__),
+                 Path(intraday_data.__file__), Path(intraday_data.intraday_files.__file__),
                  facts_dir() / "universe.csv",
                  facts_dir() / "known_jumps.csv"):
         digest.update(path.read_bytes())
