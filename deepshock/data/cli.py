@@ -20,7 +20,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from . import staging, vintage
+from . import intraday, staging, vintage
 from .console import SHOWN, brief, check_report, quiet, report_path, warnings_log
 from .paths import cache_dir, default_snapshot
 from .sync import sync_snapshot
@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             short, f"every difference is listed in {report_path(cache_dir())}"]
         for line in shown:
             print(f"  {line}", file=sys.stderr)
+    print(intraday.status(manifest))  # the intraday product, or why the cache has none
     rows = sum(e["rows"] for e in manifest["tickers"].values())
     if manifest.get("synced_at") and manifest["synced_at"] < started:
         print(f"price cache is current: {len(manifest['tickers'])} tickers, {rows} rows from "

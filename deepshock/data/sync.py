@@ -20,6 +20,11 @@ passed every check above, on the validated files, and whatever it raises stops t
 the cache as it was. A damaged file is therefore named by file, line and date, never reported
 as a difference.
 
+The intraday product (`intraday/`, six files of INTRADAY.md) is validated by `intraday.read_all`
+and installed the same way, under `intraday` in the manifest (each file's sha256, rows, first
+and last UTC bar); without the folder (a snapshot without one, a yfinance build) the entry
+says why and the loader raises `intraday.Missing`.
+
 The command line (`make data`) is `deepshock.data.cli`.
 """
 
@@ -36,6 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import facts
+from . import intraday as intraday_data
 from . import panel as panel_data
 from .paths import cache_dir, ticker_file
 from .staging import create as _create_staging, release as _release_staging
@@ -95,15 +101,17 @@ def _stage(target: Path) -> Path:
 def write_cache(frames: dict[str, pd.DataFrame], source: str, conventions: dict[str, str],
                 *, target: Path | None = None, files: dict[str, Path] | None = None,
                 extra: dict | None = None, panel: Path | str | None = KEEP,
-                vet: Callable[[Path], None] | None = None) -> dict:
+                vet: Callable[[Path], None] | None = None,
+                intraday: Path | str | None = KEEP) -> dict:
     """Validate and install a complete set of per-ticker frames (or source files) as the cache.
 
     A ticker found in `files` is copied byte for byte from that file (snapshot, download or
     the previous cache); any other is written from its frame. Every file is re-read and checked
     (`read_price_csv`, `check_series`) before the swap; errors name the source file.
     `panel` is a directory holding the panel's two files (None: no panel; KEEP: the installed
-    cache's panel, if any, checked again). `vet`, if given, is called with the staging
-    directory once everything in it passed, before the swap; what it raises aborts the sync.
+    cache's panel, if any, checked again); `intraday` likewise for the intraday folder. `vet`,
+    if given, is called with the staging directory once everything in it passed, before the
+    swap; what it raises aborts the sync.
     """
     target = target or cache_dir()
     files = files or {}
@@ -135,11 +143,17 @@ def write_cache(frames: dict[str, pd.DataFrame], source: str, conventions: dict[
                 if table.at[t, "calendar"] == panel_data.CALENDAR]
         panel_entry = None if panel is None else _stage_panel(
             Path(panel), staging / PANEL, max(nyse) if nyse and not kept else None)
+        if intraday == KEEP:
+            installed = target / intraday_data.FOLDER
+            intraday = installed if installed.is_dir() else None
+        intraday_entry = intraday_data.stage(None if intraday is None else Path(intraday),
+                                             staging / intraday_data.FOLDER, source)
         manifest = {
             "source": source,
             "synced_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "tickers": entries,
             "panel": panel_entry,
+            "intraday": intraday_entry,
             **(extra or {}),
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
@@ -203,6 +217,11 @@ def sync_snapshot(snapshot: Path, *, target: Path | None = None,
     panel = snapshot / PANEL if (snapshot / PANEL).is_dir() else None
     if current is not None and not _panel_current(current, panel, target or cache_dir()):
         current = None
+    intraday = snapshot / intraday_data.FOLDER
+    intraday = intraday if intraday.is_dir() else None
+    if current is not None and not intraday_data.current(
+            current.get("intraday"), intraday, (target or cache_dir()) / intraday_data.FOLDER):
+        current = None
     provenance = snapshot / "PROVENANCE.md"
     provenance_sha = sha256(provenance) if provenance.is_file() else None
     if current is not None and (current.get("ignored_files"), current.get("provenance_sha256")) \
@@ -216,7 +235,7 @@ def sync_snapshot(snapshot: Path, *, target: Path | None = None,
              "provenance_sha256": provenance_sha}
     return write_cache(frames, f"snapshot {snapshot.resolve().name}/ (PROVENANCE.md)",
                        _conventions(snapshot), target=target, files=files, extra=extra,
-                       panel=panel, vet=vet)
+                       panel=panel, vet=vet, intraday=intraday)
 
 
 def _rules() -> str:
@@ -226,6 +245,7 @@ def _rules() -> str:
 
     digest = hashlib.sha256()
     for path in (Path(validate.__file__), Path(__file__), Path(panel_data.__file__),
+                 Path(intraday_data.__file__), Path(intraday_data.intraday_files.__file__),
                  facts_dir() / "universe.csv",
                  facts_dir() / "known_jumps.csv"):
         digest.update(path.read_bytes())
