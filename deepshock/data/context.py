@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import facts
+from . import facts, sessions
 from .paths import facts_dir
 
 CERTAINTY = {"confirmed", "reported"}
@@ -24,7 +24,8 @@ TIMES = {"before open", "morning", "after close", "not stated"}   # earnings.tim
 COLUMNS = {
     "confounders": ["date", "time_local", "timezone", "place", "label", "description",
                     "affects", "source", "certainty"],
-    "shocks": ["date", "origin_market", "label", "description", "source", "certainty"],
+    "shocks": ["date", "origin_market", "label", "description", "source", "certainty",
+               "news_utc", "precision", "time_source", "role"],
     "background": ["topic", "fact", "value", "unit", "date", "source", "certainty"],
     "reactions": ["date", "time_local", "timezone", "who", "role", "quote", "context",
                   "source", "certainty"],
@@ -32,9 +33,15 @@ COLUMNS = {
     "earnings": ["company", "tickers", "date", "time_local", "timezone", "period", "source",
                  "certainty"],
     "index_members": ["index", "ticker", "weight_pct", "as_of", "source", "certainty"],
+    "index_changes": ["date", "added", "added_name", "removed", "removed_name", "kind",
+                      "announced", "source", "certainty"],
 }
+CHANGE_KINDS = {"addition", "successor"}   # a company new to the index; the same company relisted
 TOPICS = {"company", "chips", "cost", "capex", "valuation", "concentration", "power"}
 ORIGINS = {"Tokyo": "XTKS", "New York": "XNYS"}
+ROLES = {"primary", "comparison"}   # primary: the book's own event (exactly one row)
+NEWS_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z")
+PRECISION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?")
 PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
@@ -78,7 +85,9 @@ def _confounders(root: Path) -> pd.DataFrame:
 
 
 def shocks() -> pd.DataFrame:
-    """The comparison shocks: calendar date in the market where each started."""
+    """The market shocks: `date`, the day 0 of the market where each started; `news_utc`
+    (tz-aware) and `precision` (a Timedelta) of the news; `role` ('primary' for the book's own
+    event, else 'comparison'). Each market's day 0 is read through `deepshock.data.event`."""
     return _shocks(facts_dir())
 
 
@@ -93,6 +102,55 @@ def _shocks(root: Path) -> pd.DataFrame:
     if dupes.any():
         first = int(dupes.idxmax())
         facts.fail("shocks", first, f"duplicate label {table.at[first, 'label']!r}")
+    return _news_times(table)
+
+
+def _news_times(table: pd.DataFrame) -> pd.DataFrame:
+    """Parse and check the news time of each shock: `news_utc` (when the news was public, UTC),
+    `precision` (an ISO 8601 duration: the news came inside (news_utc - precision, news_utc]),
+    a `time_source`, and a `role`, exactly one 'primary'. The origin market's day 0 (its first
+    session whose close comes after the news) must be the row's `date`, and no session of a
+    market of the universe may close inside the span, so that no day 0 depends on where in the
+    span the news came."""
+    news, spans = [], []
+    for i, row in table.iterrows():
+        text, span = row["news_utc"].strip(), row["precision"].strip()
+        when = pd.to_datetime(text, format="%Y-%m-%dT%H:%MZ", utc=True, errors="coerce")
+        if not NEWS_UTC.fullmatch(text) or pd.isna(when):
+            facts.fail("shocks", i, f"news_utc {text!r} is not YYYY-MM-DDTHH:MMZ (UTC)")
+        parts = PRECISION.fullmatch(span)
+        if not parts or not any(parts.groups()):
+            facts.fail("shocks", i, f"precision {span!r} is not an ISO 8601 duration "
+                                    "(PnDTnHnM, e.g. PT1M, PT1H, P2D)")
+        days, hours, minutes = (int(g or 0) for g in parts.groups())
+        if not row["time_source"].strip():
+            facts.fail("shocks", i, "news time has no time_source")
+        if row["role"].strip() not in ROLES:
+            facts.fail("shocks", i, f"role {row['role']!r} is not one of {sorted(ROLES)}")
+        news.append(when)
+        spans.append(pd.Timedelta(days=days, hours=hours, minutes=minutes))
+    primary = table.index[table["role"].str.strip() == "primary"]
+    if len(primary) != 1:
+        facts.fail("shocks", int(primary[1]) if len(primary) else len(table) - 1,
+                   f"{len(primary)} rows have role 'primary': exactly one is the book's event")
+    table = table.assign(news_utc=pd.DatetimeIndex(news), precision=spans,
+                         role=table["role"].str.strip())
+    markets = sorted({c for c in facts.universe()["calendar"] if c})
+    for i, row in table.iterrows():
+        origin = ORIGINS[row["origin_market"]]
+        day0 = sessions.first_closed_after(origin, row["news_utc"])
+        if day0 != row["date"]:
+            facts.fail("shocks", i, f"date {row['date']:%Y-%m-%d} is not the {origin} day 0 of "
+                                    f"the news time ({day0:%Y-%m-%d}, its first session whose "
+                                    "close comes after it)")
+        start = row["news_utc"] - row["precision"]
+        for market in markets:
+            closes = sessions.calendar(market).closes
+            inside = closes[(closes > start) & (closes < row["news_utc"])]
+            if len(inside):
+                facts.fail("shocks", i, f"{market} closed at {inside.iloc[0]:%Y-%m-%d %H:%M} "
+                                        "UTC, inside the news time's precision span: its day 0 "
+                                        "is ambiguous; state the time more precisely")
     return table
 
 
@@ -198,6 +256,28 @@ def _index_members(root: Path) -> pd.DataFrame:
         first = int(table.duplicated(["index", "ticker"]).idxmax())
         facts.fail("index_members", first, "duplicate index and ticker")
     return table.assign(weight=weight / 100, as_of=as_of)
+
+
+def index_changes() -> pd.DataFrame:
+    """S&P 500 membership changes: who joined (`added`) on the effective `date`, replacing whom;
+    `kind` "successor" marks a member's own new listing (e.g. after a merger), not a new firm."""
+    return _index_changes(facts_dir())
+
+
+@cache
+def _index_changes(root: Path) -> pd.DataFrame:
+    table = _read("index_changes")
+    table["date"] = facts._dates(table["date"], root / "index_changes.csv")
+    table["announced"] = facts._dates(table["announced"], root / "index_changes.csv")
+    for i, row in table.iterrows():
+        if row["kind"] not in CHANGE_KINDS:
+            facts.fail("index_changes", i, f"kind {row['kind']!r} is not one of "
+                       f"{sorted(CHANGE_KINDS)}")
+        if not row["added"].strip():
+            facts.fail("index_changes", i, "no ticker added")
+        if row["announced"] > row["date"]:
+            facts.fail("index_changes", i, "announced after its effective date")
+    return table.sort_values(["date", "added"], kind="stable").reset_index(drop=True)
 
 
 def in_window(first: pd.Timestamp, last: pd.Timestamp, ticker: str | None = None

@@ -62,6 +62,25 @@ def last_closed_before(market: str, when: pd.Timestamp) -> pd.Timestamp:
     return day
 
 
+def first_closed_after(market: str, when: pd.Timestamp) -> pd.Timestamp:
+    """The first session of `market` whose close comes strictly after the UTC time `when`."""
+    closes = calendar(market).closes
+    pos = int(closes.searchsorted(pd.Timestamp(when).tz_convert("UTC"), side="right"))
+    if pos >= len(closes):
+        raise ValueError(f"{market}: no session closes after {when} in the calendar's span")
+    return closes.index[pos]
+
+
+def shift(market: str, session: str | pd.Timestamp, k: int) -> pd.Timestamp:
+    """The session `k` sessions after `session` of `market` (before it when k < 0)."""
+    days = calendar(market).sessions
+    pos = days.get_loc(pd.Timestamp(session)) + k
+    if not 0 <= pos < len(days):
+        raise ValueError(f"{market}: {k:+d} sessions from {pd.Timestamp(session):%Y-%m-%d} is "
+                         "outside the calendar's span")
+    return days[pos]
+
+
 def closure(market: str, date: str | pd.Timestamp) -> pd.DatetimeIndex:
     """The weekdays without a session just before the first session on or after `date`: the
     run of closed days that covers `date`, or that ends the day before it when `date` is a

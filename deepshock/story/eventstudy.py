@@ -29,7 +29,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, context, facts
+from ..data import artefacts, context, event, facts
 from ..methods import ranks
 from ..methods.eventstudy import (  # noqa: F401
     ESTIMATION,
@@ -67,7 +67,7 @@ from .eventstudy_bench import (  # noqa: F401
     regressors,
 )
 
-EVENT = pd.Timestamp("2025-01-27")
+EVENT = event.day0("XNYS")  # each market's t = 0: its first session on or after it
 TESTED = 4      # groups of three or fewer are described, not tested
 CONTRAST = "Nvidia's $279bn day"   # the comparison event (data/shocks.csv) whose chips moved together
 PRIMARY = (("security", "NVDA", "[0]"), ("group", "US semiconductors", "[0]"),
