@@ -117,6 +117,9 @@ def test_chart_and_picker(table):
         len(rows) > 5 for rows in spec.get("datasets", {}).values())  # the rows stay in the file
     pick = next(p for p in spec["params"] if p["name"] == "pick")
     assert pick == {"name": "pick", "value": "NVDA", "bind": {"element": "#explorer-pick"}}
+    from tests.test_titles import _colour_uses, _means
+    uses = list(_colour_uses(spec))
+    assert uses and all(_means(*how) for _, how in uses), uses
     html = explorer.picker(table)
     assert 'id="explorer-pick" list="explorer-list" value="NVDA"' in html
     options = re.findall(r'<option value="([^"]+)"', html)
@@ -207,6 +210,23 @@ DATASETS = """() => {
 }"""
 
 
+# Each ticker set through the view's API in turn: text running past the article's column.
+EVERY = """async (tickers) => {
+  const el = document.querySelector('.deepshock-chart');
+  const view = el._deepshockView.view;
+  const col = document.querySelector('.bd-article').getBoundingClientRect();
+  const out = [];
+  for (const t of tickers) {
+    await view.signal('pick', t).runAsync();
+    el.querySelectorAll('svg text').forEach(x => {
+      const r = x.getBoundingClientRect();
+      if (r.width && r.right > col.right + 1) out.push(`${t}: ${x.textContent}`);
+    });
+  }
+  return out;
+}"""
+
+
 def _card_for(ticker: str) -> list[str]:
     """The card's lines for a member, formatted here from `crosssection.stocks()`."""
     from deepshock.story import crosssection as cs
@@ -285,7 +305,10 @@ def test_picking_a_security_changes_the_chart_and_its_numbers(site, browser, wid
         }""")
         assert fits, f"the chart runs past its column at {width} px after the pick"
 
-        if width == PHONE:  # a market closed on 27 January, and a name that matches nothing
+        if width == PHONE:  # every security's card fits the column
+            wide = page.evaluate(EVERY, data["ticker"].tolist())
+            assert not wide, f"cards wider than the column at {PHONE} px: {wide[:5]}"
+            # a market closed on 27 January, and a name that matches nothing
             page.fill("#explorer-pick", "sk hynix")  # a name, in any case
             page.wait_for_function("() => Array.from(document.querySelectorAll("
                                    "'.deepshock-chart svg text')).some(t => "

@@ -19,6 +19,7 @@ picker (`picker(table)`), with Vega-Lite parameters only: no server.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ import pandas as pd
 
 from ..data import facts, load
 from . import crosssection as cs
-from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, WIDTH, finish
+from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, WIDTH, finish, narrow_layout
 from .crosssection_chart import short_industry, short_name
 from .selloff import first_sessions
 
@@ -43,6 +44,7 @@ FIFTHS = ["lowest", "2nd-lowest", "middle", "2nd-highest", "highest"]
 PATH_DIGITS = 1                 # the path's precision (per cent), as its tooltip shows it; the
                                 # card's numbers are kept whole and rounded once, when shown
 LINE = 18                       # px between the card's lines
+PHONE_WIDTH = 280               # the views' width on a narrow column: drawn once at 390 px
 SOURCE = ("Yahoo Finance daily closes; abnormal returns and chip sensitivity from the "
           "cross-section chapter")
 NUMBERS = ["ret0_pct", "ar0_pct", "rank_fall", "chip", "chip_fifth"]
@@ -91,6 +93,15 @@ def _book_paths(tickers: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
+_CUT = re.compile(r",?\s+(Incorpor\w*|Corporat\w*|Comp|Compa\w*|Inc|I)$")
+
+
+def _name(raw: str) -> str:
+    """A panel member's name for the card and the list: `short_name`, and a legal suffix the
+    source cut off half-way ('Vertex Pharmaceuticals Incorpor') dropped too."""
+    return _CUT.sub("", short_name(raw)).strip()
+
+
 def _about(row: pd.Series) -> str:
     """The card's last line: sector and industry, fund, or the book's group; joining date."""
     if row["kind"] == "sp500":
@@ -117,7 +128,7 @@ def table() -> pd.DataFrame:
     universe = facts.universe().set_index("ticker")
     panel = pd.DataFrame({
         "ticker": stocks["ticker"],
-        "name": stocks["ticker"].map(universe["name"]).fillna(stocks["name"].map(short_name)),
+        "name": stocks["ticker"].map(universe["name"]).fillna(stocks["name"].map(_name)),
         "kind": stocks["kind"], "sector": stocks["sector"], "industry": stocks["industry"],
         "group": stocks["ticker"].map(universe["group"]).fillna(""),
         "day0": day0, "ret0_pct": stocks["ret0"] * 100, "ar0_pct": stocks["ar0"] * 100,
@@ -168,8 +179,8 @@ HIT = f"upper(datum.ticker) === {KEY} || upper(datum.name) === {KEY}"
 
 
 def _card(n: int, day0: str) -> alt.LayerChart:
-    """The picked security's numbers as short lines of text (each fits a phone's column), or
-    a note that nothing matches what was typed."""
+    """The picked security's numbers as short lines of text (each fits a phone's column; a
+    long name is cut to the view's width), or a note that nothing matches what was typed."""
     move = ("(datum.ret0_pct < 0 ? 'Fell ' : datum.ret0_pct > 0 ? 'Rose ' : 'Unchanged') + "
             "(datum.ret0_pct === 0 ? '' : format(abs(datum.ret0_pct) / 100, '.1%')) + ' on ' + "
             f"(datum.day0 === '{day0}' ? utcFormat(toDate(datum.day0), '%A %-d %B %Y') : "
@@ -199,7 +210,7 @@ def _card(n: int, day0: str) -> alt.LayerChart:
     for k, name in enumerate(lines):
         bold = k == 0
         layers.append(base.mark_text(
-            align="left", baseline="top", fontSize=14 if bold else 12,
+            align="left", baseline="top", fontSize=14 if bold else 12, limit=alt.expr("width"),
             fontWeight="bold" if bold else "normal", color="#222222").encode(
             x=alt.value(0), y=alt.value(k * LINE + (0 if bold else 3)), text=f"{name}:N",
             tooltip=[alt.Tooltip("name:N", title="Security"),
@@ -262,8 +273,9 @@ def chart(frame: pd.DataFrame, url: str) -> alt.VConcatChart:
     body = alt.vconcat(_card(n, iso), _path(days, iso, base), _strip(n, day0), data=data,
                        spacing=14).add_params(pick).resolve_scale(color="independent")
     first = frame.set_index("ticker").at[FIRST, "name"]
+    phone = {f"vconcat/{k}/width": PHONE_WIDTH for k in range(3)}
     return finish(
-        body,
+        narrow_layout(body, set=phone),
         title=f"Any of {total} securities around {day0:%-d %B %Y}, against the average member",
         subtitle=[f"Line: return since the close on {base:%-d %B}, in each market's own sessions.",
                   "Orange if the security fell on day 0, blue if it rose; grey dashed: the "
