@@ -6,6 +6,7 @@ picking a security changes the chart's data and the numbers on its card to that 
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from deepshock.book import report
 from deepshock.story import charts
 from tests.conftest import SNAPSHOT
-from tests.test_browser import DESKTOP, PHONE, browser, serve, site  # noqa: F401 (fixtures)
+from tests.test_browser import CHROMIUM, DESKTOP, PHONE, serve, site  # noqa: F401 (fixture)
 
 D = pd.Timestamp
 DAY0 = D("2025-01-27")
@@ -269,10 +270,42 @@ def _drawn(page, ticker: str, data: pd.DataFrame) -> None:
         assert all(m.empty for m in marks)
 
 
+def in_chromium(check, *args) -> None:
+    """Run `check(browser, *args)` in a thread with its own Playwright and Debian Chromium (the
+    session's browser of `test_browser` holds the main thread's event loop); its failure is
+    raised here."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright missing")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with sync_api.sync_playwright() as playwright:
+                chromium = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                      args=["--no-sandbox", "--disable-gpu"])
+                try:
+                    check(chromium, *args)
+                finally:
+                    chromium.close()
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            failed.append(error)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if failed:
+        raise failed[0]
+
+
 @pytest.mark.build
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
-def test_picking_a_security_changes_the_chart_and_its_numbers(site, browser, width):
+def test_picking_a_security_changes_the_chart_and_its_numbers(site, width):
+    in_chromium(_pick, site, width)
+
+
+def _pick(browser, site: Path, width: int) -> None:
     data = pd.read_csv(site.parent / "figdata" / "fig-explorer.csv")
     server, base = serve(site)
     # New York's clock: dates are drawn in UTC, so a reader west of Greenwich sees the same day

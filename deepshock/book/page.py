@@ -143,10 +143,9 @@ def chart_image(app: Sphinx, body: str) -> str | None:
         from ..story.charts import VL_VERSION
 
         name_png = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}.png"
-        from ..story.charts import inline_data
+        from ..story.charts import inline_data  # data a chart loads from the site, inline
 
-        folder = Path(app.srcdir) / "_build" / "figdata"
-        png = kept(name_png, lambda: vlc.vegalite_to_png(inline_data(json.loads(raw), folder),
+        png = kept(name_png, lambda: vlc.vegalite_to_png(inline_data(json.loads(raw)),
                                                          vl_version=VL_VERSION, scale=2))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, target)
