@@ -8,9 +8,12 @@
 - Every page carries the book's favicon, a meta description (its "In short" paragraph, else
   its first paragraph) and an Open Graph card: title, description and, on a page with a chart,
   a PNG of its first chart (`_static/og/`, drawn offline by vl-convert, once per chart).
-- Scripts a page does not use are not loaded: the vega bundle is fetched by `deepshock.js` only
-  when a chart comes into view, MathJax only on a page with math and when a formula does; the
-  theme's 1.5 MB icon-font script is replaced by CSS icons (`_static/deepshock.css`), and
+- Each chart's Vega-Lite spec is compiled to Vega as the page is written
+  (`deepshock.book.vega.compile_page`): the page loads the Vega runtime, never the Vega-Lite
+  compiler.
+- Scripts a page does not use are not loaded: the Vega runtime is fetched by `deepshock.js`
+  only when a chart comes into view (formulas are MathML, `deepshock.book.mathml`: no script);
+  the theme's 1.5 MB icon-font script is replaced by CSS icons (`_static/deepshock.css`), and
   Sphinx's search scripts load on the search page only (the search box elsewhere submits to it).
 """
 
@@ -30,7 +33,6 @@ from ..data.paths import kept
 NOINDEX = "deepshock-noindex"
 EDITION = "deepshock-edition"  # the edition stamp (deepshock.book.site): never a description
 FAVICON = "_static/favicon.svg"
-LAZY = "text/x-deepshock-lazy"  # a script the browser neither fetches nor runs until deepshock.js
 DESCRIPTION_CHARS = 300
 SPEC = re.compile(r"var spec=(\{.*?\});function draw", re.S)
 # Template-level scripts the pages do not need (written by the theme's layout, not script_files).
@@ -191,17 +193,10 @@ def page_meta(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         for kind, key, value in tags)
 
     has_chart = "deepshock-chart" in body
-    has_math = 'class="math' in body
     kept = []
     for asset in context.get("script_files", []):
         name = str(getattr(asset, "filename", "") or "")
-        inline = str(getattr(asset, "attributes", {}).get("body", ""))
-        if not has_math and ("mathjax" in name or "window.MathJax" in inline):
-            continue  # MathJax (256 kB compressed) only where there is math,
-        if name.endswith("tex-chtml.js"):  # declared, but fetched by deepshock.js only when
-            asset.attributes["type"] = LAZY  # the first formula nears the view
-        if name.endswith("vega-bundle.js") or (name.endswith("deepshock.js")
-                                                and not (has_chart or has_math)):
+        if name.endswith("vega-bundle.js") or (name.endswith("deepshock.js") and not has_chart):
             continue
         if name.endswith("design-tabs.js") and "sd-tab" not in body:
             continue
@@ -209,6 +204,17 @@ def page_meta(app: Sphinx, pagename: str, templatename: str, context: dict, doct
             asset.attributes["defer"] = "defer"
         kept.append(asset)
     context["script_files"] = kept
+
+
+def compile_charts(app: Sphinx, pagename: str, templatename: str, context: dict,
+                   doctree) -> None:
+    """Each chart of the page compiled to Vega (after `page_meta`, which draws the card's image
+    from the Vega-Lite spec)."""
+    body = context.get("body", "")
+    if "deepshock-chart" in body:
+        from .vega import compile_page
+
+        context["body"] = compile_page(body)
 
 
 def trim_pages(app: Sphinx, exception: Exception | None) -> None:
@@ -244,4 +250,5 @@ def setup(app: Sphinx) -> None:
     app.connect("doctree-resolved", code_after_opening, priority=700)
     app.connect("builder-inited", index_prose_only)
     app.connect("html-page-context", page_meta, priority=700)
+    app.connect("html-page-context", compile_charts, priority=900)
     app.connect("build-finished", trim_pages)
