@@ -11,6 +11,8 @@
  * Layout is chosen for the column the chart is drawn in: below NARROW px the chart's phone
  * layout, titles wrapped to the column, label limits and legends capped, and the plots shrunk
  * (facets drop columns) until the whole chart fits, so it is never scaled down as a picture.
+ * A chart at the top of its page (payload.preview) shows its build-time picture and goes live
+ * only when the reader touches it or an input it is bound to.
  * Tooltips are drawn by this file too (vega-tooltip's role, without vega-embed).
  * window.deepshockDrawAll() draws every chart at once (tests, printing).
  */
@@ -281,10 +283,25 @@
   }
   window.deepshockDrawAll = function () { return Promise.all(registered.map(drawOnce)); };
 
+  // A chart shown as its build-time picture (deepshock.book.preview) goes live when the reader
+  // touches it, or focuses or types in an input it is bound to.
+  function wakeOnTouch(el, chart) {
+    function wake() { drawOnce(el); }
+    var once = {once: true, passive: true};
+    ["pointerenter", "pointerdown", "touchstart", "focusin"].forEach(function (type) {
+      el.addEventListener(type, wake, once);
+    });
+    ((chart.wide && chart.wide[0].signals) || []).forEach(function (s) {
+      var input = s.bind && s.bind.element && document.querySelector(s.bind.element);
+      if (input) ["focus", "pointerdown", "input"].forEach(function (type) { input.addEventListener(type, wake, once); });
+    });
+  }
+
   window.deepshockChart = function (el, chart) {
     el._deepshockSpec = chart;
     registered.push(el);
     if (window.deepshockEager || !("IntersectionObserver" in window)) { drawOnce(el); return; }
+    if (chart.preview && el.querySelector(".deepshock-preview")) { wakeOnTouch(el, chart); return; }
     if (!io) {
       io = new IntersectionObserver(function (entries) {
         entries.forEach(function (entry) {

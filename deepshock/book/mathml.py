@@ -2,15 +2,17 @@
 
 The HTML math renderer ``deepshock_mathml`` (`_config.yml`: ``html_math_renderer``) turns each
 formula's TeX into MathML with `latex2mathml`, which every current browser draws itself: a page
-with math loads no script and no web font for it (MathJax added 257 kB compressed and a
-layout shift to the pages with math), and the formula is there before any script runs. The TeX
+with math loads no script and no web font for it (MathJax, as the site served it, added about
+256 kB compressed and a layout shift to the pages with math), and the formula is there before
+any script runs. The TeX
 stays in the ``alttext`` attribute; the PDF edition typesets the TeX itself, as before. A
-formula latex2mathml cannot read fails the build, naming it.
+formula latex2mathml cannot read, or with a command it does not know, fails the build.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 from docutils import nodes
 from latex2mathml.converter import convert
@@ -28,6 +30,9 @@ def mathml(tex: str, display: bool = False) -> str:
         out = convert(tex.strip(), display="block" if display else "inline")
     except Exception as error:  # noqa: BLE001 - any failure is the formula's
         raise ExtensionError(f"formula {tex!r} cannot be written as MathML: {error}") from error
+    unknown = re.findall(r">(\\[A-Za-z]+)<", out)
+    if unknown:
+        raise ExtensionError(f"formula {tex!r}: MathML has no {', '.join(sorted(set(unknown)))}")
     alt = html.escape(tex.strip(), quote=True)
     return out.replace("<math ", f'<math alttext="{alt}" ', 1)
 

@@ -211,10 +211,24 @@ def compile_charts(app: Sphinx, pagename: str, templatename: str, context: dict,
     """Each chart of the page compiled to Vega (after `page_meta`, which draws the card's image
     from the Vega-Lite spec)."""
     body = context.get("body", "")
-    if "deepshock-chart" in body:
-        from .vega import compile_page
+    if "deepshock-chart" not in body:
+        return
+    from . import preview
+    from .vega import compile_page
 
-        context["body"] = compile_page(body)
+    def show(chart: dict, name: str) -> str:   # a chart at the top of its page: its pictures
+        figdata = Path(app.srcdir) / "_build" / "figdata"
+        urls, sizes = {}, {}
+        for layout, svg in preview.pictures(chart, name, figdata).items():
+            target = Path(app.outdir) / "_static" / "preview" / svg.name
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(svg.read_bytes())
+            urls[layout] = context["pathto"](f"_static/preview/{svg.name}", 1)
+            sizes[layout] = preview.size(svg)
+        return preview.picture(urls, sizes)
+
+    context["body"] = compile_page(body, show)
 
 
 def trim_pages(app: Sphinx, exception: Exception | None) -> None:

@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import vl_convert as vlc
@@ -43,7 +44,8 @@ from .layout import WIDTH_SIGNAL
 
 BUNDLE = ROOT / "_static" / "vega-bundle.js"
 RUNTIME_STORE = ROOT / ".cache" / "vega-runtime"   # the npm package the runtime comes from
-CHART = re.compile(r"var spec=(\{.*?\});function draw\(\)", re.S)
+CHART = re.compile(r'(<div class="deepshock-chart"[^>]*>)(</div>\s*<script>\(function\(\)\{)'
+                   r"var spec=(\{.*?\});function draw\(\)", re.S)
 FORMAT = 1            # of the payload (read by deepshock.js)
 
 
@@ -165,6 +167,7 @@ def payload(spec: dict) -> dict:
         narrow = None       # the phone draws the wide chart, narrowed by deepshock.js alone
     data: dict = {}
     out: dict = {"format": FORMAT, "narrow": None,
+                 "preview": bool((spec.get("usermeta") or {}).get("preview")),
                  "layout": {**layout.fonts(wide), "yTitles": layout.y_title_limits(narrow or wide)}}
     for name, chart in (("wide", wide), ("narrow", narrow)):
         if chart is None:
@@ -185,19 +188,24 @@ def payload_name(spec: dict) -> str:
     return f"vega/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code}.json"
 
 
-def compiled(spec: dict) -> dict:
-    """The payload of `spec`, compiled once and then read from the artefact store."""
-    path = kept(payload_name(spec), lambda: json.dumps(
+def compiled(spec: dict) -> tuple[dict, str]:
+    """The payload of `spec`, compiled once and then read from the artefact store, and the
+    name of its file there."""
+    name = payload_name(spec)
+    path = kept(name, lambda: json.dumps(
         payload(spec), sort_keys=True, separators=(",", ":")).encode())
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8")), name
 
 
-def compile_page(body: str) -> str:
-    """A page's HTML with each chart's Vega-Lite spec replaced by its compiled payload."""
+def compile_page(body: str, show: Callable[[dict, str], str] | None = None) -> str:
+    """A page's HTML with each chart's Vega-Lite spec replaced by its compiled payload; a
+    chart marked for a preview gets the HTML `show(payload, name)` returns inside its box."""
     def one(found: re.Match) -> str:
-        spec = json.loads(found.group(1).replace("<\\/", "</"))
-        text = json.dumps(compiled(spec), sort_keys=True, separators=(",", ":"))
-        return "var spec=" + text.replace("</", "<\\/") + ";function draw()"
+        spec = json.loads(found.group(3).replace("<\\/", "</"))
+        chart, name = compiled(spec)
+        inside = show(chart, name) if show is not None and chart.get("preview") else ""
+        text = json.dumps(chart, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
+        return f"{found.group(1)}{inside}{found.group(2)}var spec={text};function draw()"
 
     return CHART.sub(one, body)
 
