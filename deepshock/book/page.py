@@ -13,8 +13,10 @@
   compiler.
 - Scripts a page does not use are not loaded: the Vega runtime is fetched by `deepshock.js`
   only when a chart comes into view (formulas are MathML, `deepshock.book.mathml`: no script);
-  the theme's 1.5 MB icon-font script is replaced by CSS icons (`_static/deepshock.css`), and
-  Sphinx's search scripts load on the search page only (the search box elsewhere submits to it).
+  the theme's 1.5 MB icon-font script is replaced by CSS icons (`_static/deepshock.css`),
+  Sphinx's search scripts load on the search page only (the search box elsewhere submits to
+  it), and every other script file is deferred (run in order once the page is parsed, as each
+  already waits for), so none holds up the first paint.
 """
 
 from __future__ import annotations
@@ -200,8 +202,11 @@ def page_meta(app: Sphinx, pagename: str, templatename: str, context: dict, doct
             continue
         if name.endswith("design-tabs.js") and "sd-tab" not in body:
             continue
-        if name.endswith("deepshock.js"):
-            asset.attributes["defer"] = "defer"
+        if name and pagename != "search" and "defer" not in asset.attributes:
+            # no script holds up the first paint: each runs, in order, once the page is parsed
+            # (a copy: the builder shares one asset object among all pages)
+            asset = type(asset)(asset.filename, priority=asset.priority,
+                                **{**asset.attributes, "defer": "defer"})
         kept.append(asset)
     context["script_files"] = kept
 

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import vl_convert as vlc
 
+from ..data import paths
 from ..data.paths import ROOT, code_digest, kept
 from ..story.charts import VL_VERSION
 from . import layout
@@ -184,8 +185,21 @@ def payload_name(spec: dict) -> str:
     and vl-convert, and the code that compiles it."""
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(text.encode()).hexdigest()[:20]
-    code = code_digest(*COMPILER)
+    code = _compiler_digest()
     return f"vega/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code}.json"
+
+
+_DIGESTS: dict = {}
+
+
+def _compiler_digest() -> str:
+    """`code_digest(*COMPILER)`, worked out again only when a file holding them changes."""
+    files = sorted({paths.PACKAGE.joinpath(*f.__module__.split(".")[1:]).with_suffix(".py")
+                    for f in COMPILER})
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    if stamp not in _DIGESTS:
+        _DIGESTS[stamp] = code_digest(*COMPILER)
+    return _DIGESTS[stamp]
 
 
 def compiled(spec: dict) -> tuple[dict, str]:
