@@ -1,72 +1,33 @@
 """The news around the shock, from `data/`: other news in the event windows (confounders),
 the comparison shocks of 2024-25, the background of the launch, the reactions, and one-day
-losses after the shock. Each table is checked like the other facts: columns, a source and a
-certainty per row, ISO dates, and tickers that the universe knows. Every rejection is a
-`DataError` naming file, line and problem.
+losses after the shock. Each table is declared in `data/datapackage.json` and checked like the
+other facts (`schema`): columns, types, a source and a certainty per row, ISO dates, and tickers
+that the universe knows. Every rejection is a `DataError` naming file, line and column.
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
-from . import facts
+from . import schema
 from .paths import facts_dir
 
-CERTAINTY = {"confirmed", "reported"}
-COLUMNS = {
-    "confounders": ["date", "time_local", "timezone", "place", "label", "description",
-                    "affects", "source", "certainty"],
-    "shocks": ["date", "origin_market", "label", "description", "source", "certainty"],
-    "background": ["topic", "fact", "value", "unit", "date", "source", "certainty"],
-    "reactions": ["date", "time_local", "timezone", "who", "role", "quote", "context",
-                  "source", "certainty"],
-    "later_losses": ["company", "ticker", "date", "loss_usd_bn", "source"],
-}
-TOPICS = {"company", "chips", "cost", "capex", "valuation", "concentration", "power"}
-ORIGINS = {"Tokyo": "XTKS", "New York": "XNYS"}
-PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
-
-
-def _read(name: str) -> pd.DataFrame:
-    table = facts.read_facts(name, facts_dir() / f"{name}.csv", COLUMNS[name])
-    if "certainty" in table.columns:
-        for i, value in table["certainty"].items():
-            if value.strip() not in CERTAINTY:
-                facts.fail(name, i, f"certainty {value!r} is not one of {sorted(CERTAINTY)}")
-    return table
-
-
-def _partial_dates(table: pd.DataFrame, name: str) -> None:
-    """Background facts may be undated, or dated to the year or month only (kept as text)."""
-    for i, text in table["date"].items():
-        if text.strip() and not PARTIAL_DATE.fullmatch(text.strip()):
-            facts.fail(name, i, f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+TABLES = ("confounders", "shocks", "background", "reactions", "later_losses")
 
 
 def confounders() -> pd.DataFrame:
-    """Other news in the windows; `affects` is a list of universe tickers (column `tickers`)."""
+    """Other news in the windows, by date and label; `affects` (also `tickers`) is the list of
+    universe tickers each item names."""
     return _confounders(facts_dir())
 
 
 @cache
 def _confounders(root: Path) -> pd.DataFrame:
-    table = _read("confounders")
-    table["date"] = facts._dates(table["date"], root / "confounders.csv")
-    known = set(facts.universe()["ticker"])
-    lists = []
-    for i, text in table["affects"].items():
-        names = [n.strip() for n in text.split(";") if n.strip()]
-        if not names:
-            facts.fail("confounders", i, "news affects no ticker")
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            facts.fail("confounders", i, f"affects {unknown} not in universe.csv")
-        lists.append(names)
-    return table.assign(tickers=lists).sort_values(["date", "label"], kind="stable")
+    table = schema.table("confounders", root)
+    return table.assign(tickers=table["affects"]).sort_values(["date", "label"], kind="stable")
 
 
 def shocks() -> pd.DataFrame:
@@ -76,31 +37,18 @@ def shocks() -> pd.DataFrame:
 
 @cache
 def _shocks(root: Path) -> pd.DataFrame:
-    table = _read("shocks")
-    table["date"] = facts._dates(table["date"], root / "shocks.csv")
-    for i, origin in table["origin_market"].items():
-        if origin not in ORIGINS:
-            facts.fail("shocks", i, f"origin market {origin!r} is not one of {sorted(ORIGINS)}")
-    dupes = table["label"].duplicated()
-    if dupes.any():
-        first = int(dupes.idxmax())
-        facts.fail("shocks", first, f"duplicate label {table.at[first, 'label']!r}")
-    return table
+    return schema.table("shocks", root)
 
 
 def background() -> pd.DataFrame:
-    """Facts behind the launch chapter's 'why', one per row, grouped by topic."""
+    """Facts behind the launch chapter's 'why', one per row, grouped by topic; `date` (NaT when
+    undated) is the first day of its period at `date_precision` (day, month or year)."""
     return _background(facts_dir())
 
 
 @cache
 def _background(root: Path) -> pd.DataFrame:
-    table = _read("background")
-    for i, topic in table["topic"].items():
-        if topic not in TOPICS:
-            facts.fail("background", i, f"topic {topic!r} is not one of {sorted(TOPICS)}")
-    _partial_dates(table, "background")
-    return table
+    return schema.table("background", root)
 
 
 def reactions() -> pd.DataFrame:
@@ -110,12 +58,7 @@ def reactions() -> pd.DataFrame:
 
 @cache
 def _reactions(root: Path) -> pd.DataFrame:
-    table = _read("reactions")
-    table["date"] = facts._dates(table["date"], root / "reactions.csv")
-    for i, quote in table["quote"].items():
-        if len(quote.split()) > 12:
-            facts.fail("reactions", i, f"quote of {len(quote.split())} words: keep quotes short")
-    return table
+    return schema.table("reactions", root)
 
 
 def later_losses() -> pd.DataFrame:
@@ -125,10 +68,7 @@ def later_losses() -> pd.DataFrame:
 
 @cache
 def _later_losses(root: Path) -> pd.DataFrame:
-    table = _read("later_losses")
-    table["date"] = facts._dates(table["date"], root / "later_losses.csv")
-    table["loss_usd_bn"] = facts._numbers(table, "loss_usd_bn", "later_losses", positive=True)
-    return table
+    return schema.table("later_losses", root)
 
 
 def in_window(first: pd.Timestamp, last: pd.Timestamp, ticker: str | None = None

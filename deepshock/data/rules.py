@@ -1,0 +1,192 @@
+"""The rules of the facts in `data/` that a Table Schema cannot state: each a small named
+function over the typed tables, run by `schema.check` after a file passed its declaration
+(`data/datapackage.json`). A violation is a `DataError` naming the file, the line and the column.
+
+* `known_calendars`: a universe calendar is an exchange_calendars code (empty only for fx);
+* `market_sessions`: a market event is at a place with an exchange, on one of its sessions;
+* `claim_subjects`: a claim is about universe tickers (then dated), an exchange calendar or an
+  event label, and its date is a day or a range `A..B`;
+* `affects_universe`: the tickers a news item affects are in the universe;
+* `short_quotes`: a reaction quotes at most `QUOTE_WORDS` words;
+* `time_zones`: every `timezone` is an IANA time zone;
+* `stated_precision`: a date of stated precision (`<date>_precision`) is the first day of its
+  month, quarter or year, and has a precision exactly when it has a date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from .paths import facts_dir
+from .validate import DataError, calendar_for
+
+# Places in events.csv that are exchanges, mapped to their calendar. "Europe" is the Paris
+# bourse, home of the universe's European line (SU.PA). Other places (Online, Washington, ...)
+# are not markets.
+PLACES = {"New York": "XNYS", "Tokyo": "XTKS", "Seoul": "XKRX", "Taipei": "XTAI",
+          "Hong Kong": "XHKG", "Paris": "XPAR", "Europe": "XPAR"}
+MARKET = "Market"  # the events.csv category of events that happen in a trading session
+QUOTE_WORDS = 12
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+Tables = dict[str, pd.DataFrame]
+
+
+def line(table: pd.DataFrame | None, i: int) -> int:
+    """File line of row `i` (0-based) of a table read from a facts file (a quoted line break
+    makes a record span lines); i + 2 for a table made otherwise."""
+    lines = table.attrs.get("lines") if table is not None else None
+    return lines[i] if lines is not None and i < len(lines) else i + 2
+
+
+def fail(name: str, i: int, problem: str, table: pd.DataFrame | None = None) -> None:
+    """Reject row `i` (0-based, after the header) of `data/<name>.csv` (or of `table`'s file)."""
+    path = (table.attrs.get("path") if table is not None else None) or facts_dir() / f"{name}.csv"
+    raise DataError(f"{path}: line {line(table, i)}: {problem}")
+
+
+@cache
+def calendar_names() -> frozenset[str]:
+    import exchange_calendars as xc
+
+    return frozenset(xc.get_calendar_names())
+
+
+def span(text: str, i: int, table: pd.DataFrame | None = None
+         ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """A claim's date: None when empty, (day, day) or the two ends of `A..B`."""
+    if not text:
+        return None
+    parts = text.split("..")
+    if len(parts) > 2 or not all(_DATE.fullmatch(p) for p in parts):
+        fail("claims", i, f"date {text!r} is not YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD", table)
+    try:
+        first, last = pd.Timestamp(parts[0]), pd.Timestamp(parts[-1])
+    except ValueError:
+        fail("claims", i, f"date {text!r} is not a calendar date", table)
+    if last < first:
+        fail("claims", i, f"date range {text!r} ends before it starts", table)
+    return first, last
+
+
+# ---- the rules ----------------------------------------------------------------------------
+
+def known_calendars(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, (kind, code) in enumerate(zip(table["kind"], table["calendar"])):
+        if (code or kind != "fx") and code not in calendar_names():
+            fail(name, i, f"unknown exchange calendar {code!r}", table)
+
+
+def market_sessions(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, (category, place, day) in enumerate(zip(table["category"], table["place"],
+                                                   table["date"])):
+        if category != MARKET:
+            continue
+        code = PLACES.get(place)
+        if code is None:
+            fail(name, i, f"market event at {place!r}, which has no exchange calendar "
+                          f"(known places: {', '.join(PLACES)})", table)
+        if not calendar_for(code, day).is_session(day):
+            fail(name, i, f"market event on {day.date()} ({day.day_name()}), not a {code} "
+                          f"session", table)
+
+
+def claim_subjects(tables: Tables, name: str) -> None:
+    table = tables[name]
+    tickers, labels = set(tables["universe"]["ticker"]), set(tables["events"]["label"])
+    for i, (subject, date) in enumerate(zip(table["subject"], table["date"])):
+        dates = span(date, i, table)
+        if all(n.strip() in tickers for n in subject.split(";")):
+            if dates is None:
+                fail(name, i, f"claim on {subject} has no date", table)
+        elif subject not in labels and subject not in calendar_names():
+            fail(name, i, f"subject {subject!r} is neither a ticker of universe.csv, an "
+                          f"exchange calendar nor an event label", table)
+
+
+def affects_universe(tables: Tables, name: str) -> None:
+    table, known = tables[name], set(tables["universe"]["ticker"])
+    for i, names in enumerate(table["affects"]):
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            fail(name, i, f"affects {unknown} not in universe.csv", table)
+
+
+def short_quotes(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, quote in enumerate(table["quote"]):
+        if len(quote.split()) > QUOTE_WORDS:
+            fail(name, i, f"quote of {len(quote.split())} words: keep quotes short", table)
+
+
+def time_zones(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, zone in enumerate(table.get("timezone", [])):
+        if not _is_zone(zone):
+            fail(name, i, f"timezone {zone!r} is not an IANA time zone", table)
+
+
+@cache
+def _is_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return bool(name)
+
+
+FIRST_MONTH = {"day": range(1, 13), "month": range(1, 13), "quarter": (1, 4, 7, 10),
+               "year": (1,)}
+
+
+def stated_precision(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for column in [c for c in table.columns if f"{c}_precision" in table.columns]:
+        for i, (day, precision) in enumerate(zip(table[column], table[f"{column}_precision"])):
+            if pd.isna(day) != (precision == ""):
+                fail(name, i, f"{column}_precision {precision!r} with {column} "
+                              f"{'empty' if pd.isna(day) else f'{day.date()}'}: give both "
+                              f"or neither", table)
+            if precision and precision != "day" and (
+                    day.day != 1 or day.month not in FIRST_MONTH[precision]):
+                fail(name, i, f"{column} {day.date()} is not the first day of its "
+                              f"{precision} ({column}_precision {precision!r})", table)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    check: Callable[[Tables, str], None]
+    files: tuple[str, ...] | None  # the files it checks (None: every file)
+    needs: tuple[str, ...] = ()    # other files it reads
+
+
+RULES = [
+    Rule("known_calendars", known_calendars, ("universe",)),
+    Rule("market_sessions", market_sessions, ("events",)),
+    Rule("claim_subjects", claim_subjects, ("claims",), ("universe", "events")),
+    Rule("affects_universe", affects_universe, ("confounders",), ("universe",)),
+    Rule("short_quotes", short_quotes, ("reactions",)),
+    Rule("time_zones", time_zones, None),
+    Rule("stated_precision", stated_precision, None),
+]
+
+
+def needs(name: str) -> tuple[str, ...]:
+    """Other files the rules of `name` read."""
+    return tuple(n for r in RULES if r.files is None or name in r.files for n in r.needs)
+
+
+def run(tables: Tables, name: str) -> None:
+    """Every rule of `name` on the typed tables (its own and those its rules need)."""
+    for rule in RULES:
+        if rule.files is None or name in rule.files:
+            rule.check(tables, name)
