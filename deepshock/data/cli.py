@@ -6,6 +6,8 @@ default snapshot beside the project, else yfinance). Either way the data are che
 the frozen event window stops the sync with the cache as it was. For a snapshot this is the
 same rule as for a download: a snapshot that changes the window is a deliberate act, accepted
 by rewriting the vintage from it (`python -m deepshock.data.vintage write --from DIR`).
+Before anything is synced, every facts file of `data/` is checked against its declared schema
+(`schema.check_all`): a bad fact stops `make data` with the cache as it was.
 Third-party warnings go to `.cache/market-data-warnings.log`, not the terminal.
 """
 
@@ -16,7 +18,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from . import staging, vintage
+from . import schema, staging, vintage
 from .console import quiet, warnings_log
 from .paths import cache_dir, default_snapshot
 from .sync import sync_snapshot
@@ -48,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     with quiet(warnings_log(cache_dir())):
         try:
             staging.sweep(cache_dir())  # orphans of killed syncs, even when nothing is synced
+            print(schema.check_all())   # the facts first: bad facts stop before any sync
             if snapshot is not None:
                 differences = check_snapshot(snapshot)
                 manifest = sync_snapshot(snapshot)

@@ -175,14 +175,15 @@ def typed(name: str, raw: pd.DataFrame, data: Path | None = None) -> pd.DataFram
 # ---- checking -----------------------------------------------------------------------------
 
 def check(names: list[str] | None = None, data: Path | None = None) -> dict[str, pd.DataFrame]:
-    """Check `names` (default: every facts file) and the files they refer to; stamp each file
-    that passes and return the typed tables. Raises `DataError` on the first problem, in the
-    order: structure, declared types and keys, rules."""
+    """Check `names` (default: every facts file) and the files they refer to, except those
+    whose stamp says they passed as they are; stamp each file that passes and return the typed
+    tables. Raises `DataError` on the first problem, in the order: structure, declared types
+    and keys, rules."""
     data = Path(data or facts_dir())
     declared = resources(data)
     if names is None:
         names = facts_files(data)
-        undeclared = sorted({p.stem for p in data.glob("*.csv")} - set(declared))
+        undeclared = _undeclared(data)
         if undeclared:
             raise DataError(f"{data / (undeclared[0] + '.csv')}: a facts file that "
                             f"{PACKAGE} does not declare (add a resource for it)")
@@ -196,21 +197,28 @@ def check(names: list[str] | None = None, data: Path | None = None) -> dict[str,
         if extra:
             raise DataError(f"{data / f'{n}.csv'}: line 1: columns {extra} are not declared in "
                             f"{PACKAGE}")
-    _declared(order, raws, data)
+    todo = [n for n in order if not _stamp(n, data, blobs).is_file()]  # stamped: known good
+    _declared(todo, order, raws, data)
     tables = {n: typed(n, raws[n], data) for n in order}
-    for n in order:
+    for n in todo:
         rules.run(tables, n)
-    for n in order:
-        _stamp(n, data, blobs).parent.mkdir(parents=True, exist_ok=True)
+    for n in todo:
         write_atomic(_stamp(n, data, blobs), b"")
     return tables
 
 
-def check_all(data: Path | None = None) -> str:
-    """Check every facts file; return a one-line summary with the time it took."""
+def check_all(data: Path | None = None, force: bool = False) -> str:
+    """Check every facts file (unless each already has its stamp, or `force`); return a
+    one-line summary with the time it took."""
     started = time.perf_counter()
+    data = Path(data or facts_dir())
+    names = facts_files(data)
+    if not force and all(_stamp(n, data, {m: _blob(data / f"{m}.csv") for m in closure(n, data)})
+                         .is_file() for n in names) and not _undeclared(data):
+        return (f"facts: {len(names)} files already checked against {PACKAGE} "
+                f"({time.perf_counter() - started:.2f} s)")
     tables = check(None, data)
-    return (f"facts: {len(tables)} files valid against {PACKAGE} "
+    return (f"facts: {len(tables)} files checked against {PACKAGE} "
             f"({time.perf_counter() - started:.2f} s)")
 
 
@@ -222,6 +230,11 @@ def table(name: str, data: Path | None = None) -> pd.DataFrame:
     if not _stamp(name, data, blobs).is_file():
         return check([name], data)[name]
     return typed(name, read_facts(name, data / f"{name}.csv", raw=blobs[name]), data)
+
+
+def _undeclared(data: Path) -> list[str]:
+    """CSV files of `data/` that the package does not declare."""
+    return sorted({p.stem for p in data.glob("*.csv")} - set(resources(data)))
 
 
 def _blob(path: Path) -> bytes:
@@ -241,20 +254,26 @@ def _stamp(name: str, data: Path, blobs: dict[str, bytes]) -> Path:
     return data.parent / "_build" / "facts-checked" / f"{name}-{digest.hexdigest()[:32]}"
 
 
-def _declared(order: list[str], raws: dict[str, pd.DataFrame], data: Path) -> None:
-    """Cells and keys against the declaration, with frictionless (cells trimmed)."""
+def _declared(todo: list[str], order: list[str], raws: dict[str, pd.DataFrame],
+              data: Path) -> None:
+    """Cells and keys of the files `todo` against the declaration, with frictionless (cells
+    trimmed; the files of `order` are there for the foreign keys to look up)."""
+    if not todo:
+        return
     from frictionless import Package
 
     declared = resources(data)
+    lookups = {k["reference"]["resource"] for n in todo
+               for k in declared[n]["schema"].get("foreignKeys", [])}
     inline = []
-    for n in order:
+    for n in [n for n in order if n in todo or n in lookups]:
         header = [f["name"] for f in fields(n, data)]
         rows = raws[n][header].apply(lambda c: c.str.strip()).values.tolist()
         inline.append({"name": n, "type": "table", "data": [header, *rows],
                        "schema": declared[n]["schema"]})
     package = Package({"$schema": descriptor(data)["$schema"], "name": "facts",
                        "resources": inline})
-    for n in order:
+    for n in todo:
         report = package.get_resource(n).validate()
         if not report.valid:
             errors = [e for task in report.tasks for e in task.errors]
@@ -320,7 +339,7 @@ def message(name: str, error, data: Path | None = None, text: str | None = None)
         return f"{column} {cell!r} is not one of {sorted(constraints['enum'])}"
     if constraint == "pattern":
         example = f" (e.g. {field['example']!r})" if "example" in field else ""
-        return f"{column} {cell!r} does not match the pattern {constraints['pattern']!r}{example}"
+        return f"{column} {cell!r} does not match the pattern {constraints['pattern']}{example}"
     if constraint in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"{column} {cell!r} is not a {_range(column, constraints)}"
     return f"{column} {cell!r}: {error.note}"
