@@ -1,0 +1,262 @@
+"""The readers' data dictionary, from the declared schema of the facts (`data/datapackage.json`).
+
+* `facts_markdown()`: every facts file with its description, keys and fields (meaning, unit),
+  for the data page;
+* `figure_schema(name, data, spec)`: for a chart's CSV download, a Frictionless table resource
+  `<name>.json` naming each column with its description and unit. A column is a facts field
+  as it is (`FACTS`), or a computed field described here (`COMPUTED`, or per chart in
+  `FIGURES`); a column described nowhere stops the build;
+* a Sphinx extension (`setup`) that puts a link to that file beside each chart's CSV download.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from docutils import nodes
+from sphinx import addnodes
+
+from ..data import schema
+from ..story.marketvalue import list_table
+
+PCT, PP = "%", "percentage points"
+# figure columns that are a facts field as written: column -> (file, field)
+FACTS = {"ticker": ("universe", "ticker"), "certainty": ("events", "certainty")}
+# computed columns with one meaning wherever they appear: column -> (description, unit)
+COMPUTED = {
+    "name": ("Name of the security as the book shows it (universe.csv's name, or a short "
+             "form of it).", ""),
+    "group": ("The book's group of the security (universe.csv's group).", ""),
+    "date": ("The session (the exchange's calendar day) the row's figures are for.", ""),
+    "prev_date": ("The security's previous session: the return runs from its close to the "
+                  "close on date.", ""),
+    "ret_pct": ("Close-to-close return of the session: close / previous session's close - 1.",
+                PCT),
+    "close": ("Closing price in the security's currency, as its price file gives it.",
+              "currency units"),
+    "label": ("The text the chart writes beside the mark.", ""),
+    "tau": ("Event time in sessions: 0 is day 0, -1 the session before.", "sessions"),
+}
+# columns whose meaning is particular to one chart: (figure, column) -> (description, unit)
+FIGURES = {
+    ("fig-aftermath-groups", "cum_pct"): (
+        "Mean (equal-weighted) of the group's cumulative returns since the close of 24 January "
+        "2025, on the dates all its members traded.", PCT),
+    ("fig-aftermath-groups", "members"): ("Number of the group's securities averaged.",
+                                          "securities"),
+    ("fig-aftermath-recovery", "base_date"): ("Session whose close the returns start from.", ""),
+    ("fig-aftermath-recovery", "first_pct"): ("Cumulative return at the first session after the "
+                                              "base.", PCT),
+    ("fig-aftermath-recovery", "low_pct"): ("Lowest cumulative return since the base.", PCT),
+    ("fig-aftermath-recovery", "low_date"): ("Session of that low.", ""),
+    ("fig-aftermath-recovery", "status"): ("Whether and when the security closed again at or "
+                                           "above its base close.", ""),
+    ("fig-aftermath-recovery", "regained_date"): ("First session that closed at or above the "
+                                                  "base close (empty: none).", ""),
+    ("fig-aftermath-recovery", "sessions"): ("The security's own sessions from the base to "
+                                             "regained_date.", "sessions"),
+    ("fig-aftermath-recovery", "end_pct"): ("Cumulative return at the last session drawn.", PCT),
+    ("fig-aftermath-recovery", "low_in_window"): ("Whether the low fell inside the tariff "
+                                                  "sell-off window.", ""),
+    ("fig-contagion-first", "city"): ("City of the security's exchange.", ""),
+    ("fig-contagion-first", "base"): ("The security's last session before 27 January 2025.", ""),
+    ("fig-contagion-first", "end"): ("Its market's first session that opened after New York's "
+                                     "close of 27 January 2025.", ""),
+    ("fig-contagion-first", "sessions"): ("Sessions from base (excluded) to end.", "sessions"),
+    ("fig-contagion-first", "window"): ("The window in words.", ""),
+    ("fig-contagion-first", "end_close_utc"): ("Close of the end session, in UTC.", ""),
+    ("fig-contagion-first", "ret_pct"): ("Compounded close-to-close return from the base close "
+                                         "to the end close.", PCT),
+    ("fig-contagion-grid", "market"): ("Exchange calendar code of the market.", ""),
+    ("fig-contagion-grid", "city"): ("City of the exchange.", ""),
+    ("fig-contagion-grid", "date"): ("The weekday.", ""),
+    ("fig-contagion-grid", "status"): ("open, early close, or closed (a weekday holiday).", ""),
+    ("fig-contagion-grid", "open_utc"): ("Opening time, in UTC (empty when closed).", ""),
+    ("fig-contagion-grid", "close_utc"): ("Closing time, in UTC (empty when closed).", ""),
+    ("fig-contagion-grid", "marker"): ("The security whose move the cell shows.", ""),
+    ("fig-contagion-grid", "ret_pct"): ("Its close-to-close return that session (empty when "
+                                        "closed).", PCT),
+    ("fig-contagion-grid", "cell"): ("The cell's colour: fell, rose or closed.", ""),
+    ("fig-contagion-grid", "label"): ("The text in the cell (* a half day).", ""),
+    ("fig-contagion-reopening", "place"): ("The local market.", ""),
+    ("fig-contagion-reopening", "fund"): ("Ticker of the New York-listed counterpart.", ""),
+    ("fig-contagion-reopening", "fund_name"): ("Name of the counterpart.", ""),
+    ("fig-contagion-reopening", "local_last"): ("Last local session before the closure.", ""),
+    ("fig-contagion-reopening", "local_back"): ("First local session after it.", ""),
+    ("fig-contagion-reopening", "weekdays_shut"): ("Weekdays the local market was shut.",
+                                                   "days"),
+    ("fig-contagion-reopening", "ny_start"): ("First New York session of the closure.", ""),
+    ("fig-contagion-reopening", "ny_end"): ("Last New York session of the closure.", ""),
+    ("fig-contagion-reopening", "ny_sessions"): ("New York sessions over the closure.",
+                                                 "sessions"),
+    ("fig-contagion-reopening", "local_pct"): ("Local line's compounded close-to-close return "
+                                               "from local_last to local_back, in its own "
+                                               "currency.", PCT),
+    ("fig-contagion-reopening", "fund_pct"): ("Counterpart's compounded close-to-close return "
+                                              "over the New York sessions of the closure.", PCT),
+    ("fig-contagion-reopening", "left_pp"): ("local_pct minus fund_pct.", PP),
+    ("fig-contagion-reopening", "measure"): ("Which bar: the local reopening, or New York "
+                                             "over the closure.", ""),
+    ("fig-contagion-reopening", "value"): ("The bar's return (local_pct or fund_pct).", PCT),
+    ("fig-contagion-reopening", "sign"): ("The bar's colour: fell or rose.", ""),
+    ("fig-eventstudy-car", "group"): ("The book's group (with the one security's name when the "
+                                      "group has one).", ""),
+    ("fig-eventstudy-car", "car_pct"): ("Mean cumulative abnormal return of the group's "
+                                        "securities from event day -5.", PCT),
+    ("fig-eventstudy-car", "n"): ("Number of securities averaged.", "securities"),
+    ("fig-factcheck-moves", "claim"): ("The security and session a claim is about.", ""),
+    ("fig-factcheck-moves", "reported"): ("The move the article reports.", PCT),
+    ("fig-factcheck-moves", "measured"): ("The close-to-close return measured in the daily "
+                                          "closes.", PCT),
+    ("fig-factcheck-moves", "verdict"): ("The fact-check's verdict.", ""),
+    ("fig-factcheck-moves", "reason"): ("Why.", ""),
+    ("fig-intro-first", "date"): ("The security's first session on or after 27 January 2025.",
+                                  ""),
+    ("fig-launch-timeline", "date"): ("The session (a price row) or the event's day (an event "
+                                      "row).", ""),
+    ("fig-launch-timeline", "index"): ("Close rebased to 100 at the security's close on the "
+                                       "base session.", "index points"),
+    ("fig-launch-timeline", "kind"): ("price (a close) or event (a row of events.csv).", ""),
+    ("fig-launch-timeline", "label"): ("The event's label (events.csv).", ""),
+    ("fig-marketvalue-losses", "layer"): ("company (a bar) or record (a press record drawn as "
+                                          "a line).", ""),
+    ("fig-marketvalue-losses", "name"): ("The company.", ""),
+    ("fig-marketvalue-losses", "loss_bn"): ("Market value lost on the session (shares x the "
+                                            "fall in the close, in US dollars), or the press "
+                                            "record's figure.", "US$ bn"),
+    ("fig-marketvalue-losses", "figure"): ("exact, approximate (a grade-C share count or an "
+                                           "adjusted price level) or press record.", ""),
+    ("fig-marketvalue-losses", "detail"): ("The share count's grade and the price level, or "
+                                           "the record's source.", ""),
+    ("fig-nvda-records", "when"): ("earlier (a record before the shock), shock or later.", ""),
+    ("fig-nvda-records", "basis"): ("Computed from the data (closes x shares) or reported by "
+                                    "the press.", ""),
+    ("fig-nvda-records", "loss_bn"): ("Market value lost that session.", "US$ bn"),
+    ("fig-nvda-records", "ret"): ("Close-to-close return of the session.", "fraction"),
+    ("fig-nvda-records", "press_bn"): ("The press figure (empty for the shock day).", "US$ bn"),
+    ("fig-nvda-records", "source"): ("Where the figure comes from.", ""),
+    ("fig-selloff-sox-worst", "day"): ("The session in words.", ""),
+    ("fig-selloff-sox-worst", "when"): ("Earlier, on 27 January 2025, or later.", ""),
+    ("fig-shocks-map", "event"): ("The shock (shocks.csv's label).", ""),
+    ("fig-shocks-map", "day0"): ("Day 0: the first New York session on or after the shock's "
+                                 "date.", ""),
+    ("fig-shocks-map", "rsp_pct"): ("Close-to-close return of RSP (the equal-weighted S&P 500 "
+                                    "fund) on day 0.", PCT),
+    ("fig-shocks-map", "sox_pct"): ("Close-to-close return of the SOX semiconductor index on "
+                                    "day 0.", PCT),
+    ("fig-shocks-map", "gap_pp"): ("sox_pct minus rsp_pct.", PP),
+    ("fig-shocks-map", "share_fell_pct"): ("Share of the S&P 500 members (the panel) that fell "
+                                           "on day 0.", PCT),
+    ("fig-shocks-map", "deepseek"): ("Whether the row is the DeepSeek shock.", ""),
+    ("fig-shocks-paths", "series"): ("The security or index drawn.", ""),
+    ("fig-shocks-paths", "cum_pct"): ("Cumulative return from the close before day 0.", PCT),
+    ("fig-shocks-paths", "event"): ("The shock and its day 0.", ""),
+    ("fig-tokyo-names", "session"): ("The session in words.", ""),
+    ("fig-tokyo-names", "role"): ("stock, or benchmark (the Nikkei 225).", ""),
+    ("fig-tokyo-names", "two_day_pct"): ("Compounded return over the two sessions drawn.", PCT),
+    ("fig-tokyo-timeline", "city"): ("City of the exchange.", ""),
+    ("fig-tokyo-timeline", "market"): ("Exchange calendar code of the market.", ""),
+    ("fig-tokyo-timeline", "session"): ("The calendar day.", ""),
+    ("fig-tokyo-timeline", "status"): ("open, early close, closed (a weekday holiday) or "
+                                       "weekend.", ""),
+    ("fig-tokyo-timeline", "start_utc"): ("Start of the trading span, in UTC (a closed day "
+                                          "shows the market's usual hours).", ""),
+    ("fig-tokyo-timeline", "end_utc"): ("End of the trading span, in UTC.", ""),
+    ("fig-tokyo-timeline", "label"): ("The moves written beside the session.", ""),
+    ("fig-tokyo-timeline", "move"): ("fell, rose (the first security's move) or closed.", ""),
+    ("fig-tokyo-timeline", "moves"): ("The same moves on one line.", ""),
+    ("fig-tokyo-timeline", "show_label"): ("Whether the label is drawn (once per session, after "
+                                           "its last span).", ""),
+}
+TYPES = {"f": "number", "i": "integer", "u": "integer", "b": "boolean", "M": "datetime"}
+
+
+def describe(figure: str, column: str) -> dict:
+    """Description, unit and origin of one column of a chart's data."""
+    if (figure, column) in FIGURES:
+        text, unit = FIGURES[(figure, column)]
+        return {"description": text, **({"unit": unit} if unit else {})}
+    if column in FACTS:
+        name, field = FACTS[column]
+        declared = next(f for f in schema.fields(name) if f["name"] == field)
+        return {"description": f"{declared['description']} (data/{name}.csv, {field})",
+                **({"unit": declared["unit"]} if "unit" in declared else {})}
+    if column in COMPUTED:
+        text, unit = COMPUTED[column]
+        return {"description": text, **({"unit": unit} if unit else {})}
+    raise ValueError(f"figure {figure!r}: column {column!r} has no description (add it to "
+                     f"deepshock.book.dictionary.FIGURES or COMPUTED)")
+
+
+def figure_schema(figure: str, data: pd.DataFrame, spec: dict) -> dict:
+    """The Frictionless table resource describing a chart's CSV download."""
+    title = spec.get("title", "")
+    title = title.get("text", "") if isinstance(title, dict) else title
+    title = " ".join(title) if isinstance(title, list) else title
+    fields = [{"name": c, "type": TYPES.get(data[c].dtype.kind, "string"), **describe(figure, c)}
+              for c in data.columns]
+    return {"name": figure, "type": "table", "path": f"{figure}.csv", "format": "csv",
+            "title": title, "description": spec.get("description", ""),
+            "schema": {"fields": fields}}
+
+
+def facts_markdown() -> str:
+    """Every declared file of data/ with its description, keys and fields (MyST)."""
+    parts = []
+    for name, resource in schema.resources().items():
+        declared = resource["schema"]
+        note = f" One row per {' and '.join(declared['primaryKey'])}." if "primaryKey" in declared \
+            else ""
+        for key in declared.get("foreignKeys", []):
+            target = f"{key['reference']['resource'] or name}.csv"
+            note += (f" Each {', '.join(key['fields'])} must be a "
+                     f"{', '.join(key['reference']['fields'])} of {target}.")
+        parts.append(f"**`{resource['path']}`: {resource['title']}.** "
+                     f"{resource['description']}{note}")
+        rows = [[f"`{f['name']}` ({f['type']})", _meaning(f), f.get("unit", "–")]
+                for f in declared["fields"]]
+        parts.append(list_table(["Column", "Meaning", "Unit"], rows, [22, 58, 20]))
+    return "\n\n".join(parts)
+
+
+def _meaning(field: dict) -> str:
+    """The field's description, with what its constraints allow."""
+    rules = field.get("constraints", {})
+    text = field["description"]
+    if "enum" in rules:
+        text += f" One of: {', '.join(rules['enum'])}."
+    if rules.get("exclusiveMinimum") == 0:
+        text += " Above 0" + (f", at most {rules['maximum']:g}." if "maximum" in rules else ".")
+    if "pattern" in rules and field["name"] != "source":
+        text += f" Form: `{rules['pattern']}`."
+    if not rules.get("required") and "empty" not in text:
+        text += " May be empty."
+    return text
+
+
+# ---- Sphinx: a link to the column dictionary beside each chart's CSV download ----------------
+
+FIGDATA = re.compile(r"(.*/_build/figdata/[\w-]+)\.csv")
+
+
+def link_dictionaries(app, doctree: nodes.document) -> None:
+    """After each `{download}` of a chart's CSV, a download of its `<name>.json` (read before
+    Sphinx's download collector, which then copies both files)."""
+    for node in list(doctree.findall(addnodes.download_reference)):
+        found = FIGDATA.fullmatch(node["reftarget"])
+        if not found:
+            continue
+        link = node.deepcopy()
+        link["reftarget"] = f"{found.group(1)}.json"
+        for literal in link.findall(nodes.literal):
+            literal.children = [nodes.Text("its columns (JSON)")]
+        parent = node.parent
+        at = parent.index(node) + 1
+        parent.insert(at, nodes.Text(" and "))
+        parent.insert(at + 1, link)
+
+
+def setup(app) -> dict:
+    app.connect("doctree-read", link_dictionaries, priority=400)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
