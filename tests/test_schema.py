@@ -18,6 +18,7 @@ import pytest
 from deepshock.book import build
 from deepshock.data import cli, facts, schema
 from tests.conftest import ROOT, exactly, synced_cache
+from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 from tests.test_sync import tree
 
 CALENDAR = "is not a calendar date"
@@ -347,3 +348,28 @@ def test_the_fact_check_measures_exactly_the_declared_metrics():
     claims = schema.resources(ROOT / "data")["claims"]["schema"]["fields"]
     metric = next(f for f in claims if f["name"] == "metric")
     assert sorted(metric["constraints"]["enum"]) == sorted(factcheck.METRICS)
+
+
+@pytest.mark.build
+def test_every_chart_download_has_a_dictionary_that_holds(site):  # noqa: F811
+    """Each chart's CSV comes with `<name>.json`, linked beside it, naming every column with a
+    description; frictionless reads the CSV with it and finds it valid."""
+    from frictionless import Resource, Schema
+
+    figdata = site.parent / "figdata"
+    charts = sorted(figdata.glob("*.csv"))
+    assert len(charts) >= 18
+    for csv_path in charts:
+        described = json.loads(csv_path.with_suffix(".json").read_text(encoding="utf-8"))
+        with csv_path.open(newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f))
+        fields = described["schema"]["fields"]
+        assert [f["name"] for f in fields] == header, csv_path.name
+        assert all(len(f["description"]) > 3 for f in fields), csv_path.name
+        assert described["title"] and described["description"], csv_path.name
+        report = Resource(path=csv_path.name, basepath=str(figdata),
+                          schema=Schema.from_descriptor(described["schema"])).validate()
+        assert report.valid, (csv_path.name, report.flatten(["rowNumber", "fieldName", "note"])[:3])
+    pages = "".join(p.read_text(encoding="utf-8") for p in (site / "chapters").glob("*.html"))
+    for csv_path in charts:
+        assert f"/{csv_path.stem}.json" in pages, csv_path.stem

@@ -129,6 +129,7 @@ FIGURES = {
                                            "adjusted price level) or press record.", ""),
     ("fig-marketvalue-losses", "detail"): ("The share count's grade and the price level, or "
                                            "the record's source.", ""),
+    ("fig-nvda-price", "close"): ("Nvidia's closing price as traded.", "US$"),
     ("fig-nvda-records", "when"): ("earlier (a record before the shock), shock or later.", ""),
     ("fig-nvda-records", "basis"): ("Computed from the data (closes x shares) or reported by "
                                     "the press.", ""),
@@ -169,7 +170,7 @@ FIGURES = {
     ("fig-tokyo-timeline", "show_label"): ("Whether the label is drawn (once per session, after "
                                            "its last span).", ""),
 }
-TYPES = {"f": "number", "i": "integer", "u": "integer", "b": "boolean", "M": "datetime"}
+TYPES = {"f": "number", "i": "integer", "u": "integer", "b": "boolean"}
 
 
 def describe(figure: str, column: str) -> dict:
@@ -194,11 +195,25 @@ def figure_schema(figure: str, data: pd.DataFrame, spec: dict) -> dict:
     title = spec.get("title", "")
     title = title.get("text", "") if isinstance(title, dict) else title
     title = " ".join(title) if isinstance(title, list) else title
-    fields = [{"name": c, "type": TYPES.get(data[c].dtype.kind, "string"), **describe(figure, c)}
-              for c in data.columns]
+    fields = [{"name": c, **_type(data[c]), **describe(figure, c)} for c in data.columns]
     return {"name": figure, "type": "table", "path": f"{figure}.csv", "format": "csv",
             "title": title, "description": spec.get("description", ""),
             "schema": {"fields": fields}}
+
+
+def _type(column: pd.Series) -> dict:
+    """Table Schema type (and format) of a column as `DataFrame.to_csv` writes it."""
+    values = column.dropna()
+    if column.dtype.kind == "M" or (len(values) and values.map(
+            lambda v: isinstance(v, pd.Timestamp)).all()):
+        stamps = pd.to_datetime(values)
+        if (stamps == stamps.dt.normalize()).all():
+            return {"type": "date"}
+        return {"type": "datetime", "format": "%Y-%m-%d %H:%M:%S"}
+    if column.dtype.kind == "O" and len(values) and values.map(
+            lambda v: isinstance(v, int) and not isinstance(v, bool)).all():
+        return {"type": "integer"}  # whole numbers with gaps (None)
+    return {"type": TYPES.get(column.dtype.kind, "string")}
 
 
 def facts_markdown() -> str:
