@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     with quiet(warnings_log(cache_dir())):
         try:
             staging.sweep(cache_dir())  # orphans of killed syncs, even when nothing is synced
-            print(schema.check_all())   # the facts first: bad facts stop before any sync
+            checked = schema.check_all()  # the facts first: bad facts stop before any sync
             if snapshot is not None:
                 differences = check_snapshot(snapshot)
                 manifest = sync_snapshot(snapshot)
@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
               f"window; reported, not stopping):", file=sys.stderr)
         for line in differences:
             print(f"  {line}", file=sys.stderr)
+    print(checked)
     rows = sum(e["rows"] for e in manifest["tickers"].values())
     if manifest.get("synced_at") and manifest["synced_at"] < started:
         print(f"price cache is current: {len(manifest['tickers'])} tickers, {rows} rows from "
