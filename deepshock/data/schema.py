@@ -22,6 +22,7 @@ import json
 import math
 import re
 import time
+from contextlib import contextmanager
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -158,7 +159,8 @@ def typed(name: str, raw: pd.DataFrame, data: Path | None = None) -> pd.DataFram
             out[field["name"]] = pd.to_datetime(text.replace("", None), format="%Y-%m-%d")
         elif kind in ("number", "integer"):
             values = pd.to_numeric(text.replace("", None), errors="coerce").astype(float)
-            for i in values.index[values.isin([math.inf, -math.inf]) | (values.isna() & (text != ""))]:
+            bad = values.isin([math.inf, -math.inf]) | (values.isna() & (text != ""))
+            for i in values.index[bad]:
                 rules.fail(name, i, f"{field['name']} {raw.at[i, field['name']]!r} is not a "
                                     f"number", raw)
             out[field["name"]] = values
@@ -180,7 +182,6 @@ def check(names: list[str] | None = None, data: Path | None = None) -> dict[str,
     tables. Raises `DataError` on the first problem, in the order: structure, declared types
     and keys, rules."""
     data = Path(data or facts_dir())
-    declared = resources(data)
     if names is None:
         names = facts_files(data)
         undeclared = _undeclared(data)
@@ -260,8 +261,25 @@ def _declared(todo: list[str], order: list[str], raws: dict[str, pd.DataFrame],
     trimmed; the files of `order` are there for the foreign keys to look up)."""
     if not todo:
         return
-    from frictionless import Package
+    with library() as frictionless:
+        _validate(frictionless.Package, todo, order, raws, data)
 
+
+@contextmanager
+def library():
+    """The frictionless library, with the csv module's field size limit as it was: importing
+    frictionless raises it for the whole process, and the price files' reader relies on it."""
+    limit = csv.field_size_limit()
+    try:
+        import frictionless
+
+        yield frictionless
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _validate(Package, todo: list[str], order: list[str], raws: dict[str, pd.DataFrame],
+              data: Path) -> None:
     declared = resources(data)
     lookups = {k["reference"]["resource"] for n in todo
                for k in declared[n]["schema"].get("foreignKeys", [])}
