@@ -176,10 +176,11 @@ def typed(name: str, raw: pd.DataFrame, data: Path | None = None) -> pd.DataFram
 
 # ---- checking -----------------------------------------------------------------------------
 
-def check(names: list[str] | None = None, data: Path | None = None) -> dict[str, pd.DataFrame]:
+def check(names: list[str] | None = None, data: Path | None = None, force: bool = False
+          ) -> dict[str, pd.DataFrame]:
     """Check `names` (default: every facts file) and the files they refer to, except those
-    whose stamp says they passed as they are; stamp each file that passes and return the typed
-    tables. Raises `DataError` on the first problem, in the order: structure, declared types
+    whose stamp says they passed as they are (unless `force`); stamp each file that passes and
+    return the typed tables. Raises `DataError` on the first problem, in the order: structure, declared types
     and keys, rules."""
     data = Path(data or facts_dir())
     if names is None:
@@ -198,7 +199,7 @@ def check(names: list[str] | None = None, data: Path | None = None) -> dict[str,
         if extra:
             raise DataError(f"{data / f'{n}.csv'}: line 1: columns {extra} are not declared in "
                             f"{PACKAGE}")
-    todo = [n for n in order if not _stamp(n, data, blobs).is_file()]  # stamped: known good
+    todo = [n for n in order if force or not _stamp(n, data, blobs).is_file()]  # stamped: good
     _declared(todo, order, raws, data)
     tables = {n: typed(n, raws[n], data) for n in order}
     for n in todo:
@@ -209,8 +210,8 @@ def check(names: list[str] | None = None, data: Path | None = None) -> dict[str,
 
 
 def check_all(data: Path | None = None, force: bool = False) -> str:
-    """Check every facts file (unless each already has its stamp, or `force`); return a
-    one-line summary with the time it took."""
+    """Check every facts file (those without a stamp, or all if `force`); return a one-line
+    summary with the time it took."""
     started = time.perf_counter()
     data = Path(data or facts_dir())
     names = facts_files(data)
@@ -218,7 +219,7 @@ def check_all(data: Path | None = None, force: bool = False) -> str:
                          .is_file() for n in names) and not _undeclared(data):
         return (f"facts: {len(names)} files already checked against {PACKAGE} "
                 f"({time.perf_counter() - started:.2f} s)")
-    tables = check(None, data)
+    tables = check(None, data, force)
     return (f"facts: {len(tables)} files checked against {PACKAGE} "
             f"({time.perf_counter() - started:.2f} s)")
 
