@@ -231,7 +231,7 @@ def facts_markdown() -> str:
                      f"{resource['description']}{note}")
         rows = [[f"`{f['name']}` ({f['type']})", _meaning(f), f.get("unit", "–")]
                 for f in declared["fields"]]
-        parts.append(list_table(["Column", "Meaning", "Unit"], rows, [22, 58, 20]))
+        parts.append(list_table(["Column", "Meaning", "Unit"], rows, [27, 55, 18]))
     return "\n\n".join(parts)
 
 
