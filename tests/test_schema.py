@@ -25,9 +25,13 @@ CALENDAR = "is not a calendar date"
 POSITIVE = "is not a positive number"
 FRACTION = "is not a fraction (0 < stake <= 1)"
 NO_SOURCE = "row has no source"
+NEWS_UTC = "is not YYYY-MM-DDTHH:MMZ (UTC)"
+DURATION = "is not an ISO 8601 duration (PnDTnHnM, e.g. PT1M, PT1H, P2D) above zero"
+TICKER = ("is not a ticker as the panel writes it (capitals and digits, one '.' or '-' inside, "
+          "e.g. BRK-B)")
 
-# (file, case, change, problem): a change sets cells of one row ({column: text}, row 0 unless
-# "row" is given) or appends a copy of a row ("dup").
+# (file, case, change, problem): a change sets cells of one row ({column: text}, data row 0
+# unless "@row" is given) or appends a copy of row 0 ("dup").
 CASES = [
     ("universe", "kind", {"kind": "stock"},
      "kind 'stock' is not one of ['adr', 'equity', 'etf', 'fx', 'index']"),
@@ -122,6 +126,23 @@ CASES = [
      "origin_market 'Paris' is not one of ['New York', 'Tokyo']"),
     ("shocks", "duplicate", "dup", "duplicate label 'Yen carry-trade unwind'"),
     ("shocks", "no source", {"source": ""}, NO_SOURCE),
+    ("shocks", "news time form", {"news_utc": "2024-08-05 00:00"}, f"news_utc '2024-08-05 00:00' "
+     f"{NEWS_UTC}"),
+    ("shocks", "impossible news time", {"news_utc": "2024-08-32T00:00Z"},
+     f"news_utc '2024-08-32T00:00Z' {NEWS_UTC}"),
+    ("shocks", "news time without zeros", {"news_utc": "2024-8-5T0:00Z"},
+     f"news_utc '2024-8-5T0:00Z' {NEWS_UTC}"),
+    ("shocks", "precision in words", {"precision": "1 minute"}, f"precision '1 minute' {DURATION}"),
+    ("shocks", "zero precision", {"precision": "PT0M"}, f"precision 'PT0M' {DURATION}"),
+    ("shocks", "no time source", {"time_source": ""}, "news time has no time_source"),
+    ("shocks", "role", {"role": "main"}, "role 'main' is not one of ['comparison', 'primary']"),
+    ("shocks", "two primaries", {"@row": 7, "role": "primary"},
+     "2 rows have role 'primary': exactly one is the book's event"),
+    ("shocks", "date not day 0", {"news_utc": "2024-08-05T07:00Z"}, "date 2024-08-05 is not the "
+     "XTKS day 0 of the news time (2024-08-06, its first session whose close comes after it)"),
+    ("shocks", "a close inside the span", {"precision": "P3D"}, "XETR closed at 2024-08-02 15:30 "
+     "UTC, inside the news time's precision span: its day 0 is ambiguous; state the time more "
+     "precisely"),
     ("background", "topic", {"topic": "people"}, "topic 'people' is not one of ['capex', "
      "'chips', 'company', 'concentration', 'cost', 'power', 'valuation']"),
     ("background", "impossible date", {"date": "2023-13-01", "date_precision": "month"},
@@ -147,6 +168,20 @@ CASES = [
      "universe.csv"),
     ("later_losses", "duplicate", "dup", "duplicate (ticker, date) ('NVDA', '2025-02-27')"),
     ("later_losses", "no source", {"source": ""}, NO_SOURCE),
+    ("index_changes", "impossible date", {"date": "2024-12-32"}, f"date '2024-12-32' {CALENDAR}"),
+    ("index_changes", "date format", {"announced": "6 Dec 2024"},
+     "announced '6 Dec 2024' is not YYYY-MM-DD"),
+    ("index_changes", "kind", {"kind": "merger"},
+     "kind 'merger' is not one of ['addition', 'successor']"),
+    ("index_changes", "a name for a ticker", {"added": "Apollo"}, f"added 'Apollo' {TICKER}"),
+    ("index_changes", "lower-case ticker", {"removed": "qrvo"}, f"removed 'qrvo' {TICKER}"),
+    ("index_changes", "no ticker", {"added": ""}, "no ticker added"),
+    ("index_changes", "announced after", {"announced": "2024-12-24"},
+     "announced after its effective date"),
+    ("index_changes", "certainty", {"certainty": "likely"},
+     "certainty 'likely' is not one of ['confirmed', 'reported']"),
+    ("index_changes", "duplicate", "dup", "duplicate (date, added) ('2024-12-23', 'APO')"),
+    ("index_changes", "no source", {"source": ""}, NO_SOURCE),
     ("holdings", "zero", {"stake": "0"}, f"stake '0' {FRACTION}"),
     ("holdings", "above one", {"stake": "1.5"}, f"stake '1.5' {FRACTION}"),
     ("holdings", "wrong type", {"stake": "90%"}, f"stake '90%' {FRACTION}"),
@@ -179,9 +214,10 @@ def damage(data: Path, name: str, change) -> int:
         rows.append(rows[1])
         line = len(rows)
     else:
+        line = 2 + change.get("@row", 0)
         for column, text in change.items():
-            rows[1][rows[0].index(column)] = text
-        line = 2
+            if column != "@row":
+                rows[line - 1][rows[0].index(column)] = text
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
     return line
@@ -291,8 +327,8 @@ def test_blank_lines_crlf_and_a_byte_order_mark_are_read(book):
 # ---- the stamp -------------------------------------------------------------------------------
 
 def test_checked_facts_are_served_without_frictionless_and_rechecked_when_changed(book):
-    assert schema.check_all(book).startswith("facts: 16 files checked against ")
-    assert schema.check_all(book).startswith("facts: 16 files already checked against ")
+    assert schema.check_all(book).startswith("facts: 17 files checked against ")
+    assert schema.check_all(book).startswith("facts: 17 files already checked against ")
     code = ("import sys; from deepshock.data import context, facts, holdings; facts.shares(); "
             "facts.claims(); context.confounders(); holdings.fx_rates(); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'frictionless'))")

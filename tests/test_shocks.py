@@ -49,18 +49,24 @@ def test_every_event_in_the_data_table_is_measured(table):
     assert {k[0] for k in KNOWN} == set(raw["date"])  # and each has a known value above
 
 
-def test_day_zero_is_the_first_session_on_or_after_the_event(monkeypatch):
-    made_up = pd.DataFrame({"date": pd.to_datetime(["2025-02-01", "2025-01-20", "2025-01-27"]),
+def test_day_zero_is_the_first_close_after_the_news(monkeypatch):
+    """Made-up news times: New York's day 0 is its first session closing after them, Tokyo's
+    too (so Tokyo trades a New York evening's news the next morning)."""
+    news = pd.to_datetime(["2025-02-01 12:00", "2025-01-20 15:00", "2025-01-27 20:59"], utc=True)
+    made_up = pd.DataFrame({"date": pd.to_datetime(["2025-02-03", "2025-01-21", "2025-01-27"]),
                             "origin_market": ["New York"] * 3, "label": ["a", "b", "c"],
-                            "description": "x", "source": "test", "certainty": "reported"})
-    monkeypatch.setattr(shocks.context, "shocks", lambda: made_up)
-    day0 = shocks.events().set_index("label")["day0"]
-    assert day0["a"] == pd.Timestamp("2025-02-03")   # a Saturday -> Monday
-    assert day0["b"] == pd.Timestamp("2025-01-21")   # Martin Luther King Jr. Day -> Tuesday
-    assert day0["c"] == pd.Timestamp("2025-01-27")
+                            "description": "x", "source": "test", "certainty": "reported",
+                            "news_utc": news, "precision": pd.Timedelta(minutes=1),
+                            "time_source": "test", "role": ["comparison", "comparison", "primary"]})
+    monkeypatch.setattr(shocks.event.context, "shocks", lambda: made_up)
+    table = shocks.events().set_index("label")
+    assert table.at["a", "day0"] == pd.Timestamp("2025-02-03")   # a Saturday -> Monday
+    assert table.at["b", "day0"] == pd.Timestamp("2025-01-21")   # Martin Luther King Jr. Day
+    assert table.at["c", "day0"] == pd.Timestamp("2025-01-27")   # before the 21:00 UTC close
+    assert table.at["c", "day0_tokyo"] == pd.Timestamp("2025-01-28")  # after Tokyo's close
 
 
-def test_ranks_recovery_and_path_on_a_made_up_series(monkeypatch):
+def test_moves_and_path_on_a_made_up_series(monkeypatch):
     dates = pd.bdate_range("2024-01-01", periods=40)
     rets = pd.Series(0.01, index=dates)
     rets.iloc[10] = -0.10   # the made-up shock: day 0
@@ -70,11 +76,6 @@ def test_ranks_recovery_and_path_on_a_made_up_series(monkeypatch):
     moves = shocks.moves(dates[10]).set_index("ticker")
     assert moves.at["NVDA", "rank"] == 2 and moves.at["NVDA", "out_of"] == 40
     assert moves.at["^VIX", "rank"] == 39   # by rises: 37 days of +1% and the -5% day rose more
-    level, sessions = 0.9, 0  # a plain loop: from day 0's close until the level is back at 1
-    while level < 1:
-        sessions += 1
-        level *= 1 + rets.iloc[10 + sessions]
-    assert shocks.recovery(dates[10], "^SOX") == sessions == 17  # the -5% day delays it
     path = shocks.path(dates[10])
     nv = path.loc[path["series"] == "Nvidia"].set_index("tau")["cum_pct"]
     assert nv[-1] == pytest.approx(0.0, abs=1e-12)

@@ -178,3 +178,25 @@ def test_data_without_the_panel_or_some_tickers_is_noted_not_stopped(snap):
     assert "ARM: in the vintage, not in the data checked (not compared)" in check.notes
     if any(t == "panel" for t in vintage.read()["product"]):
         assert "the panel: in the vintage, not in the data checked (not compared)" in check.notes
+
+
+def test_the_terminal_summary_counts_securities_and_dates_and_names_the_first():
+    """`console.brief` on a hand-made check: lines up to the limit, else counts (hand-computed)."""
+    from deepshock.data.console import brief
+    check = vintage.Check(differences=[
+        ("prices", "ARM", "2024-03", "values differ", False),
+        ("prices", "ARM", "file", "10 rows 2024-01-02..2024-03-28 -> 9 rows", False),
+        ("prices", "NVDA", "2025-01-27", "values differ", True),
+        ("panel", "AAPL", "window", "values differ", True),
+        ("panel", "MSFT", "all", "values differ", False),
+        ("panel", "*", "2025-01-27", "values differ", True)], notes=["a note"])
+    assert len(check.lines()) == 5 + 1
+    assert brief(check, limit=6) == "; ".join(check.lines())
+    assert brief(check) == (
+        "differences in 4 securities (2 inside the event window): NVDA, panel AAPL, ARM, "
+        "panel MSFT; on 1 date and 1 month (1 inside the event window), 2024-03..2025-01-27; "
+        "1 file with other rows or another date range; 1 note")
+    assert brief(check, limit=2).startswith(
+        "differences in 4 securities (2 inside the event window): NVDA, panel AAPL and 2 more; ")
+    only_notes = vintage.Check(notes=[f"note {i}" for i in range(7)])
+    assert brief(only_notes) == "7 notes"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,65 @@ def test_no_workflow_pushes_to_main():
     for path in WORKFLOWS.glob("*.yml"):
         text = path.read_text(encoding="utf-8")
         assert "git push" not in text, path.name
+
+
+# --- third-party actions pinned to commits ------------------------------------------------------
+
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
+PINNED = re.compile(r"(?P<action>[\w.-]+/[\w.-]+(?:/[\w./-]+)?)@(?P<sha>[0-9a-f]{40})")
+VERSION = re.compile(r"\s+# (?P<version>v\d+(?:\.\d+){0,2})\s*$")
+
+
+def pin_problems(text: str, name: str = "workflow") -> list[str]:
+    """Every `uses:` that is not a local action and not `owner/repo[/path]@<40-hex SHA>`
+    followed by its release as a comment (`# v4.2.2`); and one SHA per action repository and
+    version throughout (`actions/cache` and `actions/cache/restore` are one repository)."""
+    problems, seen = [], {}
+    for number, line in enumerate(text.splitlines(), 1):
+        found = USES.match(line)
+        if not found or found["ref"].startswith("./"):
+            continue
+        pin, comment = PINNED.fullmatch(found["ref"]), VERSION.fullmatch(found["rest"])
+        if not pin:
+            problems.append(f"{name}:{number}: {found['ref']} is not pinned to a full commit SHA")
+        elif not comment:
+            problems.append(f"{name}:{number}: {found['ref']} has no version comment (# vX.Y.Z)")
+        else:
+            repo = "/".join(pin["action"].split("/")[:2])
+            key = (repo, comment["version"])
+            if seen.setdefault(key, pin["sha"]) != pin["sha"]:
+                problems.append(f"{name}:{number}: {repo} {comment['version']} pinned to two SHAs")
+    return problems
+
+
+def test_every_third_party_action_is_pinned_to_a_commit_with_its_version():
+    problems, counted = [], 0
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        problems += pin_problems(text, path.name)
+        in_yaml = [u for job in load(path.name)["jobs"].values() for u in uses(job)]
+        in_text = [m["ref"] for m in map(USES.match, text.splitlines()) if m]
+        assert sorted(in_yaml) == sorted(in_text), f"{path.name}: a `uses:` the line check misses"
+        counted += len(in_yaml)
+    assert counted >= 15 and not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("- uses: actions/checkout@v4", "not pinned"),
+    ("  uses: actions/checkout@main # v4.2.2", "not pinned"),
+    ("- uses: actions/checkout@11bd719 # v4.2.2", "not pinned"),
+    ("- uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", "no version comment"),
+    ("- uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # latest",
+     "no version comment"),
+])
+def test_the_pin_check_names_an_unpinned_action(line, problem):
+    assert problem in " ".join(pin_problems(f"steps:\n{line}\n"))
+
+
+def test_the_pin_check_accepts_pins_and_local_actions_and_refuses_two_shas_for_one_version():
+    good = ("- uses: actions/cache/restore@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3\n"
+            "- uses: actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3\n"
+            "- uses: ./.github/actions/local\n")
+    assert pin_problems(good) == []
+    other = "- uses: actions/cache/save@1bd1e32a3bdc45362d1e726936510720a7c30a57 # v4.2.3\n"
+    assert "pinned to two SHAs" in " ".join(pin_problems(good + other))

@@ -669,3 +669,61 @@ def test_a_panel_download_with_a_gap_is_rejected_and_keeps_the_cache(
     assert "closes.csv: line" in report["message"] and "(2024-03-01)" in report["message"]
     assert f"column {member}: empty close after the ticker's first close" in report["message"]
     assert tree(target)[:2] == before[:2]
+
+
+def test_make_data_names_a_damaged_download_before_comparing_it_with_the_vintage(
+        yahoo_, target, sleeps, members, book, monkeypatch):
+    """Structure first on the yfinance path too: a member's lost session inside the window is
+    rejected by file, line, date and member, not refused as a difference from the vintage."""
+    from deepshock.data import vintage
+    assert yahoo.refresh(target=target, sleep=sleeps.append, progress=False)["status"] == "ok"
+    vintage.write(vintage.build(target))
+    original, member = panel_history, members[5]
+
+    def gap(ticker, start, end, script):
+        frame = original(ticker, start, end, {})
+        return frame.drop(pd.Timestamp("2025-01-28", tz="America/New_York")) \
+            if ticker == member else frame
+
+    monkeypatch.setattr(sys.modules[__name__], "panel_history", gap)
+    fresh = book / "fresh" / "market-data"
+    with pytest.raises(yahoo.DataError) as info:
+        yahoo.sync_yfinance(target=fresh, sleep=sleeps.append, progress=False)
+    line = next(i for i, text in enumerate(open(SNAPSHOT / "panel" / "closes.csv"), start=1)
+                if text.startswith("2025-01-28,"))
+    message = str(info.value)
+    assert f"closes.csv: line {line} (2025-01-28): column {member}: empty close after the " \
+           f"ticker's first close" in message
+    assert "vintage" not in message and not fresh.exists()
+    assert (book / "fresh" / "market-data-refresh.md").read_text().startswith(
+        "# Price refresh: REJECTED")
+
+
+def test_make_data_bounds_a_download_differing_from_the_vintage_everywhere(
+        yahoo_, target, sleeps, members, book, monkeypatch):
+    """Every member revised inside the window: the message summarises (counts, the first five
+    members, the dates) in under 2 KB; the report lists every member."""
+    from deepshock.data import vintage
+    assert yahoo.refresh(target=target, sleep=sleeps.append, progress=False)["status"] == "ok"
+    vintage.write(vintage.build(target))
+    original = panel_history
+
+    def revised(ticker, start, end, script):
+        frame = original(ticker, start, end, {})
+        frame.loc[frame.index.strftime("%Y-%m-%d") == "2025-01-27", "Close"] *= 1.01
+        return frame
+
+    monkeypatch.setattr(sys.modules[__name__], "panel_history", revised)
+    with pytest.raises(yahoo.DataError) as info:
+        yahoo.sync_yfinance(target=book / "fresh" / "market-data", sleep=sleeps.append,
+                            progress=False)
+    message, named = str(info.value), sorted(members)
+    assert len(message.encode()) < 2000
+    assert (f"for panel {', panel '.join(named[:5])} and {len(named) - 5} more (Yahoo revised its "
+            f"data: differences in {len(named)} securities ({len(named)} inside the event "
+            f"window): panel {', panel '.join(named[:5])} and {len(named) - 5} more; on 1 date "
+            f"(1 inside the event window), 2025-01-27..2025-01-27; every difference is in the "
+            f"report)") in message
+    text = (book / "fresh" / "market-data-refresh.md").read_text()
+    assert all(f"- panel {m}: INSIDE the event window: window (values differ)" in text
+               for m in members)

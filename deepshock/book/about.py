@@ -36,8 +36,8 @@ def _anomalies(counts: dict[str, int]) -> str:
     return ", ".join(found) or "none"
 
 
-def _stamp(iso: str | None) -> str:
-    """'2026-11-29T01:34:51+00:00' -> '29 November 2026, 01:34 UTC'."""
+def stamp(iso: str | None) -> str:
+    """'2026-11-29T01:34:51+00:00' -> '29 November 2026, 01:34 UTC' (the edition stamp's form)."""
     if not iso:
         return "an unrecorded time"
     stamp = pd.Timestamp(iso).tz_convert("UTC")
@@ -73,14 +73,15 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def texts(manifest: dict | None = None) -> dict[str, str]:
-    """Everything the about page glues, keyed by glue key (the build time comes from the
-    `{deepshock-built}` role of deepshock.book.site, so the page need not re-execute for it)."""
+    """Everything the about page glues, keyed by glue key. The times of the build and of the
+    sync are the edition stamp, from the `{deepshock-built}` and `{deepshock-synced}` roles of
+    deepshock.book.site: the page need not re-execute for them, and its notebook is the same in
+    every build of the same data."""
     manifest = manifest or read_manifest()
     table = data_table(manifest)
     flagged = int((table["anomalies"] != "none").sum())
     return {
         "about_source": manifest["source"],
-        "about_synced": _stamp(manifest.get("synced_at")),
         "about_n_tickers": str(len(table)),
         "about_n_rows": f"{int(table['rows'].sum()):,}",
         "about_first": min(table["first"]),

@@ -18,7 +18,6 @@ from docutils import nodes
 from sphinx import addnodes
 
 from ..data import schema
-from ..story.marketvalue import list_table
 
 PCT, PP = "%", "percentage points"
 # figure columns that are a facts field as written: column -> (file, field)
@@ -218,6 +217,8 @@ def _type(column: pd.Series) -> dict:
 
 def facts_markdown() -> str:
     """Every declared file of data/ with its description, keys and fields (MyST)."""
+    from ..story.marketvalue import list_table  # (not at import: it reads the event's days)
+
     parts = []
     for name, resource in schema.resources().items():
         declared = resource["schema"]

@@ -3,7 +3,8 @@
 - The hidden code cells a chapter opens with move below its opening text ("In short"), so a
   reader meets the finding first and the "show code" toggles after it.
 - The search index holds prose only: code cells and blocks marked ``deepshock-noindex`` (e.g.
-  the build manifest) are left out of it.
+  the build manifest, the edition stamp) are left out of it; it holds no word of an earlier
+  build, so an incremental build writes the same index as a clean one.
 - Every page carries the book's favicon, a meta description (its "In short" paragraph, else
   its first paragraph) and an Open Graph card: title, description and, on a page with a chart,
   a PNG of its first chart (`_static/og/`, drawn offline by vl-convert, once per chart).
@@ -27,6 +28,7 @@ from sphinx.application import Sphinx
 from ..data.paths import kept
 
 NOINDEX = "deepshock-noindex"
+EDITION = "deepshock-edition"  # the edition stamp (deepshock.book.site): never a description
 FAVICON = "_static/favicon.svg"
 LAZY = "text/x-deepshock-lazy"  # a script the browser neither fetches nor runs until deepshock.js
 DESCRIPTION_CHARS = 300
@@ -94,18 +96,35 @@ def index_prose_only(app: Sphinx) -> None:
         original(pagename, prose_only(doctree), title)
 
     builder.index_page = index_page
+    dump = builder.dump_search_index
+
+    def dump_search_index() -> None:
+        """Sphinx prunes the previous build's index of re-read pages but keeps their words,
+        with no page left, as empty entries: drop them, so that an incremental build writes the
+        index a clean build writes."""
+        indexer = builder.indexer
+        if indexer is not None:
+            indexer.prune(builder.env.all_docs)
+            for mapping in (indexer._mapping, indexer._title_mapping):
+                for word in [word for word, pages in mapping.items() if not pages]:
+                    del mapping[word]
+        dump()
+
+    builder.dump_search_index = dump_search_index
 
 
 # ---- meta description and Open Graph card -----------------------------------------------------
 
 def description(doctree: nodes.document | None) -> str | None:
-    """The page's "In short" paragraph (without that label), else its first paragraph."""
+    """The page's "In short" paragraph (without that label), else its first paragraph; never
+    one holding the edition stamp, which differs from build to build."""
     if doctree is None:
         return None
     paragraphs = [p for p in doctree.findall(nodes.paragraph)
                   if not any(isinstance(a, (nodes.admonition, nodes.footnote, nodes.citation,
                                             nodes.table, nodes.caption, nodes.container))
-                             for a in _ancestors(p))]
+                             for a in _ancestors(p))
+                  and not any(EDITION in n.get("classes", []) for n in p.findall(nodes.Element))]
     chosen = next((p for p in paragraphs if p.astext().startswith("In short")), None)
     chosen = chosen or next((p for p in paragraphs if len(p.astext()) > 60), None)
     if chosen is None:

@@ -9,8 +9,15 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
 - publishes the PDF edition (`_build/latex/deepseek-shock.pdf`, made by `make pdf`) inside the
   site as `_static/deepseek-shock.pdf` when it exists, adds it to the download menu and provides
   the ``{deepshock-pdf}`` directive, a link that reads "no PDF in this build" when it is absent;
-- provides the ``{deepshock-built}`` role: the time of this build, in a page that is re-read on
-  every build (cheaply: its notebook stays cached), so no chapter has to re-execute for it;
+- provides the edition stamp, the only part of a page that differs between two builds of the
+  same commit and data: the ``{deepshock-built}`` role (the time of this build, or
+  `SOURCE_DATE_EPOCH` when set) and the ``{deepshock-synced}`` role (when the price cache was
+  synced), each an element of class ``deepshock-edition`` (`EDITION`) left out of the search
+  index and the meta description; a page using them is re-read on every build (cheaply: its
+  notebook stays cached), so no chapter has to re-execute for them;
+- keeps the rest of each build reproducible: the downloadable notebooks get cell ids derived
+  from the page and the cell's position (jupytext gives random ones), and the execution table
+  of the about page drops its clock columns (when each notebook ran and for how long);
 - shapes each page for readers (`deepshock.book.page`): the opening text before the code
   toggles, a search index of prose only, a meta description and an Open Graph card, and no
   script a page does not use.
@@ -19,18 +26,30 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import importlib
+import os
 import shutil
 from pathlib import Path
 
+import nbformat
+
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from . import latex, page
+from . import about, latex, page
+from ..data.sync import read_manifest
 
 PDF_NAME = "deepseek-shock.pdf"
 PDF_SOURCE = Path("_build") / "latex" / PDF_NAME
 PDF_TARGET = f"_static/{PDF_NAME}"
+EDITION = page.EDITION  # class of the elements that carry the edition stamp
+CLOCK_COLUMNS = ("Modified", "Run Time (s)")  # myst-nb's execution table: when, how long
+# Extensions' build-finished handlers that copy static files the pages link to.
+LATE_ASSETS = [("myst_nb.sphinx_ext", "add_global_html_resources"),
+               ("sphinx-mathjax-offline", "copy_mathjax_files")]
 
 
 def pdf_source(srcdir: str | Path) -> Path | None:
@@ -67,8 +86,19 @@ def offer_notebook(app: Sphinx, pagename: str, templatename: str, context: dict,
         return
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(executed, target)
+    notebook = nbformat.read(executed, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = cell_id(pagename, index)
+    text = nbformat.writes(notebook) + "\n"
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
     context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def cell_id(pagename: str, index: int) -> str:
+    """A notebook cell's id from its page and position: the same in every build (jupytext and
+    myst-nb give each cell a random one), unique within the notebook."""
+    return hashlib.sha256(f"{pagename}#{index}".encode()).hexdigest()[:12]
 
 
 def offer_pdf(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -128,8 +158,61 @@ class PdfLink(SphinxDirective):
 def build_time(name, rawtext, text, lineno, inliner, options=None, content=None):
     """``{deepshock-built}`UTC` ``: '29 November 2026, 02:55 UTC', re-read on every build."""
     inliner.document.settings.env.note_reread()
-    now = dt.datetime.now(dt.timezone.utc)
-    return [nodes.inline(rawtext, f"{now.day} {now:%B %Y, %H:%M} UTC")], []
+    return [edition(rawtext, about.stamp(now().isoformat()))], []
+
+
+def synced_time(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{deepshock-synced}`UTC` ``: when the price cache this build read was synced."""
+    inliner.document.settings.env.note_reread()
+    return [edition(rawtext, about.stamp(read_manifest().get("synced_at")))], []
+
+
+def now() -> dt.datetime:
+    """The build's time: `SOURCE_DATE_EPOCH` (seconds, UTC) when set, as reproducible builds
+    use it (Sphinx and xdvipdfmx read it too), else the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def edition(rawtext: str, text: str) -> nodes.inline:
+    """An element of the edition stamp: marked, and kept out of the search index."""
+    return nodes.inline(rawtext, text, classes=[EDITION, page.NOINDEX])
+
+
+def assets_before_pages(app: Sphinx, builder) -> None:
+    """Put the static files that extensions copy only when the build finishes (`LATE_ASSETS`)
+    into the output before any page is written. Sphinx adds a checksum (`?v=`) to a stylesheet's
+    or script's link only if its file is already there, so the links of a clean build and of an
+    incremental one would differ."""
+    if builder.format != "html":
+        return
+    (Path(app.outdir) / "_static").mkdir(parents=True, exist_ok=True)
+    for module, function in LATE_ASSETS:
+        getattr(importlib.import_module(module), function)(app, None)
+
+
+class ExecutionTableWithoutClock(SphinxPostTransform):
+    """Drop the columns of myst-nb's execution table (``{nb-exec-table}``) that change on every
+    build, when each notebook ran and how long it took; the document, method and status stay."""
+
+    default_priority = 9  # after myst-nb builds the table (8), before references resolve (10)
+
+    def run(self, **kwargs) -> None:
+        for table in list(self.document.findall(nodes.table)):
+            header = [entry.astext() for entry in next(table.findall(nodes.row), [])]
+            if header[:1] != ["Document"] or not set(CLOCK_COLUMNS) <= set(header):
+                continue
+            drop = {i for i, name in enumerate(header) if name in CLOCK_COLUMNS}
+            tgroup = next(table.findall(nodes.tgroup))
+            for row in list(table.findall(nodes.row)):
+                for i in sorted(drop, reverse=True):
+                    row.remove(row.children[i])
+            specs = [c for c in tgroup.children if isinstance(c, nodes.colspec)]
+            for i in sorted(drop, reverse=True):
+                tgroup.remove(specs[i])
+            tgroup["cols"] = len(header) - len(drop)
 
 
 def setup(app: Sphinx) -> dict:
@@ -138,8 +221,11 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", offer_notebook, priority=400)
     app.connect("html-page-context", offer_pdf, priority=600)
     app.connect("build-finished", publish_pdf)
+    app.connect("write-started", assets_before_pages)
     page.setup(app)
     latex.setup(app)
     app.add_directive("deepshock-pdf", PdfLink)
     app.add_role("deepshock-built", build_time)
+    app.add_role("deepshock-synced", synced_time)
+    app.add_post_transform(ExecutionTableWithoutClock)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

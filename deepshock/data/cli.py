@@ -1,13 +1,17 @@
 """`make data`: sync the price cache from a snapshot directory, or download it with yfinance.
 
 Command line: ``python -m deepshock.data.cli [--snapshot DIR | --yfinance]`` (no DIR: the
-default snapshot beside the project, else yfinance). Either way the data are checked against
-`data/vintage.csv` (`vintage`): every difference is reported by ticker and date, and one inside
-the frozen event window stops the sync with the cache as it was. For a snapshot this is the
-same rule as for a download: a snapshot that changes the window is a deliberate act, accepted
-by rewriting the vintage from it (`python -m deepshock.data.vintage write --from DIR`).
-Before anything is synced, every facts file of `data/` is checked against its declared schema
-(`schema.check_all`): a bad fact stops `make data` with the cache as it was.
+default snapshot beside the project, else yfinance). The facts come first: every facts file of
+`data/` is checked against its declared schema (`schema.check_all`), and a bad fact stops
+`make data` with the cache as it was. Then structure and content: every price file and the
+panel pass every check (`sync`, `validate`, `panel`) before the data are compared with
+`data/vintage.csv` (`vintage`), so a damaged file gets one message naming file, line and date.
+Then every difference is reported by ticker and date: on the terminal line by line up to
+`console.SHOWN` lines, else as a summary (`console.brief`); in full in the report beside the
+cache (`.cache/market-data-refresh.md`). One inside the frozen event window stops the sync with
+the cache as it was. For a snapshot this is the same rule as for a download: a snapshot that
+changes the window is a deliberate act, accepted by rewriting the vintage from it
+(`python -m deepshock.data.vintage write --from DIR`).
 Third-party warnings go to `.cache/market-data-warnings.log`, not the terminal.
 """
 
@@ -18,25 +22,60 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from . import schema, staging, vintage
-from .console import quiet, warnings_log
+from . import intraday, schema, staging, vintage
+from .console import SHOWN, brief, check_report, quiet, report_path, warnings_log
 from .paths import cache_dir, default_snapshot
 from .sync import sync_snapshot
 from .validate import DataError
 from .yahoo import sync_yfinance
 
 
-def check_snapshot(snapshot: Path) -> list[str] | None:
-    """Compare a snapshot with the vintage before it is synced; raise inside the window."""
-    check = vintage.check_dir(snapshot)
+class Refused(DataError):
+    """The data passed every check but differ from the vintage inside the event window."""
+
+    def __init__(self, message: str, check: vintage.Check) -> None:
+        super().__init__(message)
+        self.check = check
+
+
+def check_snapshot(snapshot: Path, directory: Path | None = None) -> vintage.Check | None:
+    """Compare the snapshot's validated files (in `directory`, default the snapshot itself)
+    with the vintage; raise `Refused` inside the window, with a bounded summary."""
+    check = vintage.check_dir(directory or snapshot)
     if check is not None and check.inside:
-        raise DataError(
+        raise Refused(
             f"{snapshot}: differs from {vintage.path()} inside the frozen event window "
-            f"{vintage.EVENT_WINDOW[0]}..{vintage.EVENT_WINDOW[1]}: " + "; ".join(check.lines())
-            + f"; if this snapshot is meant to change the book's data, accept it with "
-              f"`make vintage MARKET_DATA={snapshot}` (`python -m deepshock.data.vintage write "
-              f"--from {snapshot}`)")
-    return None if check is None else check.lines()
+            f"{vintage.EVENT_WINDOW[0]}..{vintage.EVENT_WINDOW[1]}: {brief(check)}; every "
+            f"difference is listed in {report_path(cache_dir())}; if this snapshot is meant to "
+            f"change the book's data, accept it with `make vintage MARKET_DATA={snapshot}` "
+            f"(`python -m deepshock.data.vintage write --from {snapshot}`)", check)
+    return check
+
+
+def _versus(check: vintage.Check | None) -> dict:
+    return {"path": str(vintage.path()),
+            "lines": check.lines() if check else [f"no {vintage.path()}: nothing compared"]}
+
+
+def _sync(snapshot: Path) -> tuple[dict, vintage.Check | None]:
+    """Validate, then compare, then install; the report beside the cache unless a file was
+    rejected (the terminal's one line names it; the cache and its report stand)."""
+    found: list[vintage.Check | None] = []
+
+    def vet(directory: Path) -> None:
+        found.append(check_snapshot(snapshot, directory))
+
+    source = f"snapshot {snapshot}"
+    try:
+        manifest = sync_snapshot(snapshot, vet=vet)
+    except Refused as exc:  # (a damaged file's one-line message needs no report)
+        check_report(cache_dir(), source, "refused", f"cache left unchanged: {exc}",
+                     _versus(exc.check))
+        raise
+    check = found[-1] if found else None
+    check_report(cache_dir(), source, "ok", f"validated; in the cache (synced "
+                 f"{manifest['synced_at']})", _versus(check))
+    return manifest, check
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,11 +91,13 @@ def main(argv: list[str] | None = None) -> int:
             staging.sweep(cache_dir())  # orphans of killed syncs, even when nothing is synced
             checked = schema.check_all()  # the facts first: bad facts stop before any sync
             if snapshot is not None:
-                differences = check_snapshot(snapshot)
-                manifest = sync_snapshot(snapshot)
+                manifest, check = _sync(snapshot)
+                differences = None if check is None else check.lines()
+                short = None if check is None else brief(check)
             else:
                 manifest = sync_yfinance()
                 differences = manifest.get("vintage")
+                short = manifest.get("vintage_summary") or "; ".join(differences or [])
         except (DataError, OSError) as exc:
             prefix = "data sync rejected, cache left unchanged: " if snapshot else "make data: "
             print(f"{prefix}{exc}", file=sys.stderr)
@@ -70,9 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     elif differences:
         print(f"against {vintage.path().name} (nothing differs inside the frozen event "
               f"window; reported, not stopping):", file=sys.stderr)
-        for line in differences:
+        shown = differences if len(differences) <= SHOWN else [
+            short, f"every difference is listed in {report_path(cache_dir())}"]
+        for line in shown:
             print(f"  {line}", file=sys.stderr)
     print(checked)
+    print(intraday.status(manifest))  # the intraday product, or why the cache has none
     rows = sum(e["rows"] for e in manifest["tickers"].values())
     if manifest.get("synced_at") and manifest["synced_at"] < started:
         print(f"price cache is current: {len(manifest['tickers'])} tickers, {rows} rows from "

@@ -100,6 +100,65 @@ def quiet(log: Path) -> Iterator[Path]:
             handler.close()
 
 
+SHOWN = 5  # differences from the vintage a terminal shows line by line; beyond, `brief`
+
+
+def brief(check, limit: int = SHOWN) -> str:
+    """A `vintage.Check` bounded for a terminal: its `lines` when there are at most `limit`,
+    else in how many securities and on how many dates (or months) the data differ, inside the
+    event window and in all, the first `limit` securities by name (those inside the window
+    first) and the range of the dates. The full list goes to the report (`check_report`)."""
+    lines = check.lines()
+    if len(lines) <= limit:
+        return "; ".join(lines)
+    names, parts = check.securities(), []
+    if names:
+        parts.append(f"differences in {_count(len(names), 'security', 'securities')} "
+                     f"({sum(names.values())} inside the event window): "
+                     f"{named(list(names), limit)}")
+    periods = {(d[2], d[4]) for d in check.differences if len(d[2]) in (7, 10)}
+    if periods:
+        spans = sorted(p for p, _ in periods)
+        counts = [_count(n, word, word + "s") for n, word in (
+            (sum(len(p) == 10 for p in spans), "date"),
+            (sum(len(p) == 7 for p in spans), "month")) if n]
+        parts.append(f"on {' and '.join(counts)} ({sum(i for _, i in periods)} inside the "
+                     f"event window), {spans[0]}..{spans[-1]}")
+    files = sum(d[2] == "file" for d in check.differences)
+    if files:
+        parts.append(f"{_count(files, 'file', 'files')} with other rows or another date range")
+    if check.notes:
+        parts.append(_count(len(check.notes), "note", "notes"))
+    return "; ".join(parts)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def named(items: list[str], limit: int = SHOWN) -> str:
+    """'A, B, C, D, E and 506 more' (at most `limit` items named)."""
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more"
+                                       if len(items) > limit else "")
+
+
+def report_path(target: Path) -> Path:
+    """`.cache/market-data-refresh.md`: the report of the last data command, beside the cache."""
+    return target.parent / f"{target.name}-refresh.md"
+
+
+def check_report(target: Path, source: str, status: str, message: str, versus: dict) -> Path:
+    """Write the report of a `make data` that downloaded nothing (a snapshot synced, or a cache
+    kept): its outcome and, in full, every difference against the vintage (`versus`: its
+    `path` and `lines`)."""
+    from .paths import write_atomic
+
+    lines = [f"# Data check: {status.upper()}", "", f"{message}.", "", f"Source: {source}.", "",
+             f"## Against the vintage ({versus.get('path') or 'none'})", ""]
+    lines += [f"- {line}" for line in versus.get("lines") or ["no differences"]]
+    return write_atomic(report_path(target), ("\n".join(lines) + "\n").encode())
+
+
 def summary(report: dict) -> str:
     """A short markdown summary of a refresh report: one line per ticker."""
     counts: dict[str, int] = {}

@@ -1,8 +1,11 @@
 """The news around the shock, from `data/`: other news in the event windows (confounders),
-the comparison shocks of 2024-25, the background of the launch, the reactions, and one-day
-losses after the shock. Each table is declared in `data/datapackage.json` and checked like the
-other facts (`schema`): columns, types, a source and a certainty per row, ISO dates, and tickers
-that the universe knows. Every rejection is a `DataError` naming file, line and column.
+the market shocks of 2024-25 with their news times, the background of the launch, the
+reactions, one-day losses after the shock, and the S&P 500's membership changes. Each table is
+declared in `data/datapackage.json` and checked like the other facts (`schema`): columns,
+types, a source and a certainty per row, ISO dates, tickers that the universe knows, and the
+rules of `rules` (one primary event; each shock dated on its origin market's day 0 of its news
+time, with a precision no exchange closes inside; index changes announced on or before they
+take effect). Every rejection is a `DataError` naming file, line and column.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import schema
+from . import rules, schema
 from .paths import facts_dir
 
-TABLES = ("confounders", "shocks", "background", "reactions", "later_losses")
+TABLES = ("confounders", "shocks", "background", "reactions", "later_losses", "index_changes")
 
 
 def confounders() -> pd.DataFrame:
@@ -31,13 +34,16 @@ def _confounders(root: Path) -> pd.DataFrame:
 
 
 def shocks() -> pd.DataFrame:
-    """The comparison shocks: calendar date in the market where each started."""
+    """The market shocks: `date`, the day 0 of the market where each started; `news_utc`
+    (tz-aware) and `precision` (a Timedelta) of the news; `role` ('primary' for the book's own
+    event, else 'comparison'). Each market's day 0 is read through `deepshock.data.event`."""
     return _shocks(facts_dir())
 
 
 @cache
 def _shocks(root: Path) -> pd.DataFrame:
-    return schema.table("shocks", root)
+    table = schema.table("shocks", root)
+    return table.assign(precision=table["precision"].map(rules.duration))
 
 
 def background() -> pd.DataFrame:
@@ -69,6 +75,18 @@ def later_losses() -> pd.DataFrame:
 @cache
 def _later_losses(root: Path) -> pd.DataFrame:
     return schema.table("later_losses", root)
+
+
+def index_changes() -> pd.DataFrame:
+    """S&P 500 membership changes: who joined (`added`) on the effective `date`, replacing whom;
+    `kind` "successor" marks a member's own new listing (e.g. after a merger), not a new firm."""
+    return _index_changes(facts_dir())
+
+
+@cache
+def _index_changes(root: Path) -> pd.DataFrame:
+    table = schema.table("index_changes", root)
+    return table.sort_values(["date", "added"], kind="stable").reset_index(drop=True)
 
 
 def in_window(first: pd.Timestamp, last: pd.Timestamp, ticker: str | None = None

@@ -10,7 +10,13 @@ function over the typed tables, run by `schema.check` after a file passed its de
 * `short_quotes`: a reaction quotes at most `QUOTE_WORDS` words;
 * `time_zones`: every `timezone` is an IANA time zone;
 * `stated_precision`: a date of stated precision (`<date>_precision`) is the first day of its
-  month, quarter or year, and has a precision exactly when it has a date.
+  month, quarter or year, and has a precision exactly when it has a date;
+* `one_primary`: exactly one shock is the book's own event (role 'primary');
+* `day0_of_news`: a shock's date is its origin market's day 0: the first session whose close
+  comes after the news time (`validate.first_closed_after`, as `sessions` serves it);
+* `unambiguous_span`: no exchange of the universe closes inside a news time's precision span,
+  so no market's day 0 depends on where in the span the news came;
+* `announced_first`: an index change is announced on or before its effective date.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from functools import cache
 import pandas as pd
 
 from .paths import facts_dir
-from .validate import DataError, calendar_for
+from .validate import DataError, calendar_for, exchange_calendar, first_closed_after
 
 # Places in events.csv that are exchanges, mapped to their calendar. "Europe" is the Paris
 # bourse, home of the universe's European line (SU.PA). Other places (Online, Washington, ...)
@@ -161,6 +167,56 @@ def stated_precision(tables: Tables, name: str) -> None:
                               f"{precision} ({column}_precision {precision!r})", table)
 
 
+def duration(text: str) -> pd.Timedelta:
+    """An ISO 8601 duration of days, hours and minutes (PT1M, P2D, P1DT2H) as a Timedelta."""
+    return pd.Timedelta(text)
+
+
+def one_primary(tables: Tables, name: str) -> None:
+    table = tables[name]
+    primary = table.index[table["role"] == "primary"]
+    if len(primary) != 1:
+        fail(name, int(primary[1]) if len(primary) else len(table) - 1,
+             f"{len(primary)} rows have role 'primary': exactly one is the book's event", table)
+
+
+def day0_of_news(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, (origin, day, news) in enumerate(zip(table["origin_market"], table["date"],
+                                                table["news_utc"])):
+        code = PLACES[origin]
+        try:
+            day0 = first_closed_after(code, news)
+        except ValueError:  # after the calendars' span
+            fail(name, i, f"news_utc {news:%Y-%m-%dT%H:%MZ}: no {code} session closes after it "
+                          "in the calendar's span", table)
+        if day0 != day:
+            fail(name, i, f"date {day:%Y-%m-%d} is not the {code} day 0 of the news time "
+                          f"({day0:%Y-%m-%d}, its first session whose close comes after it)",
+                 table)
+
+
+def unambiguous_span(tables: Tables, name: str) -> None:
+    table = tables[name]
+    markets = sorted({c for c in tables["universe"]["calendar"] if c})
+    for i, (news, span) in enumerate(zip(table["news_utc"], table["precision"])):
+        start = news - duration(span)
+        for market in markets:
+            closes = exchange_calendar(market).closes
+            inside = closes[(closes > start) & (closes < news)]
+            if len(inside):
+                fail(name, i, f"{market} closed at {inside.iloc[0]:%Y-%m-%d %H:%M} UTC, inside "
+                              "the news time's precision span: its day 0 is ambiguous; state "
+                              "the time more precisely", table)
+
+
+def announced_first(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, (announced, effective) in enumerate(zip(table["announced"], table["date"])):
+        if announced > effective:
+            fail(name, i, "announced after its effective date", table)
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -177,6 +233,10 @@ RULES = [
     Rule("short_quotes", short_quotes, ("reactions",)),
     Rule("time_zones", time_zones, None),
     Rule("stated_precision", stated_precision, None),
+    Rule("one_primary", one_primary, ("shocks",)),
+    Rule("day0_of_news", day0_of_news, ("shocks",)),
+    Rule("unambiguous_span", unambiguous_span, ("shocks",), ("universe",)),
+    Rule("announced_first", announced_first, ("index_changes",)),
 ]
 
 

@@ -36,6 +36,8 @@ from .validate import DataError
 PACKAGE = "datapackage.json"
 VERSION = "1"
 NOUN = {"claims": "claim", "known_jumps": "jump"}  # "<noun> has no <column>" (default: row)
+EMPTY = {("shocks", "time_source"): "news time has no time_source",  # a required cell left empty
+         ("index_changes", "added"): "no ticker added"}
 _DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 
 
@@ -164,6 +166,13 @@ def typed(name: str, raw: pd.DataFrame, data: Path | None = None) -> pd.DataFram
                 rules.fail(name, i, f"{field['name']} {raw.at[i, field['name']]!r} is not a "
                                     f"number", raw)
             out[field["name"]] = values
+        elif kind == "datetime":  # a strptime form, read strictly (frictionless takes 2025-1-7)
+            pattern, form = _form(field)
+            for i in text.index[(text != "") & ~text.str.fullmatch(pattern)]:
+                rules.fail(name, i, f"{field['name']} {raw.at[i, field['name']]!r} is not "
+                                    f"{form}", raw)
+            out[field["name"]] = pd.to_datetime(text.replace("", None), format=field["format"],
+                                                utc=field["format"].endswith("Z"))
         elif kind == "list":
             sep = field.get("delimiter", ",")
             out[field["name"]] = [[n.strip() for n in t.split(sep) if n.strip()] for t in text]
@@ -174,14 +183,27 @@ def typed(name: str, raw: pd.DataFrame, data: Path | None = None) -> pd.DataFram
     return table
 
 
+_STRPTIME = {"%Y": (r"\d{4}", "YYYY"), "%m": (r"\d{2}", "MM"), "%d": (r"\d{2}", "DD"),
+             "%H": (r"\d{2}", "HH"), "%M": (r"\d{2}", "MM"), "%S": (r"\d{2}", "SS")}
+
+
+def _form(field: dict) -> tuple[str, str]:
+    """A datetime field's strptime format as a strict pattern and as the form a message names
+    ('YYYY-MM-DDTHH:MMZ (UTC)' for '%Y-%m-%dT%H:%MZ')."""
+    parts = re.split(r"(%[A-Za-z])", field["format"])
+    pattern = "".join(_STRPTIME[p][0] if p in _STRPTIME else re.escape(p) for p in parts)
+    form = "".join(_STRPTIME[p][1] if p in _STRPTIME else p for p in parts)
+    return pattern, form + (" (UTC)" if field["format"].endswith("Z") else "")
+
+
 # ---- checking -----------------------------------------------------------------------------
 
 def check(names: list[str] | None = None, data: Path | None = None, force: bool = False
           ) -> dict[str, pd.DataFrame]:
     """Check `names` (default: every facts file) and the files they refer to, except those
     whose stamp says they passed as they are (unless `force`); stamp each file that passes and
-    return the typed tables. Raises `DataError` on the first problem, in the order: structure, declared types
-    and keys, rules."""
+    return the typed tables. Raises `DataError` on the first problem, in the order: structure,
+    declared types and keys, rules."""
     data = Path(data or facts_dir())
     if names is None:
         names = facts_files(data)
@@ -248,7 +270,7 @@ def _blob(path: Path) -> bytes:
 def _stamp(name: str, data: Path, blobs: dict[str, bytes]) -> Path:
     digest = hashlib.sha256(repr((VERSION, metadata.version("frictionless"),
                                   metadata.version("exchange_calendars"))).encode())
-    for code in (Path(__file__), Path(rules.__file__)):
+    for code in (Path(__file__), Path(rules.__file__), Path(__file__).with_name("validate.py")):
         digest.update(code.read_bytes())
     digest.update(package_path(data).read_bytes())
     for n in closure(name, data):
@@ -345,17 +367,23 @@ def message(name: str, error, data: Path | None = None, text: str | None = None)
             return f"{column} {cell!r} is not {form}"
         if field.get("type") in ("number", "integer"):
             return f"{column} {cell!r} is not a {_range(column, constraints)}"
+        if field.get("type") == "datetime" and field.get("format", "default") != "default":
+            return f"{column} {cell!r} is not {_form(field)[1]}"
         return f"{column} {cell!r} is not of type {field.get('type')}"
     constraint = re.search(r'constraint "(\w+)"', error.note)
     constraint = constraint.group(1) if constraint else ""
     if constraint == "required" or (column == "source" and constraint == "pattern"):
         if column == "source":
             return "row has no source"
+        if (name, column) in EMPTY:
+            return EMPTY[(name, column)]
         if _references(name, column, data):
             return _unknown(name, column, "", data)
         return f"{NOUN.get(name, 'row')} has no {column}"
     if constraint == "enum":
         return f"{column} {cell!r} is not one of {sorted(constraints['enum'])}"
+    if constraint == "pattern" and "form" in field:
+        return f"{column} {cell!r} is not {field['form']}"
     if constraint == "pattern":
         example = f" (e.g. {field['example']!r})" if "example" in field else ""
         return f"{column} {cell!r} does not match the pattern {constraints['pattern']}{example}"

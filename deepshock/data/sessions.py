@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import facts
 from .validate import CALENDAR_END, CALENDAR_START, exchange_calendar
+from .validate import first_closed_after  # noqa: F401 (this module's API; facts' rules use it)
 
 # The span the book covers (the snapshot runs 2019-12 .. 2025-06), with room either side.
 START, END = CALENDAR_START, CALENDAR_END
@@ -60,6 +61,16 @@ def last_closed_before(market: str, when: pd.Timestamp) -> pd.Timestamp:
     while close_utc(market, day) >= when:
         day = calendar(market).previous_session(day)
     return day
+
+
+def shift(market: str, session: str | pd.Timestamp, k: int) -> pd.Timestamp:
+    """The session `k` sessions after `session` of `market` (before it when k < 0)."""
+    days = calendar(market).sessions
+    pos = days.get_loc(pd.Timestamp(session)) + k
+    if not 0 <= pos < len(days):
+        raise ValueError(f"{market}: {k:+d} sessions from {pd.Timestamp(session):%Y-%m-%d} is "
+                         "outside the calendar's span")
+    return days[pos]
 
 
 def closure(market: str, date: str | pd.Timestamp) -> pd.DatetimeIndex:

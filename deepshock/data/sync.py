@@ -14,6 +14,17 @@ The cross-section panel (`panel/closes.csv`, `panel/members.csv`) is validated b
 manifest under `panel` (sha256 of both files, shape, date range), so it is swapped in or
 rejected together with the prices.
 
+Structure and content come first, comparisons second: a caller's `vet(directory)` (the
+comparison with `data/vintage.csv`, with the previous cache) runs only once every file has
+passed every check above, on the validated files, and whatever it raises stops the sync with
+the cache as it was. A damaged file is therefore named by file, line and date, never reported
+as a difference.
+
+The intraday product (`intraday/`, six files of INTRADAY.md) is validated by `intraday.read_all`
+and installed the same way, under `intraday` in the manifest (each file's sha256, rows, first
+and last UTC bar); without the folder (a snapshot without one, a yfinance build) the entry
+says why and the loader raises `intraday.Missing`.
+
 The command line (`make data`) is `deepshock.data.cli`.
 """
 
@@ -24,11 +35,13 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from . import facts
+from . import intraday as intraday_data
 from . import panel as panel_data
 from .paths import cache_dir, ticker_file
 from .staging import create as _create_staging, release as _release_staging
@@ -87,14 +100,18 @@ def _stage(target: Path) -> Path:
 
 def write_cache(frames: dict[str, pd.DataFrame], source: str, conventions: dict[str, str],
                 *, target: Path | None = None, files: dict[str, Path] | None = None,
-                extra: dict | None = None, panel: Path | str | None = KEEP) -> dict:
+                extra: dict | None = None, panel: Path | str | None = KEEP,
+                vet: Callable[[Path], None] | None = None,
+                intraday: Path | str | None = KEEP) -> dict:
     """Validate and install a complete set of per-ticker frames (or source files) as the cache.
 
     A ticker found in `files` is copied byte for byte from that file (snapshot, download or
     the previous cache); any other is written from its frame. Every file is re-read and checked
     (`read_price_csv`, `check_series`) before the swap; errors name the source file.
     `panel` is a directory holding the panel's two files (None: no panel; KEEP: the installed
-    cache's panel, if any, checked again).
+    cache's panel, if any, checked again); `intraday` likewise for the intraday folder. `vet`,
+    if given, is called with the staging directory once everything in it passed, before the
+    swap; what it raises aborts the sync.
     """
     target = target or cache_dir()
     files = files or {}
@@ -126,14 +143,22 @@ def write_cache(frames: dict[str, pd.DataFrame], source: str, conventions: dict[
                 if table.at[t, "calendar"] == panel_data.CALENDAR]
         panel_entry = None if panel is None else _stage_panel(
             Path(panel), staging / PANEL, max(nyse) if nyse and not kept else None)
+        if intraday == KEEP:
+            installed = target / intraday_data.FOLDER
+            intraday = installed if installed.is_dir() else None
+        intraday_entry = intraday_data.stage(None if intraday is None else Path(intraday),
+                                             staging / intraday_data.FOLDER, source)
         manifest = {
             "source": source,
             "synced_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "tickers": entries,
             "panel": panel_entry,
+            "intraday": intraday_entry,
             **(extra or {}),
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        if vet is not None:
+            vet(staging)
         _install(staging, target)
         _release_staging(staging)
         return manifest
@@ -168,8 +193,11 @@ def _panel_current(manifest: dict, source: Path | None, target: Path) -> bool:
 
 
 def sync_snapshot(snapshot: Path, *, target: Path | None = None,
-                  tickers: list[str] | None = None) -> dict:
-    """Validate every universe ticker's file in `snapshot/prices` and install them as the cache."""
+                  tickers: list[str] | None = None,
+                  vet: Callable[[Path], None] | None = None) -> dict:
+    """Validate every universe ticker's file in `snapshot/prices` and install them as the cache.
+    `vet(directory)` sees the validated files before the swap (`write_cache`), or the cache when
+    it already holds exactly these files, checked by the same rules."""
     snapshot = Path(snapshot)
     prices = snapshot / "prices"
     if not prices.is_dir():
@@ -189,10 +217,17 @@ def sync_snapshot(snapshot: Path, *, target: Path | None = None,
     panel = snapshot / PANEL if (snapshot / PANEL).is_dir() else None
     if current is not None and not _panel_current(current, panel, target or cache_dir()):
         current = None
+    intraday = snapshot / intraday_data.FOLDER
+    intraday = intraday if intraday.is_dir() else None
+    if current is not None and not intraday_data.current(
+            current.get("intraday"), intraday, (target or cache_dir()) / intraday_data.FOLDER):
+        current = None
     provenance = snapshot / "PROVENANCE.md"
     provenance_sha = sha256(provenance) if provenance.is_file() else None
     if current is not None and (current.get("ignored_files"), current.get("provenance_sha256")) \
             == (ignored, provenance_sha):
+        if vet is not None:
+            vet(target or cache_dir())
         return current
     frames = {t: read_price_csv(path) for t, path in files.items()}
     extra = {"ignored_files": ignored, "snapshot_dir": str(snapshot.resolve()),
@@ -200,7 +235,7 @@ def sync_snapshot(snapshot: Path, *, target: Path | None = None,
              "provenance_sha256": provenance_sha}
     return write_cache(frames, f"snapshot {snapshot.resolve().name}/ (PROVENANCE.md)",
                        _conventions(snapshot), target=target, files=files, extra=extra,
-                       panel=panel)
+                       panel=panel, vet=vet, intraday=intraday)
 
 
 def _rules() -> str:
@@ -210,6 +245,7 @@ def _rules() -> str:
 
     digest = hashlib.sha256()
     for path in (Path(validate.__file__), Path(__file__), Path(panel_data.__file__),
+                 Path(intraday_data.__file__), Path(intraday_data.intraday_files.__file__),
                  facts_dir() / "universe.csv",
                  facts_dir() / "known_jumps.csv"):
         digest.update(path.read_bytes())

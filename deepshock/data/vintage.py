@@ -8,7 +8,10 @@ source`:
   one row per calendar month outside the frozen event window (`YYYY-MM`) and one per session
   inside it (`YYYY-MM-DD`), each with the sha256 (first 12 hex digits) of that period's values;
 - `panel`: `closes.csv` and `members.csv` (period `file`); per member its whole column (`all`)
-  and its event-window part (`window`); per date (ticker `*`) the row across the members.
+  and its event-window part (`window`); per date (ticker `*`) the row across the members;
+- `intraday`, per file of `intraday/` (`intraday.SPECS`): period `file` (sha256, rows, first and
+  last bar in UTC), then one row per UTC date inside the window and per month outside it, each
+  hashing that period's bars as `intraday.read` returns them (UTC start, prices, volume, venue).
 
 Value hashes are of the parsed numbers (`validate.read_price_csv`), so a BOM, CRLF or reordered
 columns change the file hash but no value hash. A difference is reported per ticker and period
@@ -29,6 +32,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import facts
+from . import intraday as intraday_data
+from .console import brief
 from .paths import cache_dir, facts_dir, ticker_file
 from .validate import DataError, read_price_csv
 
@@ -76,6 +81,22 @@ def price_rows(ticker: str, file: Path, frame: pd.DataFrame, source: str) -> lis
             months.setdefault(day[:7], []).append(line)
     rows += [{"product": "prices", "ticker": ticker, "period": month, "rows": len(block),
               "sha256": _digest(block), "source": source} for month, block in months.items()]
+    return rows
+
+
+def intraday_rows(name: str, file: Path, bars: pd.DataFrame, source: str) -> list[dict]:
+    """The vintage rows of one intraday file (`bars` as `intraday.read` returns them)."""
+    stamps = bars["ts"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    keep = [c for c in ("open", "high", "low", "close", "volume", "venue") if c in bars]
+    lines = (stamps + "," + bars[keep].astype(str).agg(",".join, axis=1)).tolist()
+    rows = [{"product": "intraday", "ticker": name, "period": "file", "rows": len(bars),
+             "first": stamps.min(), "last": stamps.max(), "sha256": _sha(file.read_bytes()),
+             "source": source}]
+    blocks: dict[str, list[str]] = {}
+    for stamp, line in sorted(zip(stamps, lines)):
+        blocks.setdefault(stamp[:10] if _inside(stamp[:10]) else stamp[:7], []).append(line)
+    rows += [{"product": "intraday", "ticker": name, "period": period, "rows": len(block),
+              "sha256": _digest(block), "source": source} for period, block in blocks.items()]
     return rows
 
 
@@ -156,6 +177,13 @@ def build(directory: Path, tickers: list[str] | None = None, source: str | None 
             rows += [r for r in records if r["product"] == "panel"]
         else:
             rows += panel_rows(panel, source, members)
+    folder = directory / intraday_data.FOLDER
+    for spec in intraday_data.SPECS if folder.is_dir() else ():
+        file = folder / spec.file
+        if file.is_file() and known.get(("intraday", spec.file)) == _sha(file.read_bytes()):
+            rows += earlier[("intraday", spec.file)]
+        else:
+            rows += intraday_rows(spec.file, file, intraday_data.read(file, spec), source)
     if not rows:
         raise DataError(f"{directory}: no price files to take a vintage of")
     return table(rows)
@@ -209,9 +237,21 @@ class Check:
                 if periods or (flag is False and any(p == "file" for p, _, _ in items)):
                     parts.append(f"{label}: {_runs(periods)} ({', '.join(whats)})"
                                  if periods else f"{label}: {', '.join(whats)}")
-            name = ticker if product == "prices" else f"panel {ticker}"
+            name = ticker if product == "prices" else f"{product} {ticker}"
             out.append(f"{name}: " + "; ".join(parts))
         return out + self.notes
+
+    def securities(self) -> dict[str, bool]:
+        """The securities that differ, named as in `lines` ('NVDA', 'panel AAPL'), each with
+        whether it differs inside the window (those first); not the panel's files nor its
+        per-date rows (`*`)."""
+        names: dict[str, bool] = {}
+        for product, ticker, _, _, inside in self.differences:
+            if product == "panel" and (ticker == "*" or ticker in PANEL_FILES):
+                continue
+            name = ticker if product == "prices" else f"panel {ticker}"
+            names[name] = names.get(name, False) or inside
+        return dict(sorted(names.items(), key=lambda item: not item[1]))
 
 
 def _runs(periods: list[str], limit: int = 12) -> str:
@@ -256,14 +296,17 @@ def compare(old: pd.DataFrame, new: pd.DataFrame) -> Check:
     has_panel = any(k[0] == "panel" for k in fresh)
     if not has_panel and any(k[0] == "panel" for k in keyed):
         check.notes.append("the panel: in the vintage, not in the data checked (not compared)")
+    has_intraday = any(k[0] == "intraday" for k in fresh)
+    if not has_intraday and any(k[0] == "intraday" for k in keyed):
+        check.notes.append("intraday: in the vintage, not in the data checked (not compared)")
     for key in sorted(set(keyed) - set(fresh)):
-        if key[0] == "panel" and not has_panel:
+        if (key[0] == "panel" and not has_panel) or (key[0] == "intraday" and not has_intraday):
             continue
-        if key[0] == "prices" or key[1] in PANEL_FILES:
+        if key[0] in ("prices", "intraday") or key[1] in PANEL_FILES:
             check.notes.append(f"{key[1]}: in the vintage, not in the data checked (not compared)")
         else:
             check.differences.append((*key, "all", "member dropped from the panel", True))
-    added = sorted(k[1] for k in set(fresh) - set(keyed) if k[0] == "prices")
+    added = sorted(k[1] for k in set(fresh) - set(keyed) if k[0] in ("prices", "intraday"))
     if added:
         check.notes.append(f"not in the vintage yet (not compared): {', '.join(added)}")
     members = sorted(k[1] for k in set(fresh) - set(keyed) if k[0] == "panel")
@@ -323,7 +366,7 @@ def versus(prices: dict[str, tuple[Path, pd.DataFrame]], panel: Path | None, sou
     old = old.loc[((old["product"] == "prices") & old["ticker"].isin(list(prices)))
                   | ((old["product"] == "panel") & downloaded)]
     check = compare(old, table(rows))
-    return check, {"path": str(path()), "lines": check.lines(),
+    return check, {"path": str(path()), "lines": check.lines(), "summary": brief(check),
                    "differences": [list(d) for d in check.differences],
                    "inside_window": check.tickers(True)}
 
@@ -342,8 +385,10 @@ def main(argv: list[str] | None = None) -> int:
             where = write(frame)
             prices = frame.loc[(frame["product"] == "prices") & (frame["period"] == "file")]
             panel = frame.loc[(frame["product"] == "panel") & (frame["period"] == "all")]
+            intraday = frame.loc[(frame["product"] == "intraday") & (frame["period"] == "file")]
             print(f"wrote {where}: {len(prices)} price files"
                   f"{f', the panel ({len(panel)} members)' if len(panel) else ', no panel'}, "
+                  f"{len(intraday)} intraday files, "
                   f"{len(frame)} rows, from {directory}")
             return 0
         check = check_dir(directory)

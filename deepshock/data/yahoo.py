@@ -6,7 +6,9 @@ traded; `Adj Close` -> `adj_close`). Errors, raised or only logged by yfinance, 
 limits are retried within one time budget. The cache is replaced only when every ticker (and
 the panel, `yahoo_panel`) came back and validated, through `sync.write_cache` (atomic). The
 report compares with the previous cache (rows added/removed, values revised beyond
-`TOLERANCE`) and with `data/vintage.csv` (every difference by ticker and date).
+`TOLERANCE`) and with `data/vintage.csv` (every difference by ticker and date); both
+comparisons run only once every file and the panel passed validation (`write_cache`'s `vet`), so
+a damaged download is rejected by file, line and date, not reported as a difference.
 
 `EVENT_WINDOW` is frozen: a change inside it against the cache is refused without
 `--allow-event-window-change`, and `make data` (`sync_yfinance`) refuses a download that
@@ -32,7 +34,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import facts, staging, vintage, yahoo_panel
-from .console import Steps, quiet, summary, warnings_log
+from .console import (Steps, brief, check_report, named, quiet, report_path, summary,
+                      warnings_log)
 from .network import (FAIL_FAST, FAIL_FAST_SECONDS, RETRY_BUDGET, Budget, Errors, Stop,  # noqa: I001
                       cause, rate_limited, unreachable)
 from .paths import cache_dir, ticker_file
@@ -267,9 +270,14 @@ def refresh(tickers: list[str] | None = None, start: str = START, end: str = END
         staging.release(tmp, remove=True)
 
 
+class _Verdict(Exception):
+    """A comparison (with the cache or the vintage) stops the refresh: (status, message)."""
+
+
 def _check_and_install(report, frames, tmp, old_files, previous, universe, start, end, target,
                        allow_event_window_change, against_vintage, panel_dir) -> dict:
-    rows = report["tickers"]
+    """Structure first: every file, its series and the panel pass `write_cache`'s checks; only
+    then are they compared with the cache and the vintage (`_compare`, before the swap)."""
     files = {t: tmp / ticker_file(t) for t in frames}
     try:
         for ticker, frame in frames.items():
@@ -277,6 +285,33 @@ def _check_and_install(report, frames, tmp, old_files, previous, universe, start
             frames[ticker] = read_price_csv(files[ticker])
     except DataError as exc:
         return _finish(report, "rejected", f"{exc}: cache left unchanged")
+    kept = {t: old_files[t] for t in universe if t not in frames}
+    conventions = {t: previous["tickers"][t]["close_convention"] for t in kept}
+    conventions.update({t: CONVENTION for t in frames})
+    try:
+        write_cache({t: frames.get(t) for t in universe}, _source(start, end), conventions,
+                    target=target, files={**files, **kept}, panel=panel_dir,
+                    extra={"refresh": {"range": [start, end],
+                                       "event_window": list(EVENT_WINDOW)}},
+                    vet=lambda _: _compare(report, frames, files, old_files, start, end,
+                                           allow_event_window_change, against_vintage,
+                                           panel_dir))
+    except _Verdict as verdict:
+        return _finish(report, *verdict.args)
+    except DataError as exc:
+        return _finish(report, "rejected", f"{exc}: cache left unchanged")
+    if against_vintage == "propose":
+        where = vintage.write(vintage.build(target))
+        report.setdefault("vintage", {})["proposed"] = str(where)
+    rows = report["tickers"]
+    changed = sum(r["status"] in ("changed", "added", "removed") for r in rows.values())
+    return _finish(report, "ok", f"cache replaced: {changed} tickers changed")
+
+
+def _compare(report, frames, files, old_files, start, end, allow_event_window_change,
+             against_vintage, panel_dir) -> None:
+    """The validated download against the cache and the vintage; raise `_Verdict` to stop."""
+    rows = report["tickers"]
     window_changes = []
     for ticker, frame in frames.items():
         if ticker not in old_files:
@@ -295,37 +330,23 @@ def _check_and_install(report, frames, tmp, old_files, previous, universe, start
             window_changes.append(ticker)
     failed = [t for t, r in rows.items() if r["status"] == "failed"]
     if failed:
-        return _finish(report, "failed", f"partial download for {', '.join(failed)}: "
-                                         f"cache left unchanged")
+        raise _Verdict("failed", f"partial download for {', '.join(failed)}: cache left "
+                                 f"unchanged")
     if window_changes and not allow_event_window_change:
-        return _finish(report, "refused", (
+        raise _Verdict("refused", (
             f"the refresh would change the frozen event window {EVENT_WINDOW[0]}.."
             f"{EVENT_WINDOW[1]} for {', '.join(window_changes)}; rerun with "
             f"--allow-event-window-change to accept: cache left unchanged"))
     versus = _versus_vintage(report, frames, files, start, end, panel_dir) \
         if against_vintage != "off" else None
     if against_vintage == "check" and versus is not None and versus.inside:
-        return _finish(report, "refused", (
+        inside = [n for n, i in versus.securities().items() if i] or versus.tickers(True)
+        raise _Verdict("refused", (
             f"the download differs from {vintage.path()} inside the frozen event window "
-            f"{EVENT_WINDOW[0]}..{EVENT_WINDOW[1]} for {', '.join(versus.tickers(True))} "
-            f"(Yahoo revised its data; every difference is in the report); to accept it, run "
-            f"`make refresh` (installs the download and proposes a new {vintage.path().name}): "
-            f"cache left unchanged"))
-    kept = {t: old_files[t] for t in universe if t not in frames}
-    conventions = {t: previous["tickers"][t]["close_convention"] for t in kept}
-    conventions.update({t: CONVENTION for t in frames})
-    try:
-        write_cache({t: frames.get(t) for t in universe}, _source(start, end), conventions,
-                    target=target, files={**files, **kept}, panel=panel_dir,
-                    extra={"refresh": {"range": [start, end],
-                                       "event_window": list(EVENT_WINDOW)}})
-    except DataError as exc:
-        return _finish(report, "rejected", f"{exc}: cache left unchanged")
-    if against_vintage == "propose":
-        where = vintage.write(vintage.build(target))
-        report.setdefault("vintage", {})["proposed"] = str(where)
-    changed = sum(r["status"] in ("changed", "added", "removed") for r in rows.values())
-    return _finish(report, "ok", f"cache replaced: {changed} tickers changed")
+            f"{EVENT_WINDOW[0]}..{EVENT_WINDOW[1]} for {named(inside)} (Yahoo revised "
+            f"its data: {brief(versus)}; every difference is in the report); "
+            f"to accept it, run `make refresh` (installs the download and proposes a new "
+            f"{vintage.path().name}): cache left unchanged"))
 
 
 def _versus_vintage(report: dict, frames: dict[str, pd.DataFrame], files: dict[str, Path],
@@ -379,19 +400,28 @@ def sync_yfinance(*, target: Path | None = None, download: Callable | None = Non
         if set(universe) <= set(manifest["tickers"]) and \
                 (manifest.get("panel") or yahoo_panel.member_list(target) is None):
             check = vintage.check_dir(target, tickers=universe)
-            if check is not None and check.inside:
-                raise DataError(
-                    f"{target}: the cache differs from {vintage.path()} inside the frozen event "
-                    f"window {EVENT_WINDOW[0]}..{EVENT_WINDOW[1]}: " + "; ".join(check.lines())
-                    + "; accept with `make refresh` (proposes a new vintage) or "
-                      "`python -m deepshock.data.vintage write`; cache left as it was")
-            return {**manifest, "vintage": check.lines() if check else None}
+            message = "" if check is None or not check.inside else (
+                f"{target}: the cache differs from {vintage.path()} inside the frozen event "
+                f"window {EVENT_WINDOW[0]}..{EVENT_WINDOW[1]}: {brief(check)}; every "
+                f"difference is listed in {report_path(target)}; accept with `make refresh` "
+                f"(proposes a new vintage) or `python -m deepshock.data.vintage write`; cache "
+                f"left as it was")
+            if check is not None and check.lines():  # else the last refresh's report stays
+                check_report(target, f"the cache {target}", "refused" if message else "ok",
+                             message or "kept", {"path": str(vintage.path()),
+                                                 "lines": check.lines()})
+            if message:
+                raise DataError(message)
+            return {**manifest, "vintage": check.lines() if check else None,
+                    **({"vintage_summary": brief(check)} if check else {})}
     report = refresh(target=target, download=download, sleep=sleep, progress=progress,
                      against_vintage="check")
     if report["status"] != "ok":
         raise DataError(report["message"] + (f" (report: {_stem(target)}.md)"
                                              if report["status"] != "unreachable" else ""))
-    return {**read_manifest(target), "vintage": report.get("vintage", {}).get("lines")}
+    versus = report.get("vintage", {})
+    return {**read_manifest(target), "vintage": versus.get("lines"),
+            **({"vintage_summary": versus["summary"]} if versus.get("summary") else {})}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,16 +10,20 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..data import facts, load
+from ..data import event, facts, load, sessions
+from ..methods import extremes
 from .charts import NEUTRAL, PALETTE, finish
 
 # Category hues for the recovery status (never the fell/rose orange and blue).
 STATUS_COLOURS = [PALETTE[2], PALETTE[4], PALETTE[6], "#999999"]
 FORTNIGHT_COLOUR = PALETTE[7]
 
-BASE = pd.Timestamp("2025-01-24")  # last US and Japanese close before the shock
+BASE = event.day("XNYS", -1)  # New York's last close before the shock (Tokyo's too)
 END = pd.Timestamp("2025-06-30")
-FORTNIGHT = pd.Timestamp("2025-02-07")  # the Friday closing the two weeks that began 27 Jan
+# the last New York session of the two calendar weeks that begin with day 0's week
+DAY0 = event.day0("XNYS")
+FORTNIGHT = sessions.last_session_before(
+    "XNYS", DAY0 + pd.Timedelta(days=12 - DAY0.day_of_week))
 # A volatility index and an exchange rate have no "close to regain": left out.
 EXCLUDE = ("^VIX", "JPY=X")
 SOURCE = ("Yahoo Finance daily closes; exchange calendars; tariff sell-off dated from the "
@@ -68,22 +72,22 @@ def recovery(path: pd.DataFrame, window: dict) -> pd.DataFrame:
     info = members().set_index("ticker")
     rows = []
     for ticker, p in path.groupby("ticker", sort=False):
-        up = p.loc[p["cum"] >= 0]
         low = p.loc[p["cum"].idxmin()]
         first = p.iloc[0]
-        if first["cum"] >= 0:
+        rec = extremes.regain(p["cum"].to_numpy(), 0.0)  # the book's one recovery count
+        if rec.sessions == 0:
             status, hit = STATUS[0], first
-        elif up.empty:
+        elif rec.censored:
             status, hit = STATUS[3], None
         else:
-            hit = up.iloc[0]
+            hit = p.iloc[rec.sessions - 1]
             status = STATUS[1] if hit["date"] < window["start"] else STATUS[2]
         rows.append({
             "ticker": ticker, "name": info.at[ticker, "name"], "group": info.at[ticker, "group"],
             "base_date": first["base_date"], "first_pct": round(first["cum"] * 100, 4),
             "low_pct": round(low["cum"] * 100, 4), "low_date": low["date"], "status": status,
             "regained_date": None if hit is None else hit["date"],
-            "sessions": None if hit is None or status == STATUS[0] else int(hit["session"]),
+            "sessions": None if hit is None or status == STATUS[0] else rec.sessions,
             "end_pct": round(p["cum"].iloc[-1] * 100, 4),
             "low_in_window": bool(window["start"] <= low["date"] <= window["end"])})
     return pd.DataFrame(rows)
@@ -121,8 +125,10 @@ def group_summary(groups: pd.DataFrame, window: dict) -> pd.DataFrame:
 
 def summary_markdown(summary: pd.DataFrame) -> str:
     """The group summary as a Markdown table for the prose."""
-    lines = ["| Group | Members | Low, 27 Jan–7 Feb | Low, 10 Feb to the sell-off "
-             "| Low from the tariff sell-off on | 30 June |", "|---|---:|---:|---:|---:|---:|"]
+    after = sessions.shift("XNYS", FORTNIGHT, 1)
+    lines = [f"| Group | Members | Low, {DAY0:%-d %b}–{FORTNIGHT:%-d %b} | Low, {after:%-d %b} to "
+             f"the sell-off | Low from the tariff sell-off on | {END:%-d %B} |",
+             "|---|---:|---:|---:|---:|---:|"]
     for r in summary.itertuples():
         cells = [f"{getattr(r, f'low_{p}_pct'):+.1f}% ({getattr(r, f'low_{p}_date'):%d %b})"
                  for p in ("shock", "mid", "tariff")]
@@ -147,7 +153,7 @@ def groups_chart(groups: pd.DataFrame, window: dict) -> alt.FacetChart:
     order = groups["group"].drop_duplicates().tolist()
     tip = [alt.Tooltip("group:N", title="Group"), alt.Tooltip("date:T", title="Date",
                                                                format="%a %d %b %Y"),
-           alt.Tooltip("cum_pct:Q", title="Since 24 Jan close (%)", format="+.1f"),
+           alt.Tooltip("cum_pct:Q", title=f"Since {BASE:%-d %b} close (%)", format="+.1f"),
            alt.Tooltip("members:Q", title="Securities averaged")]
     stamp = lambda t: alt.DateTime(year=t.year, month=t.month, date=t.day)
     one = alt.Chart().transform_aggregate(n="count()", groupby=["group"])
@@ -158,7 +164,7 @@ def groups_chart(groups: pd.DataFrame, window: dict) -> alt.FacetChart:
     zero = alt.Chart().mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(y=alt.datum(0))
     line = alt.Chart().mark_line(strokeWidth=1.6, color=PALETTE[6]).encode(
         x=alt.X("date:T", title="2025", axis=alt.Axis(format="%b", tickCount=6)),
-        y=alt.Y("cum_pct:Q", title="Since 24 Jan close (%)"), tooltip=tip)
+        y=alt.Y("cum_pct:Q", title=f"Since {BASE:%-d %b} close (%)"), tooltip=tip)
     chart = alt.layer(fortnight, band, zero, line, data=groups).properties(width=165, height=110).facet(
         facet=alt.Facet("group:N", sort=order, title=None), columns=3)
     return finish(
@@ -166,11 +172,12 @@ def groups_chart(groups: pd.DataFrame, window: dict) -> alt.FacetChart:
         title=(f"{later} of {len(summary)} groups fell further in the April tariff rout than "
                "after DeepSeek"),
         subtitle=["Average (equal-weighted) cumulative return from each security's last close "
-                  "before 27 January", "Yellow band: 24 Jan–7 Feb; grey band: the April tariff "
-                  "sell-off, a separate shock"],
+                  f"before {DAY0:%-d %B}", f"Yellow band: {BASE:%-d %b}–{FORTNIGHT:%-d %b}; grey "
+                  "band: the April tariff sell-off, a separate shock"],
         source=SOURCE,
         description=(f"{len(order)} small line charts, one per group, of the equal-weighted "
-                     "cumulative return from 24 January to 30 June 2025, with the April tariff sell-off "
+                     f"cumulative return from {BASE:%-d %B} to {END:%-d %B %Y}, with the April "
+                     "tariff sell-off "
                      f"shaded from {window['start']:%d %B} to {window['end']:%d %B}. " + " ".join(
                          f"{r.group}: low {r.low_shock_pct:+.1f}% in the two weeks after the "
                          f"shock, {r.low_tariff_pct:+.1f}% from the tariff sell-off on, "
@@ -205,8 +212,8 @@ def recovery_chart(rec: pd.DataFrame, window: dict) -> alt.LayerChart:
                                        range=STATUS_COLOURS))
     base = alt.Chart(table)
     bars = base.mark_bar(height=9).encode(
-        x=alt.X("base_date:T", title="2025 (bar: from the last close before 27 January to the "
-                "first close at or above it)", axis=alt.Axis(format="%d %b")),
+        x=alt.X("base_date:T", title=f"{DAY0:%Y} (bar: from the last close before "
+                f"{DAY0:%-d %B} to the first close at or above it)", axis=alt.Axis(format="%d %b")),
         x2="stop:T", y=y, color=colour, tooltip=tip)
     dots = base.mark_point(filled=True, size=30).encode(
         x="stop:T", y=y, color=colour, shape=alt.Shape("status:N", sort=STATUS, legend=None,
@@ -226,7 +233,7 @@ def recovery_chart(rec: pd.DataFrame, window: dict) -> alt.LayerChart:
         subtitle=["Sessions counted on each security's own exchange; grey band: April tariff "
                   "sell-off (a separate shock)"],
         source=SOURCE,
-        description=("Bars for each security from its last close before 27 January 2025 to the "
+        description=(f"Bars for each security from its last close before {DAY0:%-d %B %Y} to the "
                      "first close at or above it: " + "; ".join(
                          f"{r.name}: {r.label}" for r in table.itertuples()) + "."),
     )

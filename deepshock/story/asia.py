@@ -10,11 +10,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..data import facts, load, sessions
+from ..data import event, facts, load, sessions
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 from .selloff import count
 
-SHOCK = pd.Timestamp("2025-01-27")
+SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
+TOKYO = event.days("XTKS", (0, 1))   # Tokyo's day 0 (before New York traded) and day 1
+GRID = (-2, 7)  # the calendar grid's weekdays: New York sessions around day 0
 SOURCE = "Yahoo Finance daily closes; exchange calendars"
 ORDER = ["XTKS", "XKRX", "XTAI", "XSHG", "XHKG", "XETR", "XNYS"]  # by opening time in UTC
 # The series that stand for each market in the timeline and grid: its main index (Europe: the
@@ -49,7 +51,7 @@ def _move(ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> float:
 
 # --- Tokyo first ---------------------------------------------------------------------------
 
-def timeline(days: tuple[str, ...] = ("2025-01-27", "2025-01-28")) -> pd.DataFrame:
+def timeline(days: tuple = TOKYO) -> pd.DataFrame:
     """One row per trading span (a lunch break splits a session) of each market on `days`,
     in UTC, with the markers' moves; a closed day shows the market's usual hours, flagged."""
     rows = []
@@ -85,10 +87,12 @@ def hours_between(first: tuple[str, str], then: tuple[str, str]) -> float:
 def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Sessions as bars on a UTC axis, one row per market, labelled with the markers' moves."""
     order = [CITY[m] for m in ORDER]
-    gap = hours_between(("XTKS", "2025-01-27"), ("XNYS", "2025-01-27"))
+    first = table["session"].min()
+    gap = hours_between(("XTKS", first), ("XNYS", first))
+    span = f"{first:%-d}–{table['session'].max():%-d %B %Y}"
     y = alt.Y("city:N", sort=order, title=None)
     end = table["end_utc"].max() + pd.Timedelta(hours=13)
-    x = alt.X("start_utc:T", title="Time (UTC), 27–28 January 2025",
+    x = alt.X("start_utc:T", title=f"Time (UTC), {span}",
               scale=alt.Scale(domain=[table["start_utc"].min().isoformat(), end.isoformat()]),
               axis=alt.Axis(format="%a %H:%M", tickCount=10))
     tip = [alt.Tooltip("city:N", title="Market"),
@@ -112,12 +116,12 @@ def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
                           drop=("layer/1",), note="Tap a session for its moves")
     return finish(
         chart,
-        title=f"Tokyo closed {gap:.0f} hours before New York opened on 27 January",
+        title=f"Tokyo closed {gap:.0f} hours before New York opened on {first:%-d %B}",
         subtitle=["Sessions from the exchange calendars; dashed outlines: usual hours of a "
                   "closed market", "Each market shown by its main index; Europe by the STOXX "
                   "Europe 600 and the DAX on Frankfurt's hours"],
         source=SOURCE,
-        description=("Timeline of trading sessions on 27 and 28 January 2025 in UTC for Tokyo, "
+        description=(f"Timeline of trading sessions on {span.replace('–', ' and ', 1)} in UTC for Tokyo, "
                      "Seoul, Taipei, Shanghai, Hong Kong, Europe and New York. Tokyo's Monday "
                      f"session ends {gap:.0f} hours before New York's opens; Seoul and Taipei are "
                      "closed both days, Shanghai on the 28th, and Hong Kong closes early on the "
@@ -128,7 +132,7 @@ def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
     )
 
 
-def tokyo_names(days: tuple[str, ...] = ("2025-01-27", "2025-01-28")) -> pd.DataFrame:
+def tokyo_names(days: tuple = TOKYO) -> pd.DataFrame:
     """Moves of the Japanese AI-linked names and the Nikkei 225 on each of `days`."""
     rows = []
     for ticker in TOKYO_NAMES + ["^N225"]:
@@ -191,8 +195,10 @@ def tokyo_chart(table: pd.DataFrame) -> alt.LayerChart:
     )
 
 
-def yen(days: tuple[str, ...] = ("2025-01-24", "2025-01-27", "2025-01-28")) -> pd.DataFrame:
-    """Yahoo's USD/JPY closes (yen per dollar) on its own day labels, with the change."""
+def yen(days: tuple | None = None) -> pd.DataFrame:
+    """Yahoo's USD/JPY closes (yen per dollar) on its own day labels, with the change
+    (default: the labels of New York's sessions -1, 0 and 1)."""
+    days = days or event.days("XNYS", (-1, 0, 1))
     bars = load.prices("JPY=X").set_index("date")["close"]
     out = bars.loc[list(map(pd.Timestamp, days))].rename("yen_per_usd").to_frame()
     out["change"] = out["yen_per_usd"].pct_change()
@@ -201,8 +207,10 @@ def yen(days: tuple[str, ...] = ("2025-01-24", "2025-01-27", "2025-01-28")) -> p
 
 # --- Delayed contagion ---------------------------------------------------------------------
 
-def first_after_rout(market: str, rout: tuple[str, str] = ("XNYS", "2025-01-27")) -> pd.Timestamp:
-    """The first session of `market` that opened after the close of New York's rout session."""
+def first_after_rout(market: str, rout: tuple | None = None) -> pd.Timestamp:
+    """The first session of `market` that opened after the close of New York's rout session
+    (default: New York's day 0)."""
+    rout = rout or ("XNYS", SHOCK)
     end = sessions.close_utc(*rout)
     day = sessions.first_session(market, pd.Timestamp(rout[1]))
     while sessions.open_utc(market, day) < end:
@@ -275,20 +283,24 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
         chart,
         title=(f"Korea and Taiwan caught up on reopening: {worst['name']} fell "
                f"{abs(worst['ret_pct']):.1f}% on {worst['end']:%d %b}"),
-        subtitle=["Each bar: from the last close before 27 Jan to the close of the market's "
-                  "first session", "that opened after New York's 27 Jan close, in order of "
-                  "closing time. Dashed line: Nvidia on 27 Jan"],
+        subtitle=[f"Each bar: from the last close before {nv['end']:%-d %b} to the close of the "
+                  "market's first session", f"that opened after New York's {nv['end']:%-d %b} "
+                  f"close, in order of closing time. Dashed line: Nvidia on {nv['end']:%-d %b}"],
         source=SOURCE,
-        description=("Horizontal bars of each security's move from its last close before 27 "
-                     "January 2025 to its market's first session after New York's sell-off: "
+        description=("Horizontal bars of each security's move from its last close before "
+                     f"{nv['end']:%-d %B %Y} to its market's first session after New York's "
+                     "sell-off: "
                      + "; ".join(f"{r.name} ({r.window}) {r.ret_pct:+.2f}%"
                                  for r in table.itertuples()) + "."),
     )
 
 
-def grid(markets: list[str] = ORDER, start: str = "2025-01-23", end: str = "2025-02-05"
+def grid(markets: list[str] = ORDER, start: str | None = None, end: str | None = None
          ) -> pd.DataFrame:
-    """The calendar grid of open and closed weekdays, with each market's marker move."""
+    """The calendar grid of open and closed weekdays, with each market's marker move (default:
+    the GRID sessions of New York around day 0)."""
+    start = start or event.day("XNYS", GRID[0])
+    end = end or event.day("XNYS", GRID[1])
     table = sessions.grid(markets, start, end)
     marker = {m: MARKERS[m][0] for m in markets}
     moves = []
@@ -336,10 +348,12 @@ def grid_chart(table: pd.DataFrame) -> alt.LayerChart:
                   "Nikkei 225, KOSPI, Taiex, Shanghai Composite, Hang Seng, STOXX Europe 600, "
                   "S&P 500"],
         source=SOURCE,
-        description=("Grid of weekdays from 23 January to 5 February 2025 by market. " + " ".join(
+        description=(f"Grid of weekdays from {table['date'].min():%-d %B} to "
+                     f"{table['date'].max():%-d %B %Y} by market. " + " ".join(
             f"{c}: closed on {', '.join(f'{d:%d %b}' for d in g.loc[g['status'] == 'closed', 'date'])}."
             for c, g in table.groupby("city", sort=False) if (g["status"] == "closed").any())
-            + " Hong Kong closes early on 28 January."),
+            + "".join(f" {r.city} closes early on {r.date:%-d %B}." for r in
+                      table.loc[table["status"] == "early close"].itertuples())),
     )
 
 

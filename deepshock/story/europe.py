@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import load
+from ..data import event, load
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,13 @@ class BarCheck:
     index_ret: float         # the index's move on the same day
 
 
-def bar_check(ticker: str = "SU.PA", date: str = "2025-01-28", index: str = "^STOXX",
+def bar_check(ticker: str = "SU.PA", date: str | None = None, index: str = "^STOXX",
               sessions: int = 60) -> BarCheck:
     """The facts that make a daily bar suspect: its volume against the usual, whether it closed
-    at the day's low, and the market's move that day."""
+    at the day's low, and the market's move that day (default: the line's day 1, the session
+    after its day 0)."""
     bars = load.prices(ticker).set_index("date")
-    day = pd.Timestamp(date)
+    day = pd.Timestamp(date) if date is not None else event.day(ticker, 1)
     at = bars.index.get_loc(day)
     usual = float(bars["volume"].iloc[at - sessions:at].median())
     row = bars.loc[day]

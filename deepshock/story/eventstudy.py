@@ -28,7 +28,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, facts, load, sessions
+from ..data import artefacts, event, facts, load, sessions
 from ..methods import gaps, ranks
 from ..methods.eventstudy import (  # noqa: F401
     ESTIMATION,
@@ -50,7 +50,7 @@ from ..methods.groups import group_statistics
 from ..methods.leadlag import event_portfolio, event_result
 from ..methods.stat import MIN_GROUP
 
-EVENT = pd.Timestamp("2025-01-27")
+EVENT = event.day0("XNYS")  # each market's t = 0: its first session on or after it
 NY_LEAD = "^SOX"          # the New York session Tokyo opens on
 LEAD_MARKETS = ("Japan",)
 DOMINANT = ("2330.TW", "8035.T", "6857.T", "9984.T")  # heavy weights of their own index

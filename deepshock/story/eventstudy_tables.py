@@ -242,7 +242,7 @@ def car_chart(data: pd.DataFrame) -> alt.LayerChart:
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(groups))]
     enc = {
         "x": alt.X("tau:Q", title="Event day (sessions of each security; t = 0 is its first "
-                              "session on or after 27 Jan 2025)",
+                              f"session on or after {es.EVENT.day} {es.EVENT:%b %Y})",
                    scale=alt.Scale(domain=list(PATH), nice=False)),
         "y": alt.Y("car_pct:Q", title="Mean cumulative abnormal return since t = -5 (%)"),
         "color": alt.Color("group:N", title="Group", sort=groups, legend=alt.Legend(columns=4),

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import load, sessions
+from ..data import event, load, sessions
 from ..methods import benchmarks
 from . import marketvalue
 from .selloff import count  # noqa: F401  (house style: small counts in words)
 
-SHOCK = pd.Timestamp("2025-01-27")
+SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ import altair as alt
 import pandas as pd
 
 from ..data import context, facts, load
+from ..data import event as news
 from .charts import DASHES, NEUTRAL, PALETTE, SHAPES, WIDTH, finish, narrow_layout
 from ..data.validate import DataError
 
-SHOCK = pd.Timestamp("2025-01-27")
+SHOCK = news.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
+REACTIONS = (-2, 1)  # New York sessions around day 0 whose calendar days the reactions cover
 SERIES = [PALETTE[6], PALETTE[4], PALETTE[2]]  # category hues: orange and blue mean fell / rose
 SOURCE = "Yahoo Finance daily closes; exchange calendars; DeepSeek's releases as reported"
 
@@ -82,9 +84,11 @@ def value(topic: str, starts: str) -> float:
         raise DataError(f"background.csv: {starts!r} has no single numeric value ({text!r})")
 
 
-def reactions(start: str = "2025-01-23", end: str = "2025-01-28") -> pd.DataFrame:
+def reactions(start: str | None = None, end: str | None = None) -> pd.DataFrame:
     """Reactions from data/reactions.csv between two dates, with the moment as reported (local
     time and zone) and, where the time is given, the UTC time; the short quote is kept whole."""
+    start = start or news.day("XNYS", REACTIONS[0])
+    end = end or news.day("XNYS", REACTIONS[1])
     table = context.reactions()
     table = table.loc[table["date"].between(start, end)].copy()
     when = []

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import context, facts, holdings, load, sessions
+from ..data import context, event, facts, holdings, load, sessions
 from ..data.sync import read_manifest
 from ..data.validate import DataError
 
-SHOCK_DAYS = (pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-28"))
+SHOCK_DAYS = event.days("XNYS", (0, 1))  # New York's day 0 and day 1
 FX = "JPY=X"
 SOURCE = "Yahoo Finance closes (snapshot); data/shares.csv; data/records.csv"
 # A line valued elsewhere: the ADR is shown (what New York implied) but never added to a

@@ -39,7 +39,9 @@ def loss_chart(data: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(data)
     y = alt.Y("name:N", sort=order, title=None)
     span = bars_df["loss_bn"].max() - min(bars_df["loss_bn"].min(), 0)
-    x = alt.X("loss_bn:Q", title="Market value lost on 27 January 2025 (US$ bn; negative = gain)",
+    day = SHOCK_DAYS[0]
+    x = alt.X("loss_bn:Q", title=f"Market value lost on {day.day} {day:%B %Y} (US$ bn; "
+              "negative = gain)",
               scale=alt.Scale(domain=[min(bars_df["loss_bn"].min(), 0) - 0.25 * span,
                                       bars_df["loss_bn"].max() + 0.2 * span], nice=True))
     tooltip = [alt.Tooltip("name:N", title="Company"), alt.Tooltip("label:N", title="Loss"),
@@ -82,13 +84,13 @@ def loss_chart(data: pd.DataFrame) -> alt.LayerChart:
     first, second = bars_df.iloc[0], bars_df.iloc[1]
     return finish(
         chart,
-        title=(f"{first['name']} lost {first['label']} on 27 January, "
+        title=(f"{first['name']} lost {first['label']} on {day.day} {day:%B}, "
                f"{first['loss_bn'] / second['loss_bn']:.1f} times {second['name']}'s loss"),
         subtitle=["Dashed lines: earlier record one-day losses (press); pale, dashed bars: "
                   "approximate"],
         source=SOURCE,
         description=(f"Horizontal bar chart of the market value each of {len(order)} companies "
-                     f"lost on its 27 January 2025 session, sorted from {first['name']} "
+                     f"lost on its {day.day} {day:%B %Y} session, sorted from {first['name']} "
                      f"({first['label']}) down; gains are drawn to the left in blue. Approximate "
                      "figures are pale with a dashed outline. Vertical dashed lines mark the "
                      "earlier record one-day losses reported by the press."),

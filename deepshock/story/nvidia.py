@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from ..data import context, facts, load
+from ..data import context, event, facts, load
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 
-SHOCK = pd.Timestamp("2025-01-27")
+SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
+WINDOW = (-15, 14)  # the chart's New York sessions around day 0 (2025's first session on)
 SOURCE = "Yahoo Finance daily closes; exchange calendars; DeepSeek's releases as reported"
 
 
@@ -27,6 +28,7 @@ class RecordDay:
     rebound_close: float
     rebound_ret: float
     value_regained: float
+    date: pd.Timestamp = SHOCK
 
 
 def record_day(ticker: str = "NVDA", date: pd.Timestamp = SHOCK) -> RecordDay:
@@ -45,12 +47,16 @@ def record_day(ticker: str = "NVDA", date: pd.Timestamp = SHOCK) -> RecordDay:
         value_lost=float(row["shares"] * (day["prev_close"] - day["close"])),
         rebound_date=nxt.name, rebound_close=float(nxt["close"]), rebound_ret=float(nxt["ret"]),
         value_regained=float(row["shares"] * (nxt["close"] - day["close"])),
+        date=pd.Timestamp(date),
     )
 
 
-def price_window(ticker: str = "NVDA", start: str = "2025-01-02",
-                 end: str = "2025-02-14") -> pd.DataFrame:
-    """Daily closes and returns in a window, with the columns the chart and its CSV show."""
+def price_window(ticker: str = "NVDA", start: str | None = None,
+                 end: str | None = None) -> pd.DataFrame:
+    """Daily closes and returns in a window (default: WINDOW around day 0), with the columns
+    the chart and its CSV show."""
+    start = start or event.day("XNYS", WINDOW[0])
+    end = end or event.day("XNYS", WINDOW[1])
     table = load.returns(ticker)
     table = table.loc[table["date"].between(start, end), ["date", "close", "ret"]]
     return table.assign(ret_pct=(table["ret"] * 100).round(2), close=table["close"].round(2))[
@@ -90,14 +96,15 @@ def price_chart(prices: pd.DataFrame, events: pd.DataFrame, rec: RecordDay) -> a
     chart = narrow_layout(chart, drop=("layer/1",), note="Tap a dashed line for its event")
     return finish(
         chart,
-        title=(f"Nvidia lost {abs(rec.ret):.0%} in one session on 27 January and "
+        title=(f"Nvidia lost {abs(rec.ret):.0%} in one session on {rec.date.day} "
+               f"{rec.date:%B} and "
                + ("won back only part of it the next day" if rec.rebound_close < rec.prev_close
                   else "won it all back the next day")),
         subtitle="Daily closing price; dashed lines mark DeepSeek releases and market events",
         source=SOURCE,
         description=(f"Line chart of Nvidia's daily closing price from {prices['date'].min():%d %B} "
                      f"to {prices['date'].max():%d %B %Y}. The price falls from {rec.prev_close:.2f} "
-                     f"to {rec.close:.2f} dollars on 27 January, then rebounds to "
+                     f"to {rec.close:.2f} dollars on {rec.date.day} {rec.date:%B}, then rebounds to "
                      f"{rec.rebound_close:.2f} the next day."),
     )
 
@@ -271,7 +278,7 @@ def loss_chart(losses: pd.DataFrame) -> alt.LayerChart:
     chart = alt.layer(bars, text).properties(width=480, height=alt.Step(18))
     return finish(
         chart,
-        title=(f"Nvidia's 27 January loss was {shock['loss_bn'] / ref['reference']:.1f} times "
+        title=(f"Nvidia's {SHOCK.day} {SHOCK:%B} loss was {shock['loss_bn'] / ref['reference']:.1f} times "
                f"the earlier record ({ref.name})"),
         subtitle=["Largest one-day losses of market value; coloured bars computed here "
                   "(close-to-close fall x shares outstanding), grey bars as reported"],

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data import load
+from ..data import event, load
 from ..methods import leadlag
 
 NY = "^SOX"
 LOCAL = "^N225"
 ESTIMATION = ("2023-12-01", "2024-12-24")  # a year of Tokyo sessions ending before V3's weights
-DAYS = (pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-28"))
+DAYS = event.days("XTKS", (0, 1))  # Tokyo's day 0 (before New York traded) and day 1
 
 
 def aligned(ticker: str, ny: str = NY, local: str = LOCAL) -> pd.DataFrame:

@@ -17,10 +17,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..data import facts, load, sessions
+from ..data import event, facts, load, sessions
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 
-SHOCK = pd.Timestamp("2025-01-27")
+SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 SOURCE = "Yahoo Finance daily closes; exchange calendars"
 # local line -> (New York fund or ADR, what the fund is)
 PAIRS = {"^KS11": ("EWY", "iShares MSCI South Korea fund (EWY)"),
@@ -30,7 +30,6 @@ PAIRS = {"^KS11": ("EWY", "iShares MSCI South Korea fund (EWY)"),
          "0700.HK": ("KWEB", "KraneShares China internet fund (KWEB)"),
          "000001.SS": ("MCHI", "iShares MSCI China fund (MCHI)")}
 CHINA_FUNDS = ["FXI", "MCHI", "KWEB"]
-AFTER = {"XHKG": "2025-01-29", "XSHG": "2025-01-28"}  # gaps that begin after the shock
 SHORT = {"^KS11": "KOSPI", "^TWII": "Taiex", "2330.TW": "TSMC", "^HSI": "Hang Seng",
          "0700.HK": "Tencent", "000001.SS": "Shanghai Composite"}
 PLACE = {"XKRX": "Seoul", "XTAI": "Taipei", "XHKG": "Hong Kong", "XSHG": "Shanghai"}
@@ -64,13 +63,22 @@ def closure_window(market: str, shock: pd.Timestamp = SHOCK,
             "weekdays_shut": int(len(pd.bdate_range(last, back)) - 2)}
 
 
+def gap_start(market: str, shock: pd.Timestamp = SHOCK, weekdays: int = 10) -> pd.Timestamp:
+    """The first closed weekday of `market` on or after the shock day (its Lunar New Year gap:
+    the shock day itself for Seoul and Taipei, 29 Jan for Hong Kong, 28 Jan for Shanghai)."""
+    for day in pd.bdate_range(shock, periods=weekdays):
+        if not sessions.is_open(market, day):
+            return day
+    raise ValueError(f"{market}: no closed weekday within {weekdays} weekdays of {shock:%Y-%m-%d}")
+
+
 def pairs(tickers: tuple[str, ...] = tuple(PAIRS)) -> pd.DataFrame:
     """One row per local line: its reopening move and its New York counterpart's move over the
     same gap (both compounded close-to-close, each in its own currency)."""
     rows = []
     for ticker in tickers:
         market = sessions.code(ticker)
-        win = closure_window(market, after=AFTER.get(market))
+        win = closure_window(market, after=gap_start(market))
         fund, fund_name = PAIRS[ticker]
         local = _compound(load.returns(ticker).set_index("date")["ret"], win["last"], win["back"])
         ny = _compound(_fund_returns(fund), win["ny_start"], win["ny_end"])

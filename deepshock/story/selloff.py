@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from ..data import facts, load
+from ..data import event, facts, load
 from .charts import MUTED, NEGATIVE, PALETTE, POSITIVE, finish
 
-SHOCK = pd.Timestamp("2025-01-27")
+SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 SOURCE = "Yahoo Finance daily closes; exchange calendars"
 VIX = "^VIX"
 TRADED = {"equity", "adr", "etf"}
@@ -104,7 +104,7 @@ def cross_section_chart(moves: pd.DataFrame) -> alt.VConcatChart:
     label = alt.Text("ret_pct:Q", format="+.1f")
     base = alt.Chart().encode(y=alt.Y("name:N", title=None, sort="x",
                                       axis=alt.Axis(labelLimit=170)), tooltip=tooltip)
-    x = alt.X("ret_pct:Q", title="Close-to-close change on 27 January 2025 (%)",
+    x = alt.X("ret_pct:Q", title=f"Close-to-close change on {SHOCK.day} {SHOCK:%B %Y} (%)",
               scale=_room(stocks["ret_pct"]))
     layer = alt.layer(
         base.mark_bar().encode(x=x, color=sign),
@@ -127,11 +127,11 @@ def cross_section_chart(moves: pd.DataFrame) -> alt.VConcatChart:
     return finish(
         alt.vconcat(panels, alt.layer(vix_panel, vix_text)),
         title=f"{down} of these {len(stocks)} AI-linked US stocks, funds and indices fell on "
-              f"27 January; {count(len(stocks) - down)} rose",
+              f"{SHOCK.day} {SHOCK:%B}; {count(len(stocks) - down)} rose",
         subtitle=["Sorted within each group; the VIX (bottom) measures expected volatility, "
                   "so its change is shown apart"],
         source=SOURCE,
-        description=("Bar charts of close-to-close changes on 27 January 2025 by group. "
+        description=(f"Bar charts of close-to-close changes on {SHOCK.day} {SHOCK:%B %Y} by group. "
                      + "; ".join(f"{r.name} {r.ret_pct:+.2f}%" for r in moves.itertuples())
                      + "."),
     )
@@ -151,6 +151,7 @@ class FallRank:
     larger_after: pd.Series
     rank_all: int
     sessions_all: int
+    date: pd.Timestamp = SHOCK
 
 
 def fall_rank(ticker: str = "^SOX", date: pd.Timestamp = SHOCK) -> FallRank:
@@ -174,7 +175,7 @@ def fall_rank(ticker: str = "^SOX", date: pd.Timestamp = SHOCK) -> FallRank:
         larger_before=before, deepest_since=since, worst_between=between.idxmin(),
         worst_between_ret=float(between.min()),
         larger_after=rets.loc[(rets.index > date) & (rets < ret)],
-        rank_all=int((rets < ret).sum()) + 1, sessions_all=len(rets),
+        rank_all=int((rets < ret).sum()) + 1, sessions_all=len(rets), date=pd.Timestamp(date),
     )
 
 
@@ -208,7 +209,7 @@ def worst_days_chart(table: pd.DataFrame, rank: FallRank, name: str) -> alt.Laye
     chart = alt.layer(bars, text).properties(width=480, height=alt.Step(18))
     return finish(
         chart,
-        title=(f"The {name}'s fall on 27 January was its deepest since "
+        title=(f"The {name}'s fall on {rank.date.day} {rank.date:%B} was its deepest since "
                f"{rank.deepest_since.day} {rank.deepest_since:%B %Y}"),
         subtitle=[f"The {len(table)} largest one-day falls, {rank.first:%B %Y} to "
                   f"{rank.last:%B %Y}"],
@@ -244,7 +245,7 @@ def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.Layer
     base = alt.Chart(table).encode(
         y=alt.Y("label:N", title=None, sort="x", axis=alt.Axis(labelLimit=260)), tooltip=tooltip)
     bars = base.mark_bar().encode(
-        x=alt.X("ret_pct:Q", title="Change in the first session from 27 January 2025 (%)",
+        x=alt.X("ret_pct:Q", title=f"Change in the first session from {date.day} {date:%B %Y} (%)",
                 scale=_room(table["ret_pct"])),
         color=alt.condition("datum.ret_pct < 0", alt.value(NEGATIVE), alt.value(POSITIVE)))
     text = base.mark_text(fontSize=10, dx=alt.expr("datum.ret_pct < 0 ? -3 : 3"),
@@ -255,7 +256,7 @@ def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.Layer
     rose = table.loc[table["ret_pct"] > 0, "name"].tolist()
     title = (f"{falls} of {len(table)} headline securities fell in their first session"
              + (f"; {' and '.join(rose)} rose" if 0 < len(rose) <= 2 else ""))
-    reopened = ("First session: each market's first on or after Monday 27 January; Seoul and "
+    reopened = (f"First session: each market's first on or after {date:%A} {date.day} {date:%B}; Seoul and "
                 "Taipei " + ("fell when they reopened after Lunar New Year"
                              if len(late) and (late["ret_pct"] < 0).all()
                              else "reopened later, after Lunar New Year"))
@@ -265,6 +266,6 @@ def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.Layer
         subtitle=[f"Biggest fall: {worst['label']} {worst['ret_pct']:+.1f}%", reopened],
         source=SOURCE,
         description=("Bar chart of close-to-close changes in each security's first session on or "
-                     "after 27 January 2025: " + "; ".join(
+                     f"after {date.day} {date:%B %Y}: " + "; ".join(
                          f"{r.label} {r.ret_pct:+.2f}%" for r in table.itertuples()) + "."),
     )

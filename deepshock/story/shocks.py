@@ -1,9 +1,10 @@
-"""Compared with what: the book's own measurements, run unchanged for each market shock of
-2024-25 in `data/shocks.csv` (the DeepSeek day among them).
+"""Compared with what: the book's own measurements, run unchanged for each named market shock
+of `data/shocks.csv` (the DeepSeek day among them); `shocks_days` ranks the book's event among
+all the days a rule selects.
 
-Day 0 of an event in a market is that market's first session on or after the event's date (from
-the exchange calendars). Every measurement is one function of the event date, so the DeepSeek
-day is measured exactly like the others:
+Day 0 of an event in a market is that market's first session whose close comes after the news
+(`deepshock.data.event`, from the news time in UTC and the exchange calendars). Every
+measurement is one function of the event, so the DeepSeek day is measured like the others:
 
 * `moves`: the day-0 return of Nvidia, the SOX, the S&P 500, its equal-weighted version (RSP)
   and the VIX, with its rank among all the series' daily returns in the data;
@@ -14,40 +15,39 @@ day is measured exactly like the others:
 * `transmission`: Tokyo's, Seoul's, Taipei's and Europe's next session after New York's day 0
   (their own day 0 where the shock started in Tokyo), against the usual pass-through of the
   previous New York session (OLS on the 250 sessions before);
-* `groups`: the event study's abnormal returns and group tests for US and Japanese chip stocks.
+* `groups`: the event study's abnormal returns and group tests for US and Japanese chip stocks,
+  each group at its own market's day 0.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, context, facts, load, sessions
+from ..data import artefacts, event, facts, load, sessions
 from ..methods.eventstudy import car_variance, market_model
 from . import eventstudy as es
 from . import marketvalue
-from .charts import DASHES, MUTED, NEGATIVE, NEUTRAL, PALETTE, finish, narrow_layout
 
 SERIES = {"NVDA": "Nvidia", "^SOX": "SOX", "^GSPC": "S&P 500", "RSP": "S&P 500 equal weight",
           "^VIX": "VIX"}
 LOCAL = {"Tokyo": "^N225", "Seoul": "^KS11", "Taipei": "^TWII", "Europe": "^STOXX"}
-ASIA = ("Tokyo", "Seoul", "Taipei")
 NY, LEAD = "XNYS", "^GSPC"  # the New York session whose move Asia and Europe pass on
 GROUPS = {"US semiconductors": "[0]", "Japan semiconductors": "[0,+1]"}
+GROUP_MARKET = {"US semiconductors": "XNYS", "Japan semiconductors": "XTKS"}
 PASS_WINDOW = 250
+event_day0 = event.day0  # the parameter `event` (a row) shadows the module in the functions
 PATH = (-5, 20)
-RECOVERY = ("^SOX", "^GSPC")
-# series hues: neither orange nor blue, which mean fell and rose
-SERIES_COLOURS = ["#000000", PALETTE[2], PALETTE[4], "#8C6D31"]
 
 
 def events() -> pd.DataFrame:
-    """The shocks with their New York day 0 (`day0`), ordered by date."""
-    table = context.shocks().sort_values("date").reset_index(drop=True)
-    return table.assign(day0=[sessions.first_session(NY, d) for d in table["date"]])
+    """The named shocks, ordered by news time, with their New York and Tokyo day 0 (`day0`,
+    `day0_tokyo`: each market's first session whose close comes after the news)."""
+    table = event.events()
+    return table.assign(day0=[event.day0(NY, label) for label in table["label"]],
+                        day0_tokyo=[event.day0("XTKS", label) for label in table["label"]])
 
 
 @cache
@@ -120,7 +120,7 @@ def transmission(event: pd.Series) -> pd.DataFrame:
         frame = _pass_through_frame(market)
         code = sessions.code(ticker)
         if event["origin_market"] == "Tokyo":
-            session = sessions.first_session(code, event["date"])
+            session = event_day0(code, event["label"])
         else:  # the first session that opens after New York's day-0 close
             after = sessions.close_utc(NY, event["day0"])
             session = sessions.first_session(code, event["day0"])
@@ -143,14 +143,16 @@ def transmission(event: pd.Series) -> pd.DataFrame:
 
 def groups(event: pd.Series) -> pd.DataFrame:
     """Event-study group tests (BMP, Kolari-Pynnönen, portfolio) for the chip groups, each at
-    its primary window; members without a full estimation window are left out and counted."""
+    its primary window from its own market's day 0; members without a full estimation window
+    are left out and counted."""
     universe = facts.universe()
     rows = []
     for group, window in GROUPS.items():
         members, left_out = [], []
+        day0 = event_day0(GROUP_MARKET[group], event["label"])
         for ticker in universe.loc[universe["group"] == group, "ticker"]:
             try:
-                members.append(es.security(ticker, event=event["date"]))
+                members.append(es.security(ticker, event=day0))
             except ValueError:
                 left_out.append(ticker)
         if len(members) < 3:
@@ -158,17 +160,6 @@ def groups(event: pd.Series) -> pd.DataFrame:
         test = next(r for r in es.group_tests(members, group) if r["window"] == window)
         rows.append({**test, "left_out": len(left_out)})
     return pd.DataFrame(rows)
-
-
-def recovery(day0: pd.Timestamp, ticker: str) -> int | None:
-    """New York sessions after day 0 until the close regains the close before day 0 (None if
-    it had not by the end of the data)."""
-    rets = _series(ticker)
-    level = (1 + rets).cumprod()
-    before = level.loc[:day0].iloc[-2]
-    after = level.loc[level.index > day0]
-    back = np.flatnonzero(after.to_numpy() >= before)
-    return int(back[0]) + 1 if len(back) else None
 
 
 def path(day0: pd.Timestamp) -> pd.DataFrame:
@@ -202,7 +193,8 @@ def _measure() -> pd.DataFrame:
         grp = groups(event).set_index("group")
         top = losers(day0)
         row = {"label": event["label"], "date": event["date"], "day0": day0,
-               "origin": event["origin_market"], "certainty": event["certainty"]}
+               "origin": event["origin_market"], "certainty": event["certainty"],
+               "primary": event["role"] == "primary"}
         for ticker in SERIES:
             row[f"ret {ticker}"], row[f"rank {ticker}"] = mv.at[ticker, "ret"], mv.at[ticker, "rank"]
             row[f"out_of {ticker}"] = mv.at[ticker, "out_of"]
@@ -212,12 +204,9 @@ def _measure() -> pd.DataFrame:
         for market in LOCAL:
             for col in ("session", "ret", "usual", "abnormal", "t"):
                 row[f"{market} {col}"] = trans[col].get(market, np.nan) if len(trans) else np.nan
-        row["asia_abnormal"] = np.nanmean([row[f"{m} abnormal"] for m in ASIA])
         for group in GROUPS:
             for col in ("caar", "kp", "kp_p", "port_t", "port_p", "n", "window"):
                 row[f"{group} {col}"] = grp[col].get(group, np.nan) if len(grp) else np.nan
-        for ticker in RECOVERY:
-            row[f"recovery {ticker}"] = recovery(day0, ticker)
         row["top_loser"] = top.iloc[0]["name"] if len(top) else ""
         row["top_loss"] = float(top.iloc[0]["loss_usd"]) if len(top) else np.nan
         row["losers"] = top
@@ -230,97 +219,3 @@ def paths() -> pd.DataFrame:
     table = events()
     return pd.concat([path(r.day0).assign(event=f"{r.label} ({r.day0:%-d %b %Y})")
                       for r in table.itertuples()], ignore_index=True)
-
-
-# --- charts --------------------------------------------------------------------------------
-
-SOURCE = "Yahoo Finance daily closes; exchange calendars"
-
-
-def map_data(table: pd.DataFrame) -> pd.DataFrame:
-    """What the map chart shows: per event, the broad market's move and the chips' excess."""
-    return pd.DataFrame({
-        "event": table["label"], "day0": table["day0"].dt.strftime("%Y-%m-%d"),
-        "rsp_pct": (table["ret RSP"] * 100).round(2),
-        "sox_pct": (table["ret ^SOX"] * 100).round(2),
-        "gap_pp": (table["concentration"] * 100).round(2),
-        "share_fell_pct": (table["share_fell"] * 100).round(1),
-        "deepseek": table["day0"] == pd.Timestamp("2025-01-27"),
-    })
-
-
-def map_chart(data: pd.DataFrame) -> alt.LayerChart:
-    """Each shock placed by the broad market's fall (x) and the chips' fall beyond it (y)."""
-    ds = data.loc[data["deepseek"]].iloc[0]
-    deepest = data.loc[data["gap_pp"].idxmin()]
-    others = data.loc[~data["deepseek"]]
-    wider = int((others["gap_pp"] < ds["gap_pp"]).sum())
-    tooltip = [alt.Tooltip("event:N", title="Event"), alt.Tooltip("day0:N", title="Day 0"),
-               alt.Tooltip("rsp_pct:Q", title="S&P 500 equal weight (%)", format="+.1f"),
-               alt.Tooltip("sox_pct:Q", title="SOX (%)", format="+.1f"),
-               alt.Tooltip("gap_pp:Q", title="SOX minus equal weight (pp)", format="+.1f"),
-               alt.Tooltip("share_fell_pct:Q", title="S&P 500 members that fell (%)",
-                           format=".0f")]
-    base = alt.Chart(data).encode(
-        x=alt.X("rsp_pct:Q", title="Day-0 move of the equal-weighted S&P 500 (%)"),
-        y=alt.Y("gap_pp:Q", title="SOX's move beyond it (percentage points)"),
-        tooltip=tooltip)
-    dots = base.mark_circle(opacity=0.9, stroke="#333333", strokeWidth=0.5).encode(
-        size=alt.Size("share_fell_pct:Q", title="Members that fell (%)",
-                      scale=alt.Scale(range=[60, 400])),
-        color=alt.condition(alt.datum.deepseek, alt.value(NEGATIVE), alt.value(MUTED)))
-    label = base.mark_text(align="left", dx=9, fontSize=11)
-    own = label.encode(text="event:N").transform_filter(alt.datum.deepseek)
-    rest = label.encode(text="event:N").transform_filter(~alt.datum.deepseek)
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=NEUTRAL, strokeDash=[4, 3]
-                                                         ).encode(y="y:Q")
-    chart = narrow_layout(alt.layer(zero, dots, own, rest).properties(width=520, height=320),
-                          drop=("layer/3",), note="Tap a dot for its event")
-    if ds.equals(deepest):
-        title = (f"On 27 January chips fell {abs(ds['gap_pp']):.1f} points more than the "
-                 "average stock: the most concentrated shock of the period")
-    else:
-        title = (f"On 27 January chips fell {abs(ds['gap_pp']):.1f} points more than the "
-                 f"average stock; {wider} other shock{'s' if wider != 1 else ''} hit them harder")
-    return finish(
-        chart, title=title,
-        subtitle="Each dot is one shock's first New York session; size: share of S&P 500 "
-                 "members that fell",
-        source=SOURCE + "; S&P 500 members from Yahoo",
-        description="Scatter of market shocks of 2024-25: " + "; ".join(
-            f"{r.event} ({r.day0}): equal-weighted S&P 500 {r.rsp_pct:+.1f}%, SOX {r.sox_pct:+.1f}%,"
-            f" {r.share_fell_pct:.0f}% of members fell" for r in data.itertuples()) + ".")
-
-
-def paths_chart(data: pd.DataFrame) -> alt.FacetChart:
-    """Small multiples: cumulative moves of the main series around each event."""
-    order = list(dict.fromkeys(data["event"]))
-    series = list(dict.fromkeys(data["series"]))
-    end = data.loc[data["tau"] == PATH[1]].set_index(["event", "series"])["cum_pct"]
-    below = sum(1 for e in order if end[(e, "SOX")] < 0)
-    line = alt.Chart(data).mark_line(strokeWidth=1.6).encode(
-        x=alt.X("tau:Q", title="New York sessions from day 0",
-                scale=alt.Scale(domain=list(PATH), nice=False)),
-        y=alt.Y("cum_pct:Q", title="Move (%)"),
-        color=alt.Color("series:N", title="Series", sort=series,
-                        scale=alt.Scale(domain=series, range=SERIES_COLOURS[:len(series)])),
-        strokeDash=alt.StrokeDash("series:N", title="Series", sort=series,
-                                  scale=alt.Scale(domain=series, range=DASHES[:len(series)])),
-        tooltip=[alt.Tooltip("event:N", title="Event"), alt.Tooltip("series:N", title="Series"),
-                 alt.Tooltip("tau:Q", title="Session"),
-                 alt.Tooltip("cum_pct:Q", title="Move (%)", format="+.1f")])
-    rule = alt.Chart(data).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(
-        x=alt.datum(0))
-    chart = alt.layer(rule, line, data=data).properties(width=170, height=120).facet(
-        facet=alt.Facet("event:N", title=None, sort=order), columns=3)
-    return finish(
-        chart,
-        title=f"{PATH[1]} sessions later the SOX was still below its pre-shock close after "
-              f"{below} of {len(order)} shocks",
-        subtitle="Cumulative move (%) from the close before each shock's first New York "
-                 "session (day 0, dotted line)",
-        source=SOURCE,
-        description="Small multiples of cumulative moves of Nvidia, the SOX, the S&P 500 and its "
-                    "equal-weighted version around each shock. " + "; ".join(
-                        f"{e}: SOX {end[(e, 'SOX')]:+.1f}% after {PATH[1]} sessions"
-                        for e in order) + ".")
