@@ -138,17 +138,20 @@ FIGURES = {
     ("fig-nvda-records", "source"): ("Where the figure comes from.", ""),
     ("fig-selloff-sox-worst", "day"): ("The session in words.", ""),
     ("fig-selloff-sox-worst", "when"): ("Earlier, on 27 January 2025, or later.", ""),
-    ("fig-shocks-map", "event"): ("The shock (shocks.csv's label).", ""),
-    ("fig-shocks-map", "day0"): ("Day 0: the first New York session on or after the shock's "
-                                 "date.", ""),
+    ("fig-shocks-map", "day"): ("The comparison day: a New York session on which the SOX or "
+                                "the S&P 500 had one of its largest falls in the data.", ""),
+    ("fig-shocks-map", "event"): ("The label of the shock of shocks.csv whose New York day 0 it "
+                                  "is, else the day written out.", ""),
+    ("fig-shocks-map", "named"): ("Whether the day is a shock of shocks.csv.", ""),
     ("fig-shocks-map", "rsp_pct"): ("Close-to-close return of RSP (the equal-weighted S&P 500 "
-                                    "fund) on day 0.", PCT),
+                                    "fund) on the day.", PCT),
     ("fig-shocks-map", "sox_pct"): ("Close-to-close return of the SOX semiconductor index on "
-                                    "day 0.", PCT),
+                                    "the day.", PCT),
     ("fig-shocks-map", "gap_pp"): ("sox_pct minus rsp_pct.", PP),
     ("fig-shocks-map", "share_fell_pct"): ("Share of the S&P 500 members (the panel) that fell "
-                                           "on day 0.", PCT),
-    ("fig-shocks-map", "deepseek"): ("Whether the row is the DeepSeek shock.", ""),
+                                           "on the day.", PCT),
+    ("fig-shocks-map", "primary"): ("Whether the day is the book's event (its New York day 0).",
+                                    ""),
     ("fig-shocks-paths", "series"): ("The security or index drawn.", ""),
     ("fig-shocks-paths", "cum_pct"): ("Cumulative return from the close before day 0.", PCT),
     ("fig-shocks-paths", "event"): ("The shock and its day 0.", ""),
@@ -168,6 +171,47 @@ FIGURES = {
     ("fig-tokyo-timeline", "moves"): ("The same moves on one line.", ""),
     ("fig-tokyo-timeline", "show_label"): ("Whether the label is drawn (once per session, after "
                                            "its last span).", ""),
+    ("fig-xs-beyond", "ticker"): ("Ticker of the S&P 500 member, as the panel writes it.", ""),
+    ("fig-xs-beyond", "name"): ("The member's name (the panel's, in a short form).", ""),
+    ("fig-xs-beyond", "industry"): ("The company's industry (Yahoo's, in a short form).", ""),
+    ("fig-xs-beyond", "joined_later"): ("Whether the company joined the S&P 500 after the event "
+                                        "(index_changes.csv).", ""),
+    ("fig-xs-beyond", "theme"): ("The thesis group of its industry (power producers, "
+                                 "data-centre equipment, gas), named before looking at who fell; "
+                                 "other for the rest.", ""),
+    ("fig-xs-beyond", "beyond_pct"): ("Day-0 abnormal return beyond what the exposures (chips, "
+                                      "beta, momentum, volatility) predict: ar_pct minus "
+                                      "fitted_pct.", PP),
+    ("fig-xs-beyond", "ar_pct"): ("Day-0 abnormal return: the return minus the market model's "
+                                  "prediction.", PCT),
+    ("fig-xs-beyond", "fitted_pct"): ("The abnormal return the cross-sectional regression on "
+                                      "the exposures predicts.", PCT),
+    ("fig-xs-beyond", "ret_pct"): ("Day-0 return (adjusted closes, close to close).", PCT),
+    ("fig-xs-placebo", "date"): ("The session whose cross-section the row regresses.", ""),
+    ("fig-xs-placebo", "kind"): ("The event's day 0 or another session away from the news.",
+                                 ""),
+    ("fig-xs-placebo", "slope_pp"): ("Slope of the session's abnormal returns on chip "
+                                     "sensitivity: the return for one unit more sensitivity.",
+                                     PP),
+    ("fig-xs-placebo", "r2_pct"): ("Share of the cross-section's variance that chip sensitivity "
+                                   "explains (R²).", PCT),
+    ("fig-xs-placebo", "sox_pct"): ("The SOX's close-to-close return that session.", PCT),
+    ("fig-xs-placebo", "market_pct"): ("The average member's return that session "
+                                       "(equal-weighted).", PCT),
+    ("fig-xs-placebo", "in_sample"): ("yes when the session lies in the estimation or exposure "
+                                      "window (its own return helped measure the regressors).",
+                                      ""),
+    ("fig-xs-quintiles", "fifth"): ("Fifth of the S&P 500 members sorted by chip sensitivity "
+                                    "(1: least sensitive).", ""),
+    ("fig-xs-quintiles", "members"): ("Members in the fifth.", "securities"),
+    ("fig-xs-quintiles", "chip_lo"): ("Lowest chip sensitivity in the fifth: the slope on the "
+                                      "SOX beyond the market, measured before the event.",
+                                      "return per unit of SOX return"),
+    ("fig-xs-quintiles", "chip_hi"): ("Highest chip sensitivity in the fifth.",
+                                      "return per unit of SOX return"),
+    ("fig-xs-quintiles", "ar_pct"): ("Mean day-0 abnormal return of the fifth's members.", PCT),
+    ("fig-xs-quintiles", "fell_pct"): ("Share of the fifth's members whose price fell on day 0.",
+                                       PCT),
 }
 TYPES = {"f": "number", "i": "integer", "u": "integer", "b": "boolean"}
 
@@ -244,7 +288,9 @@ def _meaning(field: dict) -> str:
         text += f" One of: {', '.join(rules['enum'])}."
     if rules.get("exclusiveMinimum") == 0:
         text += " Above 0" + (f", at most {rules['maximum']:g}." if "maximum" in rules else ".")
-    if "pattern" in rules and field["name"] != "source":
+    if "form" in field:
+        text += f" Form: {field['form']}."
+    elif "pattern" in rules and field["name"] != "source":
         text += f" Form: `{rules['pattern']}`."
     if not rules.get("required") and "empty" not in text:
         text += " May be empty."
