@@ -170,7 +170,9 @@ def test_us_benchmark_is_the_panel_market_without_the_stock(snapshot):
     assert adr.at[0, "mret"] == pytest.approx(day.mean(), rel=1e-9)
 
 
-def test_plan_and_no_group_statistic_below_three_members(snapshot):
+def test_plan_and_groups_of_three_or_fewer_are_described_not_tested(snapshot):
+    from deepshock.story import eventstudy_tables as tb
+
     study = es.run()
     out = study.plan.loc[~study.plan["included"]]
     assert set(out["ticker"]) == {"^SOX", "^GSPC", "^IXIC", "^NDX", "^VIX", "^N225", "^KS11",
@@ -178,9 +180,21 @@ def test_plan_and_no_group_statistic_below_three_members(snapshot):
                                   "SU.PA", "JPY=X"}
     assert out["reason"].str.len().gt(0).all()
     sizes = study.securities.drop_duplicates("ticker").groupby("group")["ticker"].size()
-    assert set(study.groups["group"]) == set(sizes[sizes >= 3].index)
-    assert {"Japan other", "China ADR"} <= set(sizes[sizes < 3].index)
-    assert study.groups["n"].min() >= 3
+    assert es.TESTED == 4
+    assert set(study.groups["group"]) == set(sizes[sizes >= 4].index)
+    assert {"US chip equipment", "Korea/Taiwan", "China tech", "Foreign chip ADRs"} <= \
+        set(sizes[sizes == 3].index)
+    assert study.groups["n"].min() >= 4
+    # the groups of two or three appear in the group table with a mean CAR and no test
+    table = tb.group_table(study)
+    small = table.loc[table["Group"].isin(sizes[(sizes > 1) & (sizes < 4)].index)]
+    assert len(small) == 3 * ((sizes > 1) & (sizes < 4)).sum()
+    assert (small[["Portfolio t", "KP t", "BMP t", "GRANK t", "Corrado z", "Sign z"]] == "—"
+            ).all().all()
+    sec = study.securities.set_index(["ticker", "window"])["car"]
+    equipment = np.mean([sec[(t, "[0]")] for t in ("AMAT", "LRCX", "KLAC")])
+    row = small.loc[(small["Group"] == "US chip equipment") & (small["Window"] == "[0]")].iloc[0]
+    assert row["CAAR (%)"] == f"{equipment * 100:+.1f}" and row["n"] == "3"
     two = [study.results["9984.T"], study.results["5803.T"]]
     with pytest.raises(ValueError, match="at least 3"):
         es.group_tests(two, "Japan other")
@@ -213,8 +227,10 @@ def test_chapter_executes_and_glues_the_module_results(snapshot):
     assert glued["es_japan_caar1"] == pct(h["japan_semis_caar"], 1)
     assert glued["es_hynix_t"] == number(h["hynix_t"], 2)
     assert glued["es_table_securities"] == es.markdown(
-        tb.security_table(main, ("[-5,-1]", "[0]", "[0,+1]")))
-    assert glued["es_table_groups"] == es.markdown(tb.group_table(main))
+        tb.security_table(main, ("[-5,-1]", "[0]", "[0,+1]")))   # the single t keeps its stars
+    from deepshock.story import eventstudy_placebo as pl
+    keep = tb.starred(pl.rates(pl.placebo()))
+    assert glued["es_table_groups"] == es.markdown(tb.group_table(main, keep=keep))
     assert glued["es_korea_day"] == "Friday 31 January 2025"
     assert "Stargate announced" in glued["es_nv_pre_news"]
     assert "US tariff orders signed" in glued["es_tsmc_news"]

@@ -162,34 +162,77 @@ def test_breadth_and_rsp_from_the_raw_panel(snapshot):
         pytest.approx(corr, abs=1e-9) and corr > 0.98
 
 
-def test_holm_family_matches_statsmodels(snapshot):
+def test_holm_families_match_statsmodels(snapshot):
     adj = tb.adjusted(es.run())
     sec = adj.loc[~adj["primary"]]
-    assert adj["primary"].sum() == 5   # Nvidia's t, two tests for each of two groups
+    prim = adj.loc[adj["primary"]]
+    assert len(prim) == 5   # Nvidia's t, two tests for each of two groups
     ref = multipletests(sec["p"].to_numpy(), method="holm")[1]
     assert sec["p_adj"].to_numpy() == pytest.approx(ref)
-    assert (adj.loc[adj["primary"], "p_adj"] == adj.loc[adj["primary"], "p"]).all()
+    # the primaries were named after a first look: one Holm family of their own
+    assert prim["p_adj"].to_numpy() == pytest.approx(
+        multipletests(prim["p"].to_numpy(), method="holm")[1])
+    assert (prim["p_adj"] >= prim["p"]).all() and (prim["p_adj"] > prim["p"]).any()
+    table = tb.primary_table(es.run())
+    assert list(table.columns)[-1] == "Holm p (5 tests)" and len(table) == 5
 
 
-def test_placebo_is_cached_by_its_inputs(snapshot, tmp_path):
+def test_placebo_is_kept_in_the_store_by_its_inputs(snapshot, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path))
     small = {"US chip equipment": ("AMAT", "LRCX", "KLAC")}
-    first = pl.placebo(small, n=4, seed=1, where=tmp_path)
-    files = list(tmp_path.glob("placebo-*.pkl"))
+    first = pl.placebo(small, n=4, seed=1)
+    files = list(tmp_path.glob("eventstudy-placebo-*.pkl"))
     assert len(files) == 1
-    pd.testing.assert_frame_equal(pl.placebo(small, n=4, seed=1, where=tmp_path), first)
-    pd.to_pickle(first.assign(p=0.5), files[0])      # what is read is the cached file
-    assert (pl.placebo(small, n=4, seed=1, where=tmp_path)["p"] == 0.5).all()
-    pl.placebo(small, n=4, seed=2, where=tmp_path)   # another input, another key
-    assert len(list(tmp_path.glob("placebo-*.pkl"))) == 2
+    pd.testing.assert_frame_equal(pl.placebo(small, n=4, seed=1), first)
+    pd.to_pickle(first.assign(p=0.5), files[0])      # what is read is the kept file
+    assert (pl.placebo(small, n=4, seed=1)["p"] == 0.5).all()
+    pl.placebo(small, n=4, seed=2)   # another input, another key
+    assert len(list(tmp_path.glob("eventstudy-placebo-*.pkl"))) == 2
     assert set(first["test"]) == set(pl.TESTS)
     assert first["date"].nunique() == 4 and first["p"].between(0, 1).all()
 
 
-def test_placebo_sizes(snapshot):
-    rows = pl.placebo({"US semiconductors": pl.GROUPS["US semiconductors"]}, n=60, seed=7,
-                      cache=False)
+def test_placebo_days_are_every_eligible_session_away_from_known_events(snapshot):
+    lay = pl.layout(pl.GROUPS["US chip equipment"])
+    rows = pl.eligible(lay)
+    days = lay.grid[rows]
+    # no known event day (comparison events, confounders) within five sessions either side
+    for known in pl.known_days():
+        pos = lay.grid.searchsorted(known)
+        assert not np.any(np.abs(rows - pos) <= pl.MARGIN), known
+    # 3 Sep 2024 (after Labor Day): five sessions either side are out, the sixth is in
+    for out in ("2024-08-26", "2024-09-03", "2024-09-10"):
+        assert pd.Timestamp(out) not in days, out
+    assert pd.Timestamp("2024-08-23") in days and pd.Timestamp("2024-09-11") in days
+    # the equal-weighted market starts in January 2023: 240 - 48 estimation rows later at most
+    assert days[0] >= pd.Timestamp("2023-10-01") and len(days) >= 300
+    # every member and the basket can be analysed on each day (the per-day path agrees)
+    assert len(set(days)) == len(days)
+
+
+def test_placebo_rates_carry_monte_carlo_errors(snapshot):
+    rows = pl.placebo({"US semiconductors": pl.GROUPS["US semiconductors"]}, n=60, seed=7)
     rates = pl.rates(rows).loc["All"]
     for test in ("portfolio", "Kolari-Pynnönen", "single t"):
         assert 0.0 <= rates.at[test, "5%"] <= 0.15, (test, rates.at[test, "5%"])
     assert rates.at["BMP", "5%"] > rates.at["Kolari-Pynnönen", "5%"]
     assert (rates["1%"] <= rates["5%"]).all() and (rates["5%"] <= rates["10%"]).all()
+    assert (rates["draws"] == 60).all()
+    # one test per day (the portfolio): the error is the binomial one, times sqrt(n / (n - 1))
+    port = rows.loc[(rows["test"] == "portfolio") & (rows["window"] == "[0]")]
+    share = float((port["p"] < 0.05).mean())
+    one = pl.rates(port).loc[("All", "portfolio")]
+    assert one["se 5%"] == pytest.approx(np.sqrt(share * (1 - share) / 60 * 60 / 59))
+
+
+def test_star_rule_drops_the_oversized_tests(snapshot):
+    rates = pl.rates(pl.placebo())
+    keep = tb.starred(rates)
+    pooled = rates.loc["All", "5%"]
+    assert keep == {t for t in pooled.index if pooled[t] <= 0.075}
+    assert {"BMP", "sign"}.isdisjoint(keep) and {"portfolio", "Kolari-Pynnönen",
+                                                 "single t"} <= keep
+    table = tb.group_table(es.run(), keep=keep)
+    assert not table["BMP t"].str.contains(r"\\\*").any()
+    assert not table["Sign z"].str.contains(r"\\\*").any()
+    assert table["Portfolio t"].str.contains(r"\\\*").any()

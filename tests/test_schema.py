@@ -24,6 +24,7 @@ from tests.test_sync import tree
 CALENDAR = "is not a calendar date"
 POSITIVE = "is not a positive number"
 FRACTION = "is not a fraction (0 < stake <= 1)"
+PERCENTAGE = "is not a percentage (0 < weight_pct < 100)"
 NO_SOURCE = "row has no source"
 NEWS_UTC = "is not YYYY-MM-DDTHH:MMZ (UTC)"
 DURATION = "is not an ISO 8601 duration (PnDTnHnM, e.g. PT1M, PT1H, P2D) above zero"
@@ -168,6 +169,32 @@ CASES = [
      "universe.csv"),
     ("later_losses", "duplicate", "dup", "duplicate (ticker, date) ('NVDA', '2025-02-27')"),
     ("later_losses", "no source", {"source": ""}, NO_SOURCE),
+    ("earnings", "impossible date", {"date": "2025-02-30"}, f"date '2025-02-30' {CALENDAR}"),
+    ("earnings", "date format", {"date": "26 Feb 2025"}, "date '26 Feb 2025' is not YYYY-MM-DD"),
+    ("earnings", "time", {"time_local": "at noon"}, "time_local 'at noon' is not one of "
+     "['after close', 'before open', 'morning', 'not stated']"),
+    ("earnings", "timezone", {"timezone": "New York"},
+     "timezone 'New York' is not an IANA time zone"),
+    ("earnings", "unknown ticker", {"tickers": "NVDA;NOPE"},
+     "tickers ['NOPE'] not in universe.csv"),
+    ("earnings", "no ticker", {"tickers": ";"}, "tickers names no ticker"),
+    ("earnings", "certainty", {"certainty": "likely"},
+     "certainty 'likely' is not one of ['confirmed', 'reported', 'unverified']"),
+    ("earnings", "no period", {"period": ""}, "row has no period"),
+    ("earnings", "duplicate", "dup", "duplicate (company, date) ('Nvidia', '2025-02-26')"),
+    ("earnings", "no source", {"source": ""}, NO_SOURCE),
+    ("index_members", "zero", {"weight_pct": "0"}, f"weight_pct '0' {PERCENTAGE}"),
+    ("index_members", "negative", {"weight_pct": "-1"}, f"weight_pct '-1' {PERCENTAGE}"),
+    ("index_members", "whole index", {"weight_pct": "100"}, f"weight_pct '100' {PERCENTAGE}"),
+    ("index_members", "wrong type", {"weight_pct": "6.8%"}, f"weight_pct '6.8%' {PERCENTAGE}"),
+    ("index_members", "weight without date", {"as_of": ""}, "a weight needs its date (as_of)"),
+    ("index_members", "impossible date", {"as_of": "2025-01-32"}, f"as_of '2025-01-32' {CALENDAR}"),
+    ("index_members", "unknown ticker", {"ticker": "6857"}, "ticker '6857' is not in universe.csv"),
+    ("index_members", "unknown index", {"index": "^N226"}, "index '^N226' is not in universe.csv"),
+    ("index_members", "certainty", {"certainty": "unverified"},
+     "certainty 'unverified' is not one of ['confirmed', 'reported']"),
+    ("index_members", "duplicate", "dup", "duplicate (index, ticker) ('^N225', '8035.T')"),
+    ("index_members", "no source", {"source": ""}, NO_SOURCE),
     ("index_changes", "impossible date", {"date": "2024-12-32"}, f"date '2024-12-32' {CALENDAR}"),
     ("index_changes", "date format", {"announced": "6 Dec 2024"},
      "announced '6 Dec 2024' is not YYYY-MM-DD"),
@@ -296,10 +323,10 @@ def test_undeclared_and_missing_columns(book):
 
 
 def test_an_undeclared_facts_file_or_a_missing_schema_is_refused(book):
-    (book / "earnings.csv").write_text("ticker,date,source\nNVDA,2025-02-26,s\n")
-    exactly(f"{book / 'earnings.csv'}: a facts file that datapackage.json does not declare "
+    (book / "dividends.csv").write_text("ticker,date,source\nNVDA,2025-03-12,s\n")
+    exactly(f"{book / 'dividends.csv'}: a facts file that datapackage.json does not declare "
             "(add a resource for it)", schema.check, None, book)
-    (book / "earnings.csv").unlink()
+    (book / "dividends.csv").unlink()
     (book / "datapackage.json").unlink()
     exactly(f"{book / 'datapackage.json'}: missing: the facts have no declared schema",
             facts.shares)
@@ -327,8 +354,8 @@ def test_blank_lines_crlf_and_a_byte_order_mark_are_read(book):
 # ---- the stamp -------------------------------------------------------------------------------
 
 def test_checked_facts_are_served_without_frictionless_and_rechecked_when_changed(book):
-    assert schema.check_all(book).startswith("facts: 17 files checked against ")
-    assert schema.check_all(book).startswith("facts: 17 files already checked against ")
+    assert schema.check_all(book).startswith("facts: 19 files checked against ")
+    assert schema.check_all(book).startswith("facts: 19 files already checked against ")
     code = ("import sys; from deepshock.data import context, facts, holdings; facts.shares(); "
             "facts.claims(); context.confounders(); holdings.fx_rates(); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'frictionless'))")

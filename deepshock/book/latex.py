@@ -96,6 +96,7 @@ class ChartPdf(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         import vl_convert as vlc  # here, not at Sphinx start-up: a no-change build needs neither
 
+        from ..data.paths import code_digest
         from ..story.charts import SPEC_ATTR, spec_pdf
 
         folder = Path(self.app.outdir).parent / "jupyter_execute" / "charts"
@@ -106,7 +107,7 @@ class ChartPdf(SphinxPostTransform):
             digest = hashlib.sha256(content.encode()).hexdigest()[:32]
             path = folder / f"{digest}.pdf"
             if not path.is_file():
-                pdf = kept(f"charts/{digest}-{vlc.__version__}.pdf",
+                pdf = kept(f"charts/{digest}-{vlc.__version__}-{code_digest(spec_pdf)}.pdf",
                            lambda content=content: spec_pdf(content))
                 folder.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(pdf, path)

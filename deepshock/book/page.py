@@ -159,9 +159,10 @@ def chart_image(app: Sphinx, body: str) -> str | None:
 
         import vl_convert as vlc
 
+        from ..data.paths import code_digest
         from ..story.charts import VL_VERSION
 
-        name_png = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}.png"
+        name_png = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code_digest(chart_image)}.png"
         png = kept(name_png, lambda: vlc.vegalite_to_png(json.loads(raw), vl_version=VL_VERSION,
                                                          scale=2))
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,11 @@ the manifest) and every facts file in `data/`: a change to any of them gives a n
 result is never read (one no build has read for `STALE_DAYS` is pruned). Hashing reads the
 manifest and the facts files, so a chapter that reads a result from the store still records them
 as its inputs (`deepshock.book.deps`): a data change re-executes it.
+
+Files of the store that depend on a few functions only (the exchange calendars, chart images)
+put `code_digest(function, ...)` in their names: the source of those functions as it is on
+disk now. tests/test_artefact_keys.py edits every function each stored result depends on and
+checks that its key changes.
 """
 
 from __future__ import annotations
@@ -17,14 +22,14 @@ import pickle
 import sys
 import time
 from collections.abc import Callable
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-from .paths import artefacts_dir, cache_dir, facts_dir, write_atomic
+from .paths import PACKAGE, artefacts_dir, cache_dir, facts_dir, write_atomic
 from .sync import read_manifest
 
-PACKAGE = Path(__file__).resolve().parents[1]
 VERSION = "1"
 LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "exchange-calendars")  # results depend on
 STALE_DAYS = 14   # a result no build has read for this long is removed when its name is rewritten
@@ -33,8 +38,7 @@ T = TypeVar("T")
 
 def key(name: str, *parts: object, root: Path | None = None) -> str:
     """Hash of `name`, `parts` and everything a derived result can depend on."""
-    libraries = [(lib, metadata.version(lib)) for lib in LIBRARIES]
-    digest = hashlib.sha256(repr((VERSION, name, parts, sys.version, libraries)).encode())
+    digest = hashlib.sha256(repr((VERSION, name, parts, sys.version, _libraries())).encode())
     for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
@@ -47,6 +51,12 @@ def key(name: str, *parts: object, root: Path | None = None) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:24]
+
+
+@cache
+def _libraries() -> tuple[tuple[str, str], ...]:
+    """(library, version) of the libraries results depend on (looked up once per process)."""
+    return tuple((lib, metadata.version(lib)) for lib in LIBRARIES)
 
 
 def keep(name: str, compute: Callable[[], T], *parts: object) -> T:

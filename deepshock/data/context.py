@@ -1,11 +1,13 @@
-"""The news around the shock, from `data/`: other news in the event windows (confounders),
-the market shocks of 2024-25 with their news times, the background of the launch, the
-reactions, one-day losses after the shock, and the S&P 500's membership changes. Each table is
-declared in `data/datapackage.json` and checked like the other facts (`schema`): columns,
-types, a source and a certainty per row, ISO dates, tickers that the universe knows, and the
-rules of `rules` (one primary event; each shock dated on its origin market's day 0 of its news
-time, with a precision no exchange closes inside; index changes announced on or before they
-take effect). Every rejection is a `DataError` naming file, line and column.
+"""The news around the shock, from `data/`: other news in the event windows (confounders), the
+tested companies' results dates (earnings), which benchmark indices hold a tested security and
+with what weight (index members), the market shocks of 2024-25 with their news times, the
+background of the launch, the reactions, one-day losses after the shock, and the S&P 500's
+membership changes. Each table is declared in `data/datapackage.json` and checked like the
+other facts (`schema`): columns, types, a source and a certainty per row, ISO dates, tickers
+that the universe knows, and the rules of `rules` (one primary event; each shock dated on its
+origin market's day 0 of its news time, with a precision no exchange closes inside; a weight
+with its date; index changes announced on or before they take effect). Every rejection is a
+`DataError` naming file, line and column.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import pandas as pd
 from . import rules, schema
 from .paths import facts_dir
 
-TABLES = ("confounders", "shocks", "background", "reactions", "later_losses", "index_changes")
+TABLES = ("confounders", "shocks", "background", "reactions", "later_losses", "earnings",
+          "index_members", "index_changes")
 
 
 def confounders() -> pd.DataFrame:
@@ -75,6 +78,29 @@ def later_losses() -> pd.DataFrame:
 @cache
 def _later_losses(root: Path) -> pd.DataFrame:
     return schema.table("later_losses", root)
+
+
+def earnings() -> pd.DataFrame:
+    """Results dates of the tested companies: local date, time words (`time_local`) and time
+    zone, the company's tested lines as a list (column `tickers`)."""
+    return _earnings(facts_dir())
+
+
+@cache
+def _earnings(root: Path) -> pd.DataFrame:
+    return schema.table("earnings", root).sort_values(["date", "company"], kind="stable")
+
+
+def index_members() -> pd.DataFrame:
+    """Tested securities that their benchmark index holds: index, ticker, weight (fraction, NaN
+    where no weight was found) and its date (`as_of`, NaT when none)."""
+    return _index_members(facts_dir())
+
+
+@cache
+def _index_members(root: Path) -> pd.DataFrame:
+    table = schema.table("index_members", root)
+    return table.assign(weight=table["weight_pct"] / 100)
 
 
 def index_changes() -> pd.DataFrame:

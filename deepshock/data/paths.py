@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[1]   # the `deepshock` package
 
 
 def book_root() -> Path:
@@ -64,3 +67,27 @@ def default_snapshot() -> Path | None:
 def ticker_file(ticker: str) -> str:
     """File name of a ticker in a snapshot: `^SOX` -> `INDEX_SOX.csv`, `JPY=X` -> `JPY_X.csv`."""
     return ticker.replace("^", "INDEX_").replace("=", "_") + ".csv"
+
+
+def code_digest(*functions: Callable) -> str:
+    """Hash of the source of `functions` (package functions or methods, decorated or not) as
+    it is in the package's files now."""
+    digest = hashlib.sha256()
+    for function in functions:
+        function = getattr(function, "__wrapped__", function)
+        module = function.__module__.split(".")
+        path = PACKAGE.joinpath(*module[1:]).with_suffix(".py")
+        text = path.read_text(encoding="utf-8")
+        node = _definition(ast.parse(text), function.__qualname__.split("."))
+        if node is None:
+            raise ValueError(f"{function.__qualname__}: no definition in {path.name}")
+        digest.update(ast.get_source_segment(text, node, padded=True).encode())
+    return digest.hexdigest()[:12]
+
+
+def _definition(tree: ast.AST, names: list[str]) -> ast.AST | None:
+    for node in getattr(tree, "body", []):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and node.name == names[0]:
+            return node if len(names) == 1 else _definition(node, names[1:])
+    return None

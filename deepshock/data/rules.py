@@ -6,7 +6,8 @@ function over the typed tables, run by `schema.check` after a file passed its de
 * `market_sessions`: a market event is at a place with an exchange, on one of its sessions;
 * `claim_subjects`: a claim is about universe tickers (then dated), an exchange calendar or an
   event label, and its date is a day or a range `A..B`;
-* `affects_universe`: the tickers a news item affects are in the universe;
+* `listed_tickers`: the tickers a news item affects, or a results date is for, are in the
+  universe (at least one);
 * `short_quotes`: a reaction quotes at most `QUOTE_WORDS` words;
 * `time_zones`: every `timezone` is an IANA time zone;
 * `stated_precision`: a date of stated precision (`<date>_precision`) is the first day of its
@@ -16,6 +17,7 @@ function over the typed tables, run by `schema.check` after a file passed its de
   comes after the news time (`validate.first_closed_after`, as `sessions` serves it);
 * `unambiguous_span`: no exchange of the universe closes inside a news time's precision span,
   so no market's day 0 depends on where in the span the news came;
+* `dated_weights`: an index weight has the date it was measured on;
 * `announced_first`: an index change is announced on or before its effective date.
 """
 
@@ -116,12 +118,17 @@ def claim_subjects(tables: Tables, name: str) -> None:
                           f"exchange calendar nor an event label", table)
 
 
-def affects_universe(tables: Tables, name: str) -> None:
-    table, known = tables[name], set(tables["universe"]["ticker"])
-    for i, names in enumerate(table["affects"]):
+LISTS = {"confounders": "affects", "earnings": "tickers"}  # file -> its list of tickers
+
+
+def listed_tickers(tables: Tables, name: str) -> None:
+    table, known, column = tables[name], set(tables["universe"]["ticker"]), LISTS[name]
+    for i, names in enumerate(table[column]):
+        if not names:
+            fail(name, i, f"{column} names no ticker", table)
         unknown = [n for n in names if n not in known]
         if unknown:
-            fail(name, i, f"affects {unknown} not in universe.csv", table)
+            fail(name, i, f"{column} {unknown} not in universe.csv", table)
 
 
 def short_quotes(tables: Tables, name: str) -> None:
@@ -210,6 +217,13 @@ def unambiguous_span(tables: Tables, name: str) -> None:
                               "the time more precisely", table)
 
 
+def dated_weights(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, (weight, as_of) in enumerate(zip(table["weight_pct"], table["as_of"])):
+        if pd.notna(weight) and pd.isna(as_of):
+            fail(name, i, "a weight needs its date (as_of)", table)
+
+
 def announced_first(tables: Tables, name: str) -> None:
     table = tables[name]
     for i, (announced, effective) in enumerate(zip(table["announced"], table["date"])):
@@ -229,13 +243,14 @@ RULES = [
     Rule("known_calendars", known_calendars, ("universe",)),
     Rule("market_sessions", market_sessions, ("events",)),
     Rule("claim_subjects", claim_subjects, ("claims",), ("universe", "events")),
-    Rule("affects_universe", affects_universe, ("confounders",), ("universe",)),
+    Rule("listed_tickers", listed_tickers, tuple(LISTS), ("universe",)),
     Rule("short_quotes", short_quotes, ("reactions",)),
     Rule("time_zones", time_zones, None),
     Rule("stated_precision", stated_precision, None),
     Rule("one_primary", one_primary, ("shocks",)),
     Rule("day0_of_news", day0_of_news, ("shocks",)),
     Rule("unambiguous_span", unambiguous_span, ("shocks",), ("universe",)),
+    Rule("dated_weights", dated_weights, ("index_members",)),
     Rule("announced_first", announced_first, ("index_changes",)),
 ]
 

@@ -37,7 +37,8 @@ PACKAGE = "datapackage.json"
 VERSION = "1"
 NOUN = {"claims": "claim", "known_jumps": "jump"}  # "<noun> has no <column>" (default: row)
 EMPTY = {("shocks", "time_source"): "news time has no time_source",  # a required cell left empty
-         ("index_changes", "added"): "no ticker added"}
+         ("index_changes", "added"): "no ticker added",
+         ("earnings", "tickers"): "tickers names no ticker"}
 _DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 
 
@@ -397,6 +398,8 @@ def _range(column: str, constraints: dict) -> str:
     low, high = constraints.get("exclusiveMinimum"), constraints.get("maximum")
     if low == 0 and high == 1:
         return f"fraction (0 < {column} <= 1)"
+    if low == 0 and high is None and constraints.get("exclusiveMaximum") == 100:
+        return f"percentage (0 < {column} < 100)"
     if low == 0 and high is None:
         return "positive number"
     bounds = [f"> {low}" if low is not None else "",

@@ -191,8 +191,8 @@ def exchange_calendar(code: str, start: str = CALENDAR_START, end: str = CALENDA
     """The `exchange_calendars` calendar `code` over [start, end], shared by the whole package.
 
     Building a calendar costs seconds (Korea's most), so it is cached in memory and pickled to
-    `paths.artefacts_dir()/calendars/` keyed by the package version, code and span; every
-    kernel, and every later build, reuses it.
+    `paths.artefacts_dir()/calendars/` keyed by the library versions, code, span and this
+    function's source; every kernel, and every later build, reuses it.
     """
     return _calendar(code, start, end)
 
@@ -215,8 +215,7 @@ def _calendar(code: str, start: str, end: str):
 
     from .paths import artefacts_dir, write_atomic
 
-    version = f"{getattr(xc, '__version__', 'unknown')}-pandas{pd.__version__}"
-    path = artefacts_dir() / "calendars" / f"{code}-{start}-{end}-{version}.pickle"
+    path = artefacts_dir() / "calendars" / calendar_file(code, start, end)
     if path.is_file():
         try:
             return pickle.loads(path.read_bytes())
@@ -227,6 +226,17 @@ def _calendar(code: str, start: str, end: str):
         calendar = xc.get_calendar(code, start=start, end=end)
     write_atomic(path, pickle.dumps(calendar))
     return calendar
+
+
+def calendar_file(code: str, start: str, end: str) -> str:
+    """The kept calendar's file name: code, span, library versions and the source of the
+    functions that build it, so a change to any of them makes a new file."""
+    import exchange_calendars as xc
+
+    from .paths import code_digest
+
+    version = f"{getattr(xc, '__version__', 'unknown')}-pandas{pd.__version__}"
+    return f"{code}-{start}-{end}-{version}-{code_digest(_calendar, calendar_file)}.pickle"
 
 
 def calendar_for(code: str, first: pd.Timestamp, last: pd.Timestamp | None = None):

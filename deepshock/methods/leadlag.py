@@ -192,17 +192,20 @@ def event_result(frame: pd.DataFrame, label: str, regressors: tuple[str, ...] = 
             h = gaps.scales(days, "own", s2, per_day)
         else:
             h, used = gaps.scales(days, gap), 0
+    # window sums over the event rows only: an estimation row without a regressor (not
+    # usable, NaN) must not reach them through 0 * NaN
     bounds = np.array(list(WINDOWS.values()))
-    sel = (tau[None, :] >= bounds[:, :1]) & (tau[None, :] <= bounds[:, 1:])   # window x row
-    c = sel.astype(float) @ X
-    hs = sel.sum(axis=1) if h is None else sel.astype(float) @ h
+    sel = ((tau[ev][None, :] >= bounds[:, :1])
+           & (tau[ev][None, :] <= bounds[:, 1:])).astype(float)   # window x event row
+    c = sel @ X[ev]
+    hs = sel.sum(axis=1) if h is None else sel @ h[ev]
     var = s2 * (hs + np.einsum("wi,ij,wj->w", c, xtx_inv, c))
-    car = sel.astype(float) @ ar
+    car = sel @ ar[ev]
     t = car / np.sqrt(var)
     cols_w = {"car": car, "se": np.sqrt(var), "t": t, "df": fit.df,
               "p": 2 * stats.t.sf(np.abs(t), fit.df)}
     if h is not None:
-        cols_w.update(weekdays=sel.astype(float) @ days, gap=gap, gaps_used=used)
+        cols_w.update(weekdays=sel @ days[ev], gap=gap, gaps_used=used)
     windows = pd.DataFrame(cols_w, index=pd.Index(list(WINDOWS), name="window"))
     # the frame keeps the rows before the estimation window too (a portfolio's own-gap
     # variance pools the members' whole past, like each member's)

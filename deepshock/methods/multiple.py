@@ -65,21 +65,43 @@ def adjust(table: pd.DataFrame, p: str = "p", primary: str = "primary",
 
 
 def rejection_rates(rows: pd.DataFrame, p="p", by=("window", "test"),
-                    levels=LEVELS) -> pd.DataFrame:
+                    levels=LEVELS, cluster: str | None = None) -> pd.DataFrame:
     """Share of p-values below each level, per group of `by`, with the number of tests `n`.
 
     `p` is one p-value column of a long table (the `placebo` layout: one row per date, window,
     test) or a list of p-value columns of a wide table, each then reported as its own `test`
     (e.g. ["bmp_p", "kp_p", "grank_p"]). Columns: n, then one per level ("1%", "5%", "10%").
     Missing p-values are not counted. Under a well-sized test the 5% column is near 0.05,
-    within about 1.96 sqrt(0.05 * 0.95 / n)."""
+    within about 1.96 sqrt(0.05 * 0.95 / n) when the n tests are independent.
+
+    `cluster` (e.g. "date"): the column whose values are the independent draws (tests on the
+    same placebo date share it); adds `draws` (their number) and a Monte-Carlo standard error
+    per level ("se 5%"), the ratio estimator's sqrt(C / (C - 1) sum_c (r_c - rate m_c)^2) /
+    sum_c m_c over the C draws with r_c rejections of m_c tests: the binomial
+    sqrt(rate (1 - rate) / n) (times sqrt(n / (n - 1))) when each draw holds one test."""
     by = [by] if isinstance(by, str) else list(by)
+    extra = [cluster] if cluster else []
     if not isinstance(p, str):
-        keep = [c for c in by if c != "test"]
+        keep = [c for c in by if c != "test"] + extra
         rows = rows.melt(id_vars=keep, value_vars=list(p), var_name="test", value_name="p")
         p = "p"
-    rows = rows.loc[rows[p].notna(), by + [p]]
+    rows = rows.loc[rows[p].notna(), by + extra + [p]]
+    keys = [rows[c] for c in by]
     cols = {"n": rows.groupby(by, sort=False)[p].size()}
     for cut in levels:
-        cols[f"{cut:.0%}"] = (rows[p] < cut).groupby([rows[c] for c in by], sort=False).mean()
-    return pd.DataFrame(cols)
+        cols[f"{cut:.0%}"] = (rows[p] < cut).groupby(keys, sort=False).mean()
+    out = pd.DataFrame(cols)
+    if cluster:
+        out["draws"] = rows.groupby(by, sort=False)[cluster].nunique()
+        for cut in levels:
+            hit = rows.assign(_r=(rows[p] < cut).astype(float), _m=1.0)
+            per = hit.groupby(by + [cluster], sort=False)[["_r", "_m"]].sum()
+            rate = out[f"{cut:.0%}"].reindex(per.index.droplevel(cluster)).to_numpy()
+            dev = (per["_r"] - rate * per["_m"]) ** 2
+            agg = pd.DataFrame({"dev": dev.to_numpy(), "m": per["_m"].to_numpy()},
+                               index=per.index.droplevel(cluster)).groupby(level=by,
+                                                                           sort=False).sum()
+            c = out["draws"].reindex(agg.index)
+            se = np.sqrt(c / (c - 1) * agg["dev"]) / agg["m"]
+            out[f"se {cut:.0%}"] = se.reindex(out.index)
+    return out

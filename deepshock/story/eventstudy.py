@@ -4,18 +4,19 @@ Conventions (the chapter `eventstudy` states them for readers):
 
 * Returns are close-to-close on each security's own sessions (`load.returns`); event time counts
   those sessions, and t = 0 is the first one on or after the event date.
-* Benchmarks never contain the security (`Spec.us = "ew"`): US listings are judged against the
-  equal-weighted mean of the S&P 500 panel members other than the company itself
-  (`methods.benchmarks.excluding`); Korea against KOSPI, Taiwan against the Taiex, Hong Kong
-  against the Hang Seng, Tokyo against the Nikkei 225 plus the previous New York session's SOX
-  return (`lead`, aligned by UTC session times). TSMC, Tokyo Electron, Advantest and SoftBank
-  weigh heavily in their index: `Spec.asia = "mean"` re-runs them with no benchmark at all.
+* Benchmarks (`eventstudy_bench`): US listings are judged against the equal-weighted mean of
+  the S&P 500 panel members other than the company itself (`Spec.us = "ew"`); Korea against
+  KOSPI, Taiwan against the Taiex, Hong Kong against the Hang Seng, Tokyo against the Nikkei
+  225 plus the previous New York session's SOX return (`lead`, aligned by UTC session times).
+  The local indices hold some of the securities they judge (`data/index_members.csv`):
+  `Spec.asia = "exown"` takes a sourced own weight out, `"mean"` uses no benchmark at all.
 * The benchmark return paired with a security's return covers exactly the same interval
   (previous session -> session), compounded over days the security skipped; estimation uses
   only rows whose interval starts and ends on benchmark sessions.
 * Returns that span a closure get a gap-matched variance (`Spec.gap`, "own": the security's own
   past multi-weekday gaps; see `methods.gaps`), in single and group tests alike.
-* Group statistics only for groups of at least three (`methods.groups.group_statistics`).
+* Group statistics only for groups of at least `TESTED` (four) securities; smaller groups
+  are described (mean CAR), not tested.
 Tables, multiplicity and the chart: `eventstudy_tables`; other news in the windows, breadth
 and the RSP check: `eventstudy_news`; the placebo: `eventstudy_placebo`.
 """
@@ -28,8 +29,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, event, facts, load, sessions
-from ..methods import gaps, ranks
+from ..data import artefacts, context, event, facts
+from ..methods import ranks
 from ..methods.eventstudy import (  # noqa: F401
     ESTIMATION,
     MIN_SHARE,
@@ -48,154 +49,31 @@ from ..methods.eventstudy import (  # noqa: F401
 )
 from ..methods.groups import group_statistics
 from ..methods.leadlag import event_portfolio, event_result
-from ..methods.stat import MIN_GROUP
+from .eventstudy_bench import (  # noqa: F401
+    LEAD_MARKETS,
+    NEW,
+    NY_LEAD,
+    OLD,
+    SAME_COMPANY,
+    Spec,
+    aligned,
+    benchmark_key,
+    full_frame,
+    held,
+    lead_returns,
+    market_without,
+    own_weight,
+    panel_market,
+    regressors,
+)
 
 EVENT = event.day0("XNYS")  # each market's t = 0: its first session on or after it
-NY_LEAD = "^SOX"          # the New York session Tokyo opens on
-LEAD_MARKETS = ("Japan",)
-DOMINANT = ("2330.TW", "8035.T", "6857.T", "9984.T")  # heavy weights of their own index
-SAME_COMPANY = {"GOOGL": ("GOOG",), "GOOG": ("GOOGL",)}
+TESTED = 4      # groups of three or fewer are described, not tested
+CONTRAST = "Nvidia's $279bn day"   # the comparison event (data/shocks.csv) whose chips moved together
 PRIMARY = (("security", "NVDA", "[0]"), ("group", "US semiconductors", "[0]"),
            ("group", "Japan semiconductors", "[0,+1]"))
 SOURCE = ("Yahoo Finance daily closes (snapshot, PROVENANCE.md; S&P 500 panel, PANEL.md); "
           "data/universe.csv; market-model event study")
-
-
-@dataclass(frozen=True)
-class Spec:
-    """One specification of the study. us: "ew" (panel market without the security), "index"
-    (the universe benchmark, the S&P 500) or "rsp"; lead: Tokyo's second regressor; gap: None,
-    "scaled" or "own"; asia: "index" or "mean" (no benchmark for the DOMINANT names)."""
-    us: str = "ew"
-    lead: bool = True
-    gap: str | None = "own"
-    estimation: tuple[int, int] = ESTIMATION
-    asia: str = "index"
-
-
-NEW = Spec()
-OLD = Spec(us="index", lead=False, gap=None)   # the first edition: S&P 500 / Nikkei, one-day
-
-
-# --- benchmarks ------------------------------------------------------------------------------
-
-@cache
-def panel_market() -> pd.DataFrame:
-    """Daily returns of the S&P 500 panel's member stocks (no ETFs), date x ticker."""
-    members = load.panel_members()
-    return load.panel_returns()[list(members.loc[members["kind"] == "sp500", "ticker"])]
-
-
-def market_without(ticker: str) -> pd.Series:
-    """Equal-weighted mean return of the panel members other than `ticker` (and its other
-    share classes), NaN on days with fewer than 30 of them."""
-    total, count = _market_sums()
-    wide = panel_market()
-    drop = [t for t in (ticker, *SAME_COMPANY.get(ticker, ())) if t in wide.columns]
-    own = wide[drop].fillna(0.0).sum(axis=1) if drop else 0.0
-    n = count - (wide[drop].notna().sum(axis=1) if drop else 0)
-    return ((total - own) / n).where(n >= 30)
-
-
-@cache
-def _market_sums() -> tuple[pd.Series, pd.Series]:
-    wide = panel_market()
-    return wide.sum(axis=1, min_count=1).fillna(0.0), wide.notna().sum(axis=1)
-
-
-@cache
-def _levels(benchmark: str) -> pd.Series:
-    """Benchmark level by date: an index's closes, the panel's RSP, or `ew:TICKER`, the
-    leave-one-out equal-weighted panel market grown from 1."""
-    if benchmark.startswith("ew:"):
-        return (1 + market_without(benchmark[3:]).dropna()).cumprod()
-    if benchmark == "RSP":
-        return load.panel_closes()["RSP"].dropna()
-    return load.prices(benchmark).set_index("date")["close"].sort_index()
-
-
-def benchmark_key(ticker: str, spec: Spec = NEW) -> str:
-    """Which benchmark `ticker` is judged against under `spec` ("" = none)."""
-    market, benchmark = _where(ticker)
-    if market == "US" and spec.us != "index":
-        return f"ew:{ticker}" if spec.us == "ew" else "RSP"
-    if spec.asia == "mean" and ticker in DOMINANT:
-        return ""
-    return benchmark
-
-
-@cache
-def _where(ticker: str) -> tuple[str, str]:
-    """(market, universe benchmark) of a ticker."""
-    row = facts.universe().set_index("ticker").loc[ticker]
-    return row["market"], row["benchmark"]
-
-
-@cache
-def _returns(ticker: str) -> pd.DataFrame:
-    return load.returns(ticker)
-
-
-@cache
-def aligned(ticker: str, benchmark: str) -> pd.DataFrame:
-    """The security's returns with the benchmark's return over the same interval (`mret`),
-    the weekdays each return spans and `matched` (benchmark closed on both ends)."""
-    rets = _returns(ticker)
-    rets = pd.DataFrame({c: rets[c].to_numpy() for c in ("date", "prev_date", "ret")})
-    rets["weekdays"] = gaps.weekdays_spanned(rets["prev_date"], rets["date"]).astype(float)
-    if not benchmark:
-        return rets.assign(mret=0.0, matched=True)
-    level = _levels(benchmark)
-
-    def last_close(dates: pd.Series) -> np.ndarray:
-        pos = level.index.searchsorted(dates, side="right") - 1
-        return np.where(pos >= 0, level.to_numpy()[pos.clip(0)], np.nan)
-
-    mret = last_close(rets["date"]) / last_close(rets["prev_date"]) - 1
-    matched = rets["date"].isin(level.index) & rets["prev_date"].isin(level.index)
-    return rets.assign(mret=mret, matched=matched.to_numpy())
-
-
-@cache
-def _ny_closes(lead: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    rets = load.returns(lead)
-    closes = pd.DatetimeIndex(sessions.calendar("XNYS").closes.loc[rets["date"]].to_numpy())
-    return closes.tz_localize(None), (1 + rets["ret"]).cumprod().to_numpy()
-
-
-@cache
-def lead_returns(ticker: str, lead: str = NY_LEAD) -> np.ndarray:
-    """Per return of `ticker`: the compounded `lead` return of the New York sessions that
-    closed between the opens of its previous and its current session (UTC, from the
-    exchange calendars): for Tokyo, the New York session of the evening before."""
-    code = sessions.code(ticker)
-    rets = _returns(ticker)
-    opens = sessions.calendar(code).opens   # UTC session opens by session label
-    closes, level = _ny_closes(lead)
-
-    def at(dates) -> np.ndarray:
-        when = pd.DatetimeIndex(opens.loc[pd.DatetimeIndex(dates)].to_numpy())
-        pos = closes.searchsorted(when.tz_localize(None) if when.tz else when, side="left") - 1
-        return np.where(pos >= 0, level[pos.clip(0)], np.nan)
-
-    return at(rets["date"]) / at(rets["prev_date"]) - 1
-
-
-def regressors(ticker: str, spec: Spec = NEW) -> tuple[str, ...]:
-    """The model's regressors: none, the benchmark, or the benchmark and the New York lead."""
-    if not benchmark_key(ticker, spec):
-        return ()
-    return ("mret", "lead") if spec.lead and _where(ticker)[0] in LEAD_MARKETS else ("mret",)
-
-
-@cache
-def full_frame(ticker: str, spec: Spec = NEW) -> pd.DataFrame:
-    """Every return of `ticker` with its benchmark (and lead) return, before event time
-    (cached: callers copy before changing it)."""
-    frame = aligned(ticker, benchmark_key(ticker, spec))
-    if "lead" in regressors(ticker, spec):
-        frame = frame.assign(lead=lead_returns(ticker))
-    return frame
 
 
 def _event_time(frame: pd.DataFrame, ticker: str, event: pd.Timestamp) -> pd.DataFrame:
@@ -230,7 +108,7 @@ def group_tests(members: list[Result], label: str = "", windows=tuple(WINDOWS),
                 ) -> list[dict]:
     """All group statistics (`methods.groups.group_statistics`: caar, BMP, KP, portfolio,
     Corrado, GRANK, sign), the portfolio tested with the members' own model. Raises
-    ValueError for fewer than MIN_GROUP members."""
+    ValueError for fewer than three members."""
     regs = _regs(members[0])
     port = event_portfolio(members, label, regs, estimation, gap)
     return group_statistics(members, label, windows, estimation, gap, port=port)
@@ -244,7 +122,7 @@ class Study:
     plan: pd.DataFrame     # ticker, name, group, benchmark, included, reason
     results: dict[str, Result]
     securities: pd.DataFrame  # ticker x window: car, se, t, df, p, emp_p, event_day, ...
-    groups: pd.DataFrame   # group x window, groups of MIN_GROUP or more: group_statistics
+    groups: pd.DataFrame   # group x window, groups of TESTED or more: group_statistics
     paths: pd.DataFrame    # group, tau, car (mean CAR from tau = -5), n
     only: tuple[str, ...] | None = None   # a partial run's securities
 
@@ -279,6 +157,8 @@ def describe(key: str) -> str:
     """Plain words for a benchmark key."""
     if key.startswith("ew:"):
         return "S&P 500 members without it, equal-weighted"
+    if key.startswith("ex:"):
+        return f"{describe(key[3:])} without its own weight"
     if key == "":
         return "none (constant mean)"
     return facts.name(key) if key in set(facts.universe()["ticker"]) else key
@@ -350,7 +230,7 @@ def _study(spec: Spec, event: pd.Timestamp, only: tuple[str, ...] | None) -> Stu
     groups, paths = [], []
     for group, rows in keep.groupby("group", sort=False):
         members = [results[t] for t in rows["ticker"]]
-        if len(members) >= MIN_GROUP:
+        if len(members) >= TESTED:
             groups += group_tests(members, group, estimation=spec.estimation, gap=spec.gap)
         cum = pd.concat([m.path.set_index("tau")["ar"].loc[PATH[0]:PATH[1]].cumsum()
                          for m in members], axis=1)
@@ -412,3 +292,9 @@ def markdown(table: pd.DataFrame, text: int = 1) -> str:
     `text` columns are left-aligned, the rest (numbers) right-aligned."""
     align = ["left"] * text + ["right"] * (table.shape[1] - text)
     return table.to_markdown(index=False, disable_numparse=True, colalign=align)
+
+
+def contrast_day() -> pd.Timestamp:
+    """The date of the comparison event `CONTRAST` (`data/shocks.csv`)."""
+    shocks = context.shocks()
+    return pd.Timestamp(shocks.loc[shocks["label"] == CONTRAST, "date"].iat[0])

@@ -1,5 +1,10 @@
 """The event-study chapter's tables and chart: securities, groups, multiplicity, confounders,
-placebo sizes, the Tokyo decomposition, breadth and the old-versus-new comparison."""
+placebo sizes, the Tokyo decomposition, breadth, benchmarks that hold the stock and the
+old-versus-new comparison.
+
+Stars: a test's significance stars are shown only when its placebo rejection rate at 5%
+(all placebo groups and windows pooled, `eventstudy_placebo.rates`) is at most `STAR_RULE`
+times the nominal 5%; otherwise its statistic is shown without stars (`starred`)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..data import facts
+from ..data import context, facts
 from ..methods import leadlag, multiple
 from . import eventstudy as es
 from . import eventstudy_news as news
@@ -18,13 +23,17 @@ from .eventstudy import PATH, PRIMARY, WINDOWS, Study, cell, stars
 
 HOLM, CONFOUNDED = "†", "§"
 GROUP_TESTS = {"portfolio": ("port_t", "port_p"), "Kolari-Pynnönen": ("kp", "kp_p")}
+STAR_RULE = 1.5   # stars only for tests rejecting at most 1.5 x 5% of placebo samples at 5%
+ALL_STARRED = frozenset({"single t", "portfolio", "Kolari-Pynnönen", "BMP", "GRANK", "Corrado",
+                         "sign"})
 
 
 # --- multiple testing ---------------------------------------------------------------------
 
 def tests(study: Study) -> pd.DataFrame:
     """Every headline-type test of the study, one row each: kind, name, window, test, stat,
-    p, primary (the hypotheses named before the results, `PRIMARY`)."""
+    p, primary (the three primary hypotheses, `PRIMARY`: five tests, since each group is
+    tested with the portfolio and the Kolari-Pynnönen test)."""
     rows = [("security", r["ticker"], r["window"], "t", r["t"], r["p"])
             for _, r in study.securities.iterrows()]
     for _, g in study.groups.iterrows():
@@ -38,21 +47,54 @@ def tests(study: Study) -> pd.DataFrame:
 
 
 def adjusted(study: Study, method: str = "holm") -> pd.DataFrame:
-    """`tests` with `multiple.adjust`: primaries at their nominal level, the rest one family."""
+    """`tests` with `multiple.adjust`: the five primary tests adjusted as one family (they were
+    named after the first edition had published its results), the rest as another."""
     if study.complete:
         return _adjusted(study.spec, method)
-    return multiple.adjust(tests(study), method=method)
+    return multiple.adjust(tests(study), method=method, primaries="family")
 
 
 @cache
 def _adjusted(spec: es.Spec, method: str) -> pd.DataFrame:
-    return multiple.adjust(tests(es.run(spec)), method=method)
+    return multiple.adjust(tests(es.run(spec)), method=method, primaries="family")
 
 
-def _mark(adj: pd.DataFrame, kind: str, name: str, window: str, test: str) -> str:
-    row = adj.loc[(adj["kind"] == kind) & (adj["name"] == name) & (adj["window"] == window)
-                  & (adj["test"] == test)].iloc[0]
-    return " (P)" if row["primary"] else (HOLM if row["survives"] else "")
+def _marks(adj: pd.DataFrame) -> dict[tuple[str, str, str, str], str]:
+    """(kind, name, window, test) -> " (P)" for a primary test, then † when its stars survive
+    Holm's correction within its family."""
+    return {tuple(key): (" (P)" if primary else "") + (HOLM if survives else "")
+            for *key, primary, survives in zip(adj["kind"], adj["name"], adj["window"],
+                                                adj["test"], adj["primary"], adj["survives"])}
+
+
+def _mark(marks: dict, kind: str, name: str, window: str, test: str) -> str:
+    return marks[(kind, name, window, test)]
+
+
+def primary_table(study: Study) -> pd.DataFrame:
+    """The primary tests: hypothesis, window, test, statistic, p and Holm's p over the five."""
+    adj = adjusted(study).loc[lambda a: a["primary"]]
+    return pd.DataFrame({
+        "Hypothesis": [facts.name(n) if k == "security" else n
+                       for k, n in zip(adj["kind"], adj["name"])],
+        "Window": adj["window"], "Test": adj["test"].replace({"t": "single-security t"}),
+        "t": [f"{v:+.2f}" for v in adj["stat"]],
+        "p": [_p(v) for v in adj["p"]],
+        f"Holm p ({len(adj)} tests)": [_p(v) for v in adj["p_adj"]]})
+
+
+def _p(value: float) -> str:
+    return f"{value:.4f}" if value >= 1e-4 else "<0.0001"
+
+
+def starred(rates: pd.DataFrame, rule: float = STAR_RULE) -> frozenset:
+    """Tests whose pooled placebo rejection rate at 5% is at most `rule` x 5%."""
+    pooled = rates.loc["All", "5%"]
+    return frozenset(t for t, r in pooled.items() if r <= rule * 0.05)
+
+
+def _stars(p: float, test: str, keep: frozenset) -> str:
+    return stars(p) if test in keep else ""
 
 
 def multiplicity(study: Study) -> dict:
@@ -74,10 +116,11 @@ def flags(study: Study) -> set[tuple[str, str]]:
 
 
 def security_table(study: Study, windows: tuple[str, ...] = tuple(WINDOWS),
-                   day0: bool = True) -> pd.DataFrame:
+                   day0: bool = True, keep: frozenset = ALL_STARRED) -> pd.DataFrame:
     """One row per security under a row per group: each window's AR/CAR % (t), stars from
-    the raw p, † when they survive Holm, (P) for a primary hypothesis, § for a confounder."""
-    adj, hit = adjusted(study), flags(study)
+    the raw p (when the single t is in `keep`), † when they survive Holm, (P) for a primary
+    hypothesis, § for a confounder."""
+    adj, hit = _marks(adjusted(study)), flags(study)
     sec = study.securities.set_index(["ticker", "window"])
     rows = []
     for group, members in study.securities.drop_duplicates("ticker").groupby("group", sort=False):
@@ -88,36 +131,56 @@ def security_table(study: Study, windows: tuple[str, ...] = tuple(WINDOWS),
                 row["t = 0"] = f"{m['event_day']:%d %b}"
             for w in windows:
                 r = sec.loc[(m["ticker"], w)]
-                row[w] = (cell(r["car"], r["t"], r["p"])
+                row[w] = (cell(r["car"], r["t"], r["p"] if "single t" in keep else 1.0)
                           + _mark(adj, "security", m["ticker"], w, "t")
                           + (CONFOUNDED if (m["ticker"], w) in hit else ""))
             rows.append(row)
     return pd.DataFrame(rows).fillna("")
 
 
-def group_table(study: Study, windows: tuple[str, ...] = ("[0]", "[0,+1]", "[0,+5]")
-                ) -> pd.DataFrame:
-    """Group tests per group and window: CAAR, portfolio and KP t (equal standing, with
-    Holm marks), BMP, GRANK (no re-standardization), Corrado (one day) and the sign test."""
-    adj = adjusted(study)
+def group_table(study: Study, windows: tuple[str, ...] = ("[0]", "[0,+1]", "[0,+5]"),
+                keep: frozenset = ALL_STARRED) -> pd.DataFrame:
+    """Group tests per group and window: CAAR, portfolio and KP t (equal standing, with Holm
+    marks), BMP, GRANK (no re-standardization), Corrado (one day) and the sign test, stars only
+    for the tests in `keep`; then the groups too small to test, with their CAAR only."""
+    adj = _marks(adjusted(study))
     g = study.groups.loc[study.groups["window"].isin(windows)]
 
-    def fmt(t, p):
-        return "" if not np.isfinite(t) else f"{t:+.2f}{stars(p)}"
+    def fmt(t, p, test):
+        return "" if not np.isfinite(t) else f"{t:+.2f}{_stars(p, test, keep)}"
 
-    return pd.DataFrame({
-        "Group": g["group"], "Window": g["window"], "n": g["n"],
+    tested = pd.DataFrame({
+        "Group": g["group"], "Window": g["window"], "n": g["n"].astype(str),
         "CAAR (%)": [f"{v * 100:+.1f}" for v in g["caar"]],
-        "Portfolio t": [fmt(t, p) + _mark(adj, "group", n, w, "portfolio") for t, p, n, w in
-                        zip(g["port_t"], g["port_p"], g["group"], g["window"])],
-        "KP t": [fmt(t, p) + _mark(adj, "group", n, w, "Kolari-Pynnönen") for t, p, n, w in
-                 zip(g["kp"], g["kp_p"], g["group"], g["window"])],
+        "Portfolio t": [fmt(t, p, "portfolio") + _mark(adj, "group", n, w, "portfolio")
+                        for t, p, n, w in zip(g["port_t"], g["port_p"], g["group"], g["window"])],
+        "KP t": [fmt(t, p, "Kolari-Pynnönen") + _mark(adj, "group", n, w, "Kolari-Pynnönen")
+                 for t, p, n, w in zip(g["kp"], g["kp_p"], g["group"], g["window"])],
         "r̄": [f"{r:.2f}" for r in g["r"]],
-        "BMP t": [fmt(t, p) for t, p in zip(g["bmp"], g["bmp_p"])],
-        "GRANK t": [fmt(t, p) for t, p in zip(g["grank_nr"], g["grank_nr_p"])],
-        "Corrado z": [fmt(t, p) for t, p in zip(g["corrado"], g["corrado_p"])],
-        "Sign z": [fmt(t, p) for t, p in zip(g["gsign"], g["gsign_p"])],
+        "BMP t": [fmt(t, p, "BMP") for t, p in zip(g["bmp"], g["bmp_p"])],
+        "GRANK t": [fmt(t, p, "GRANK") for t, p in zip(g["grank_nr"], g["grank_nr_p"])],
+        "Corrado z": [fmt(t, p, "Corrado") for t, p in zip(g["corrado"], g["corrado_p"])],
+        "Sign z": [fmt(t, p, "sign") for t, p in zip(g["gsign"], g["gsign_p"])],
     })
+    small = described(study, windows)
+    rows = pd.DataFrame({"Group": small["group"], "Window": small["window"],
+                         "n": small["n"].astype(str),
+                         "CAAR (%)": [f"{v * 100:+.1f}" for v in small["caar"]]})
+    return pd.concat([tested, rows], ignore_index=True).fillna("—" if len(rows) else "")
+
+
+def described(study: Study, windows=("[0]", "[0,+1]", "[0,+5]")) -> pd.DataFrame:
+    """Groups of two or three (fewer than `eventstudy.TESTED`): group, window, n, mean CAR."""
+    sec = study.securities.loc[study.securities["window"].isin(windows)]
+    size = sec.drop_duplicates("ticker").groupby("group")["ticker"].size()
+    small = size.loc[(size > 1) & (size < es.TESTED)].index
+    part = sec.loc[sec["group"].isin(small)]
+    out = part.groupby(["group", "window"], sort=False)["car"].agg(["size", "mean"])
+    out = out.rename(columns={"size": "n", "mean": "caar"}).reset_index()
+    rank = {**{g: i for i, g in enumerate(dict.fromkeys(part["group"]))},
+            **{w: i for i, w in enumerate(windows)}}
+    return out.sort_values(["group", "window"], key=lambda c: c.map(rank),
+                           kind="stable").reset_index(drop=True)
 
 
 # --- confounders ----------------------------------------------------------------------------
@@ -162,16 +225,22 @@ def tokyo_parts(study: Study, group: str = "Japan semiconductors") -> pd.DataFra
 
 # --- placebo, breadth, robustness ------------------------------------------------------------
 
-def placebo_table(rates: pd.DataFrame) -> pd.DataFrame:
-    """Rejection rates in percent: one row per test; pooled 1/5/10% and 5% per group."""
+def placebo_table(rates: pd.DataFrame, rule: float = STAR_RULE) -> pd.DataFrame:
+    """Rejection rates in percent with their Monte-Carlo standard errors: one row per test;
+    pooled 1/5/10%, 5% per group, and whether the test's stars are shown (`starred`)."""
     pooled = rates.loc["All"]
+    keep = starred(rates, rule)
     out = pd.DataFrame({"Test": pooled.index, "Tests run": pooled["n"].astype(int).astype(str)})
     for level in ("1%", "5%", "10%"):
-        out[f"All, {level}"] = [f"{v * 100:.1f}%" for v in pooled[level]]
+        out[f"All, {level}"] = [f"{v * 100:.1f} ± {e * 100:.1f}" for v, e in
+                                zip(pooled[level], pooled[f"se {level}"])]
     for group in rates.index.get_level_values(0).unique():
         if group != "All":
-            part = rates.loc[group]["5%"].reindex(pooled.index)
-            out[f"{group}, 5%"] = [f"{v * 100:.1f}%" for v in part]
+            part = rates.loc[group].reindex(pooled.index)
+            out[f"{group}, 5%"] = [f"{v * 100:.1f} ± {e * 100:.1f}" for v, e in
+                                   zip(part["5%"], part["se 5%"])]
+    out["Stars shown"] = ["no (none in the tables)" if t == "single SQ" else
+                          ("yes" if t in keep else "no") for t in pooled.index]
     return out
 
 
@@ -208,15 +277,45 @@ def robustness_table(runs: dict[str, Study]) -> pd.DataFrame:
                         ).rename_axis("Statistic").reset_index()
 
 
-def dominant_table(main: Study, mean: Study) -> pd.DataFrame:
-    """The index-heavy Asian names: day-0 AR against their index and with no benchmark."""
+def held_table(main: Study, exown: Study, mean: Study) -> pd.DataFrame:
+    """Securities their benchmark holds: the index, the sourced weight (or none found), and
+    the day-0 AR against the index, against the index without the own weight, and with no
+    benchmark (constant mean)."""
+    members = context.index_members().set_index("ticker")
     rows = []
-    for t in es.DOMINANT:
-        a, b = main.sec(t, "[0]"), mean.sec(t, "[0]")
-        rows.append({"Security": facts.name(t), "t = 0": f"{a['event_day']:%d %b}",
-                     "Against its index": cell(a["car"], a["t"], a["p"]),
-                     "No benchmark (constant mean)": cell(b["car"], b["t"], b["p"])})
+    for t in es.held():
+        a, b, c = main.sec(t, "[0]"), exown.sec(t, "[0]"), mean.sec(t, "[0]")
+        w = es.own_weight(t)
+        row = members.loc[t]
+        rows.append({
+            "Security": facts.name(t), "Benchmark": facts.name(row["index"]),
+            "Own weight": (f"{w * 100:.2f}% ({row['as_of'].day} {row['as_of']:%b %Y})"
+                           if w is not None
+                           else "not found"),
+            "t = 0": f"{a['event_day']:%d %b}",
+            "Against the index": cell(a["car"], a["t"], a["p"]),
+            "Without its own weight": cell(b["car"], b["t"], b["p"]) if w is not None else "—",
+            "No benchmark": cell(c["car"], c["t"], c["p"])})
     return pd.DataFrame(rows)
+
+
+def estimands(main: Study, contrast: Study, group: str = "US semiconductors",
+              window: str = "[0]") -> dict:
+    """Portfolio and KP on the event and on the contrast day, with the spread of the members'
+    standardized abnormal returns (their t-statistics): lowest, highest and by whom."""
+    out = {}
+    for key, study in (("event", main), ("contrast", contrast)):
+        g = study.grp(group, window)
+        sec = study.securities.loc[(study.securities["group"] == group)
+                                   & (study.securities["window"] == window)]
+        lo, hi = sec.loc[sec["t"].idxmin()], sec.loc[sec["t"].idxmax()]
+        out[key] = {"port_t": float(g["port_t"]), "port_p": float(g["port_p"]),
+                    "kp": float(g["kp"]), "kp_p": float(g["kp_p"]), "caar": float(g["caar"]),
+                    "sd": float(sec["t"].std(ddof=1)), "n": int(g["n"]),
+                    "lo": float(lo["t"]), "lo_name": lo["name"],
+                    "hi": float(hi["t"]), "hi_name": hi["name"],
+                    "day": sec["event_day"].iat[0]}
+    return out
 
 
 # --- chart ------------------------------------------------------------------------------
