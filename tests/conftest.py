@@ -67,10 +67,13 @@ def small_book(root: Path, monkeypatch, tickers) -> Path:
     named = claims["subject"].str.split(";").map(lambda n: {t.strip() for t in n})
     claims[named.map(lambda n: n <= keep or not n & every)].to_csv(data / "claims.csv",
                                                                     index=False)
-    news = table("confounders")
-    news["affects"] = news["affects"].map(lambda a: ";".join(t for t in a.split(";")
+    from deepshock.data.rules import LISTS  # files with a list of universe tickers
+
+    for name, column in LISTS.items():
+        frame = table(name)
+        frame[column] = frame[column].map(lambda a: ";".join(t for t in a.split(";")
                                                              if t.strip() in keep))
-    news[news["affects"] != ""].to_csv(data / "confounders.csv", index=False)
+        frame[frame[column] != ""].to_csv(data / f"{name}.csv", index=False)
     monkeypatch.setenv("DEEPSHOCK_ROOT", str(root))
     return root
 
