@@ -37,6 +37,7 @@ COMPUTED = {
     "label": ("The text the chart writes beside the mark.", ""),
     "tau": ("Event time in sessions: 0 is day 0, -1 the session before.", "sessions"),
 }
+DATE = "YYYY-MM-DD"  # FIGURES key of every column named by a date (a path drawn by date)
 # columns whose meaning is particular to one chart: (figure, column) -> (description, unit)
 FIGURES = {
     ("fig-aftermath-groups", "cum_pct"): (
@@ -212,12 +213,42 @@ FIGURES = {
     ("fig-xs-quintiles", "ar_pct"): ("Mean day-0 abnormal return of the fifth's members.", PCT),
     ("fig-xs-quintiles", "fell_pct"): ("Share of the fifth's members whose price fell on day 0.",
                                        PCT),
+    ("fig-explorer", "ticker"): ("Ticker of the security: a panel member or fund, one of the "
+                                 "book's series (universe.csv), or AVERAGE for the average "
+                                 "member.", ""),
+    ("fig-explorer", "name"): ("Name of the security as the page shows it.", ""),
+    ("fig-explorer", "kind"): ("sp500 (an S&P 500 member), etf, equity, adr, index, fx, or "
+                               "average (the average member).", ""),
+    ("fig-explorer", "sector"): ("Yahoo's sector of a panel member (empty for the others).", ""),
+    ("fig-explorer", "industry"): ("Yahoo's industry of a panel member (empty for the others).",
+                                   ""),
+    ("fig-explorer", "day0"): ("The security's day-0 session: the event's New York day 0 for "
+                               "the panel, the first session on or after it for the book's "
+                               "other series.", ""),
+    ("fig-explorer", "ret0_pct"): ("Close-to-close return on day0.", PCT),
+    ("fig-explorer", "ar0_pct"): ("Day-0 abnormal return: the return minus the market model's "
+                                  "prediction (panel securities only).", PCT),
+    ("fig-explorer", "rank_fall"): ("Rank of the abnormal return among the members (1: the "
+                                    "largest fall; empty for the others).", "rank"),
+    ("fig-explorer", "chip"): ("Chip sensitivity: the slope on the SOX beyond the market, "
+                               "measured before the event (panel securities only).",
+                               "return per unit of SOX return"),
+    ("fig-explorer", "chip_fifth"): ("Fifth of the members by chip sensitivity (1: least "
+                                     "sensitive).", ""),
+    ("fig-explorer", "book"): ("1 when the security is one of the book's own series "
+                               "(universe.csv), else 0.", ""),
+    ("fig-explorer", "about"): ("The line the card writes under the name.", ""),
+    ("fig-explorer", DATE): ("Cumulative return from the base close (NYSE session -11) to the "
+                             "security's close on this date (the column's name), in its own "
+                             "market's sessions; empty where that market was closed.", PCT),
 }
 TYPES = {"f": "number", "i": "integer", "u": "integer", "b": "boolean"}
 
 
 def describe(figure: str, column: str) -> dict:
     """Description, unit and origin of one column of a chart's data."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", column) and (figure, DATE) in FIGURES:
+        column = DATE
     if (figure, column) in FIGURES:
         text, unit = FIGURES[(figure, column)]
         return {"description": text, **({"unit": unit} if unit else {})}
