@@ -16,7 +16,8 @@ from deepshock.data.paths import ROOT
 from deepshock.story import meaning
 from tests.conftest import SNAPSHOT
 
-BASE, SHOCK, END = pd.Timestamp("2025-01-24"), pd.Timestamp("2025-01-27"), pd.Timestamp("2025-06-30")
+BASE, SHOCK = pd.Timestamp("2025-01-24"), pd.Timestamp("2025-01-27")
+END = pd.Timestamp("2025-06-30")
 POWER = ["VST", "CEG", "GEV", "NRG"]
 TOKYO = ["6857.T", "8035.T", "6146.T", "6920.T", "7735.T", "6723.T"]
 FACTS = ROOT / "data" / "capex.csv"
@@ -199,7 +200,8 @@ def test_standing_title_states_the_drawn_rows(ch):
     title = chart.to_dict()["title"]["text"]
     n = len(end)
     assert (end["pct"] >= 0).all() and title.startswith(f"All {meaning.count(n)} stood above")
-    assert (first["pct"] < 0).all() and title.endswith(f"all {meaning.count(n)} had fallen at first")
+    assert (first["pct"] < 0).all()
+    assert title.endswith(f"all {meaning.count(n)} had fallen at first")
     worse = ch.standing.assign(end_pct=ch.standing["end_pct"] - 5)
     assert meaning.standing_title(worse).startswith("Two of five stood above")
 

@@ -1,9 +1,7 @@
-"""What it meant: the closing chapter of the story. What the shock changed and what it did not:
-the platforms' spending plans stated before and after it, set against what DeepSeek-V3's final
-training run cost (`plans`, `plans_chart`); Nvidia's February results and the next day's move
-(`results`); where prices stood at the end of the data, read from the aftermath's paths
-(`standing`, `standing_chart`). `chapter()` returns the prose and the figures in one call.
-"""
+"""What it meant, the story's last chapter: the platforms' spending plans before and after the
+shock against DeepSeek-V3's training-run cost (`plans`, `plans_chart`); Nvidia's February
+results (`results`); where prices stood when the data end, from the aftermath's paths
+(`standing`, `standing_chart`). `chapter()` returns the prose and the figures in one call."""
 
 from __future__ import annotations
 
@@ -40,12 +38,11 @@ SOURCE_PRICES = "Yahoo Finance daily closes; exchange calendars"
 
 
 def _day(d: pd.Timestamp, weekday: bool = False) -> str:
-    text = f"{d.day} {d:%B}"
-    return f"{d:%A} {text}" if weekday else text
+    return f"{d:%A} " * weekday + f"{d.day} {d:%B}"
 
 
 def _bn(x: float) -> str:
-    return f"${x:,.0f}bn" if float(x).is_integer() else f"${x:,.1f}bn"
+    return f"${x:,.{0 if float(x).is_integer() else 1}f}bn"
 
 
 def level(x: float) -> str:
@@ -54,34 +51,29 @@ def level(x: float) -> str:
 
 
 def figure_text(row) -> str:
-    """A statement's figure as the company gave it: 'about $80bn', '$60–65bn', '$105.2bn a year
-    (implied)'."""
-    if row.form == "range":
-        return f"${row.low_usd_bn:g}–{row.high_usd_bn:g}bn"
-    if row.form == "implied":
-        return f"{_bn(row.low_usd_bn)} (implied)"
-    return f"about {_bn(row.low_usd_bn)}"
+    """A statement's figure: 'about $80bn', '$60–65bn', '$105.2bn (implied)'."""
+    return {"range": f"${row.low_usd_bn:g}–{row.high_usd_bn:g}bn",
+            "implied": f"{_bn(row.low_usd_bn)} (implied)"}.get(row.form,
+                                                                f"about {_bn(row.low_usd_bn)}")
 
 
 def plans(shock: pd.Timestamp = SHOCK, end: pd.Timestamp = aftermath.END) -> pd.DataFrame:
-    """The statements of `data/capex.csv` up to the end of the data, with `when` (before / after the shock, by the date
-    stated) and `change`: against the company's previous statement for the same period,
-    'first' (none), 'kept', 'raised' (neither end lower, one higher) or 'cut' (an end lower)."""
-    table = capex.capex()
-    table = table.loc[table["stated"] <= end].reset_index(drop=True)
+    """The statements of `data/capex.csv` up to the end of the data, with `when` (before or
+    after the shock, by the date stated) and `change`: against the company's previous statement
+    for the same period, 'first' (none), 'kept', 'raised' (neither end lower, one higher) or
+    'cut' (an end lower)."""
+    table = capex.capex().query("stated <= @end").reset_index(drop=True)
     table["when"] = ["before" if d < shock else "after" for d in table["stated"]]
     changes = []
     for i, row in table.iterrows():
         earlier = table.loc[(table.index < i) & (table["ticker"] == row["ticker"])
                             & (table["period_start"] == row["period_start"])
                             & (table["period_end"] == row["period_end"])]
-        if earlier.empty:
-            changes.append("first")
-            continue
-        prev = earlier.iloc[-1]
-        lower = row["low_usd_bn"] < prev["low_usd_bn"] or row["high_usd_bn"] < prev["high_usd_bn"]
-        higher = row["low_usd_bn"] > prev["low_usd_bn"] or row["high_usd_bn"] > prev["high_usd_bn"]
-        changes.append("cut" if lower else "raised" if higher else "kept")
+        now = row[["low_usd_bn", "high_usd_bn"]].to_numpy(float)
+        was = earlier[["low_usd_bn", "high_usd_bn"]].iloc[-1].to_numpy(float) if len(earlier) \
+            else None
+        changes.append("first" if was is None else "cut" if (now < was).any() else
+                       "raised" if (now > was).any() else "kept")
     table["change"] = changes
     table["figure"] = [figure_text(r) for r in table.itertuples()]
     table["short"] = table["company"].map(lambda c: SHORT.get(c, c))
@@ -114,8 +106,7 @@ def plans_frame(table: pd.DataFrame, run: launch.TrainingCost) -> pd.DataFrame:
         "change": rows["change"], "certainty": rows["certainty"]})
     paper = launch.event("V3 report")["date"]
     deepseek = pd.DataFrame([{
-        "row": "DeepSeek-V3 · run", "company": "DeepSeek", "short": "DeepSeek",
-        "stated": paper,
+        "row": "DeepSeek-V3 · run", "company": "DeepSeek", "short": "DeepSeek", "stated": paper,
         "status": STATUS["run"], "low_usd": run.cost, "high_usd": run.cost,
         "label": f"${run.cost / 1e6:.3f}M", "period": "one training run",
         "covers": (f"{run.gpu_hours / 1e6:.3f} million GPU-hours at an assumed "
@@ -139,11 +130,10 @@ def plans_title(frame: pd.DataFrame) -> str:
 def plans_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     """Each statement as a point (a range as a bar between two points) on a log scale of US$,
     DeepSeek's run on the same scale."""
-    present = [s for s in STATUS.values() if s in set(frame["status"])]
-    keys = {v: k for k, v in STATUS.items()}
-    colour = alt.Color("status:N", title=None, sort=present, legend=alt.Legend(columns=2,
-                       labelLimit=260), scale=alt.Scale(domain=present,
-                                                        range=[COLOURS[keys[s]] for s in present]))
+    present = [k for k, s in STATUS.items() if s in set(frame["status"])]
+    colour = alt.Color("status:N", title=None, legend=alt.Legend(columns=2, labelLimit=260),
+                       scale=alt.Scale(domain=[STATUS[k] for k in present],
+                                       range=[COLOURS[k] for k in present]))
     lo = 10 ** math.floor(math.log10(frame["low_usd"].min()))
     hi = frame["high_usd"].max() * 2
     ticks = [10.0 ** k for k in range(int(math.log10(lo)), int(math.log10(hi)) + 1)]
@@ -157,34 +147,30 @@ def plans_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     at = lambda column: alt.X(f"{column}:Q", title=title, scale=scale)  # noqa: E731
     y = alt.Y("row:N", sort=frame["row"].tolist(), title=None,
               axis=alt.Axis(labelLimit=160, labelFontSize=11))
-    tip = [alt.Tooltip("company:N", title="Company"),
-           alt.Tooltip("stated:T", title="Stated", format="%-d %b %Y"),
-           alt.Tooltip("label:N", title="Figure"), alt.Tooltip("period:N", title="Period"),
-           alt.Tooltip("covers:N", title="Covers"), alt.Tooltip("status:N", title="Status"),
-           alt.Tooltip("certainty:N", title="Certainty")]
+    tip = [alt.Tooltip("stated:T", title="Stated", format="%-d %b %Y")] + [
+        alt.Tooltip(f"{c}:N", title=n) for c, n in zip(
+            ("company", "label", "period", "covers", "status", "certainty"),
+            ("Company", "Figure", "Period", "Covers", "Status", "Certainty"))]
     base = alt.Chart(frame)
     bar = base.mark_rule(strokeWidth=4).encode(x=x, x2="high_usd:Q", y=y, color=colour,
                                                 tooltip=tip)
-    dots = base.mark_point(filled=True, size=70, opacity=1).encode(
-        x=at("low_usd"), y=y, color=colour, tooltip=tip)
-    tops = base.mark_point(filled=True, size=70, opacity=1).encode(
-        x=at("high_usd"), y=y, color=colour, tooltip=tip)
+    dots = base.transform_fold(["low_usd", "high_usd"], as_=["end", "usd"]).mark_point(
+        filled=True, size=70, opacity=1).encode(x=at("usd"), y=y, color=colour, tooltip=tip)
     firms = base.transform_filter(alt.datum.company != "DeepSeek")
     left = firms.mark_text(align="right", dx=-9, fontSize=11, color="#222222").encode(
         x=at("low_usd"), y=y, text="label:N", tooltip=tip)
     right = base.transform_filter(alt.datum.company == "DeepSeek").mark_text(
         align="left", dx=9, fontSize=11, color="#222222").encode(
         x=at("high_usd"), y=y, text="label:N", tooltip=tip)
-    chart = alt.layer(bar, dots, tops, left, right).properties(width=440, height=alt.Step(26))
+    chart = alt.layer(bar, dots, left, right).properties(width=440, height=alt.Step(26))
     firms_rows = frame.loc[frame["company"] != "DeepSeek"]
     return finish(
         narrow_layout(chart, set={"layer/0/encoding/x/axis/values": ticks[::2],
                                   "layer/0/encoding/y/axis/labelLimit": 130}),
         title=plans_title(frame),
-        subtitle=["Spending plans stated by the four largest platforms before and after "
-                  "27 January 2025, and the cost DeepSeek gave for its final training run",
-                  "The plans are not one measure: Microsoft's is its fiscal year to June and "
-                  "covers AI data centres; Amazon's is implied by one quarter"],
+        subtitle=["Plans stated before and after 27 January 2025, and DeepSeek's final "
+                  "training run", "Not one measure: Microsoft's covers AI data centres in a year "
+                  "to June; Amazon's is implied"],
         source=SOURCE_PLANS,
         description=("Dot chart on a logarithmic dollar scale. " + "; ".join(
             f"{r.company}, stated {r.stated.day} {r.stated:%B %Y}: {r.label} for {r.period} "
@@ -224,10 +210,21 @@ def results(end: pd.Timestamp = aftermath.END) -> dict:
     ret = float(after.loc[after["date"] == day0, "ret"].iloc[0])
     worst = after.loc[after["ret"].idxmin()]
     ended = re.search(r"quarter ended (\d{1,2} \w+ \d{4})", row["period"])
-    return {"date": row["date"], "time": row["time_local"], "period_end":
-            pd.Timestamp(ended.group(1)) if ended else None, "day": day0, "ret": ret,
-            "rank": int((after["ret"] < ret).sum()) + 1, "sessions": len(after),
+    if not ended:
+        raise DataError(f"earnings.csv: Nvidia's period {row['period']!r} names no quarter end")
+    return {"date": row["date"], "period_end": pd.Timestamp(ended.group(1)), "day": day0,
+            "ret": ret, "rank": int((after["ret"] < ret).sum()) + 1, "sessions": len(after),
             "worst_date": worst["date"], "worst": float(worst["ret"])}
+
+
+def rank_text(res: dict) -> str:
+    """Where the results day's fall ranks, in words."""
+    where = f"in the {res['sessions']:,} sessions from the shock to the end of the data"
+    if res["rank"] == 1:
+        return f"its largest fall {where}"
+    nth = {2: "second", 3: "third", 4: "fourth"}.get(res["rank"], f"number {res['rank']}")
+    return (f"its {nth}-largest fall {where} (the largest, {fall(res['worst'])}, came on "
+            f"{_day(res['worst_date'])})")
 
 
 def standing() -> pd.DataFrame:
@@ -242,17 +239,18 @@ def standing() -> pd.DataFrame:
     rows = []
     for key, label, _ in STANDING:
         if key in rec.index:
-            r = rec.loc[key]
             own = path.loc[path["ticker"] == key]
-            rows.append({"key": key, "label": label, "members": 1, "first_pct": r["first_pct"],
-                         "first_date": own["date"].iloc[0], "end_pct": r["end_pct"],
-                         "end_date": own["date"].iloc[-1]})
+            dates, cum, n = own["date"], own["cum"] * 100, 1
+            first, end = rec.at[key, "first_pct"], rec.at[key, "end_pct"]
         else:
             g = groups.loc[(groups["group"] == key) & (groups["date"] > aftermath.BASE)]
-            n = int(summary.at[key, "members"])
-            rows.append({"key": key, "label": label.format(n=n), "members": n,
-                         "first_pct": g["cum_pct"].iloc[0], "first_date": g["date"].iloc[0],
-                         "end_pct": summary.at[key, "end_pct"], "end_date": g["date"].iloc[-1]})
+            dates, cum, n = g["date"], g["cum_pct"], int(summary.at[key, "members"])
+            first, end = cum.iloc[0], summary.at[key, "end_pct"]
+        low = dates.loc[cum.idxmin()]
+        rows.append({"key": key, "label": label.format(n=n), "members": n, "first_pct": first,
+                     "first_date": dates.iloc[0], "end_pct": end, "end_date": dates.iloc[-1],
+                     "low_pct": cum.min(), "low_date": low,
+                     "low_in_tariffs": bool(window["start"] <= low <= window["end"])})
     return pd.DataFrame(rows)
 
 
@@ -281,8 +279,8 @@ def standing_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     order = frame["label"].tolist()
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=150))
     # room for the labels beyond the outer points
-    span = [5 * math.floor((long["pct"].min() - 12) / 5),
-            5 * math.ceil((long["pct"].max() + 12) / 5)]
+    span = [10 * math.floor((long["pct"].min() - 12) / 10),
+            10 * math.ceil((long["pct"].max() + 12) / 10)]
     x = alt.X("pct:Q", title="Against the last close before 27 January (%)",
               scale=alt.Scale(domain=span, nice=False),
               axis=alt.Axis(labelExpr="datum.value > 0 ? '+' + datum.value : datum.value < 0 ? "
@@ -308,10 +306,10 @@ def standing_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     chart = alt.layer(zero, link, dots, *text).properties(width=440, height=alt.Step(34))
     return finish(
         chart, title=standing_title(frame),
-        subtitle=["Move on the first session after the shock and level on "
-                  f"{end.day} {end:%B %Y}, each compounded from the last close before "
-                  "27 January; orange: below it, blue: above",
-                  "(n): simple average of n stocks. In between came April's tariff sell-off"],
+        subtitle=[f"Move on the first session after the shock, and level on {end.day} "
+                  f"{end:%B %Y}", "Both compounded from the last close before 27 January; "
+                  "orange: below it, blue: above",
+                  "(n): simple average of n stocks. April's tariff sell-off came in between"],
         source=SOURCE_PRICES,
         description=("Dumbbell chart. " + "; ".join(
             f"{r.label}: {r.first_pct:+.1f}% on its first session, {r.end_pct:+.1f}% on "
@@ -332,22 +330,22 @@ def changes_text(table: pd.DataFrame) -> str:
 
 
 def when_text(row: pd.Series) -> str:
-    """A reaction's moment as reported: 'late Sunday' on 26 January -> 'late on Sunday 26
-    January'."""
-    weekday = f"{row['date']:%A}"
-    words = row["time_local"]
-    if weekday in words:
-        return words.replace(weekday, f"on {_day(row['date'], True)}").strip()
-    return f"{words} on {_day(row['date'], True)}"
+    """A reaction's moment as reported: 'late Sunday' on 26 January, Los Angeles -> 'late on
+    Sunday 26 January (US West Coast time)'."""
+    weekday, words = f"{row['date']:%A}", row["time_local"]
+    when = (words.replace(weekday, f"on {_day(row['date'], True)}") if weekday in words
+            else f"{words} on {_day(row['date'], True)}")
+    zone = {"America/Los_Angeles": "US West Coast", "America/New_York": "New York"}
+    return f"{when.strip()} ({zone.get(row['timezone'], row['timezone'])} time)"
 
 
 @dataclass
 class Chapter:
-    text: dict[str, str]
+    text: dict[str, str]                      # glue name -> prose
+    plans: pd.DataFrame
+    standing: pd.DataFrame
+    results: dict
     figures: dict[str, tuple[alt.TopLevelMixin, pd.DataFrame]] = field(default_factory=dict)
-    plans: pd.DataFrame | None = None
-    standing: pd.DataFrame | None = None
-    results: dict | None = None
 
 
 def chapter() -> Chapter:
@@ -359,13 +357,11 @@ def chapter() -> Chapter:
     by = stand.set_index("key")
     nadella = context.reactions().set_index("who").loc["Satya Nadella"]
 
-    def pick(ticker: str, change: str) -> pd.DataFrame:
-        return table.loc[(table["ticker"] == ticker) & (table["change"] == change)]
+    def pick(ticker: str, change: str) -> pd.Series:
+        return table.loc[(table["ticker"] == ticker) & (table["change"] == change)].iloc[0]
 
-    meta_first, meta_kept = pick("META", "first").iloc[0], pick("META", "kept").iloc[0]
-    meta_up, googl = pick("META", "raised").iloc[0], pick("GOOGL", "first").iloc[0]
-    msft, msft_kept = pick("MSFT", "first").iloc[0], pick("MSFT", "kept").iloc[0]
-    amzn = pick("AMZN", "first").iloc[0]
+    meta_first, meta_up, amzn = pick("META", "first"), pick("META", "raised"), pick("AMZN", "first")
+    googl, msft = pick("GOOGL", "first"), pick("MSFT", "first")
     best = stand.loc[stand["end_pct"].idxmax()]
     text = {
         "me_end": f"{_day(last_close())} {last_close():%Y}",
@@ -373,27 +369,26 @@ def chapter() -> Chapter:
         "me_price": f"${run.price:,.0f}", "me_multiple": f"{multiple:,}",
         "me_small": f"{small['short']}'s {small['label'].removeprefix('about ')}",
         "me_changes": changes_text(table),
-        "me_meta_first": meta_first["figure"], "me_meta_first_day": _day(meta_first["stated"],
-                                                                         True),
-        "me_meta_kept_day": _day(meta_kept["stated"]), "me_meta_up": meta_up["figure"],
+        "me_meta_first": meta_first["figure"],
+        "me_meta_first_day": _day(meta_first["stated"], True),
+        "me_meta_kept_day": _day(pick("META", "kept")["stated"]), "me_meta_up": meta_up["figure"],
         "me_meta_up_day": _day(meta_up["stated"]),
         "me_googl": googl["figure"], "me_googl_day": _day(googl["stated"]),
-        "me_googl_again": _day(pick("GOOGL", "kept").iloc[0]["stated"]),
+        "me_googl_again": _day(pick("GOOGL", "kept")["stated"]),
         "me_amzn": _bn(amzn["low_usd_bn"]), "me_amzn_q": _bn(amzn["low_usd_bn"] / QUARTERS),
         "me_amzn_day": _day(amzn["stated"]),
         "me_msft": msft["figure"], "me_msft_day": _day(msft["stated"]),
-        "me_msft_kept_day": _day(msft_kept["stated"]),
+        "me_msft_kept_day": _day(pick("MSFT", "kept")["stated"]),
         "me_plans_table": plans_markdown(table),
         "me_nadella": nadella["quote"], "me_nadella_when": when_text(nadella),
         "me_res_day": _day(res["date"], True), "me_res_react": _day(res["day"], True),
         "me_res_period": _day(res["period_end"]), "me_res_fall": fall(res["ret"]),
-        "me_res_rank": ("its largest fall" if res["rank"] == 1 else
-                        f"its {['', '', 'second', 'third', 'fourth'][res['rank']]}-largest fall"
-                        if res["rank"] <= 4 else f"number {res['rank']} among its falls"),
-        "me_res_n": f"{res['sessions']:,}", "me_res_worst_day": _day(res["worst_date"]),
-        "me_res_worst": fall(res["worst"]),
+        "me_res_rank": rank_text(res),
         "me_best": (f"the {best['label'].split(' (')[0]} group" if best["members"] > 1
                     else best["label"]),
+        "me_lows": (f"all {count(len(stand))} series" if stand["low_in_tariffs"].all() else
+                    f"{count(int(stand['low_in_tariffs'].sum()))} of the {count(len(stand))} "
+                    "series"),
         "me_standing_lead": ("the falls of 27 January had been made good" if
                              (stand["end_pct"] >= 0).all() else
                              f"{count(int((stand['end_pct'] >= 0).sum()))} of the "
@@ -404,7 +399,8 @@ def chapter() -> Chapter:
         r = by.loc[key]
         text[f"me_{tag}_first"] = fall(r["first_pct"] / 100)
         text[f"me_{tag}_end"] = level(r["end_pct"])
-    out = Chapter(text=text, plans=table, standing=stand, results=res)
+    out = Chapter(text, table, stand, res)
     out.figures["fig-meaning-plans"] = (plans_chart(frame), frame)
-    out.figures["fig-meaning-standing"] = (standing_chart(stand), stand)
+    drawn = ["label", "members", "first_date", "first_pct", "end_date", "end_pct"]
+    out.figures["fig-meaning-standing"] = (standing_chart(stand), stand[drawn])
     return out
