@@ -118,12 +118,12 @@ def test_every_statement_of_the_facts_file_is_in_the_table(ch):
     for row, line in zip(sorted(rows, key=lambda r: (r["stated"], r["ticker"])), table):
         cells = [c.strip() for c in line.strip("|").split("|")]
         stated = pd.Timestamp(row["stated"])
-        assert cells[1] == f"{stated.day} {stated:%b %Y}"
-        assert cells[3] == row["covers"]
+        assert cells[0].endswith(f", {stated.day} {stated:%b %Y}")
+        assert cells[2] == row["covers"]
         low, high = float(row["low_usd_bn"]), float(row["high_usd_bn"])
-        figures = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", cells[4])]
-        assert figures == ([low, high] if row["form"] == "range" else [low]), cells[4]
-        assert ("implied" in cells[4]) == (row["form"] == "implied")
+        figures = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", cells[3])]
+        assert figures == ([low, high] if row["form"] == "range" else [low]), cells[3]
+        assert ("implied" in cells[3]) == (row["form"] == "implied")
     assert all(r["source"].strip() for r in rows), "every row has a source"
 
 
@@ -131,6 +131,7 @@ def test_changes_follow_the_rule(ch):
     plans = ch.plans.set_index(["ticker", "stated"])
     assert plans.at[("META", pd.Timestamp("2025-01-29")), "change"] == "kept"
     assert plans.at[("META", pd.Timestamp("2025-04-30")), "change"] == "raised"
+    assert "| $64–72bn (raised) |" in meaning.plans_markdown(ch.plans)
     assert plans.at[("MSFT", pd.Timestamp("2025-01-03")), "when"] == "before"
     assert plans.at[("GOOGL", pd.Timestamp("2025-02-04")), "change"] == "first"
     assert not (ch.plans["change"] == "cut").any()

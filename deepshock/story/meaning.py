@@ -46,8 +46,8 @@ def _bn(x: float) -> str:
 
 
 def level(x: float) -> str:
-    """A cumulative move in per cent against a base close: '10.8% above' / '7.1% below'."""
-    return f"{abs(x):.1f}% " + ("above" if x >= 0 else "below")
+    """Per cent against a base close: '10.8% above' / '7.1% below'."""
+    return f"{abs(x):.1f}% {'above' if x >= 0 else 'below'}"
 
 
 def figure_text(row) -> str:
@@ -179,15 +179,15 @@ def plans_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
 
 
 def plans_markdown(table: pd.DataFrame) -> str:
-    """The statements as a table for the chapter: who, when, which period, what it covers."""
-    words = {"first": "first figure", "kept": "kept", "raised": "raised", "cut": "cut"}
-    lines = ["| Company | Stated | Period | Covers | Figure | Against its last statement |",
-             "|---|---|---|---|---|---|"]
+    """The statements as a table narrow enough for a phone: who and when, the period, what the
+    figure covers, and the figure with its change against the company's last statement."""
+    note = {"first": "", "kept": " (kept)", "raised": " (raised)", "cut": " (cut)"}
+    lines = ["| Stated | Period | Covers | Figure |", "|---|---|---|---|"]
     for r in table.itertuples():
         period = (f"{r.period_start:%b %Y}–{r.period_end:%b %Y}" if r.year_basis == "fiscal"
                   else f"{r.period_start:%Y}")
-        lines.append(f"| {r.short} | {r.stated.day} {r.stated:%b %Y} | {period} | {r.covers} "
-                     f"| {r.figure} | {words[r.change]} |")
+        lines.append(f"| {r.short}, {r.stated.day} {r.stated:%b %Y} | {period} | {r.covers} | "
+                     f"{r.figure}{note[r.change]} |")
     return "\n".join(lines)
 
 
@@ -352,9 +352,8 @@ def chapter() -> Chapter:
     """The chapter's prose numbers (glue name -> text) and its two figures, in one call."""
     from .landing import last_close
     table, run, res, stand = plans(), launch.training_cost(), results(), standing()
-    frame = plans_frame(table, run)
+    frame, by = plans_frame(table, run), stand.set_index("key")
     small, multiple = smallest(frame)
-    by = stand.set_index("key")
     nadella = context.reactions().set_index("who").loc["Satya Nadella"]
 
     def pick(ticker: str, change: str) -> pd.Series:
@@ -376,7 +375,11 @@ def chapter() -> Chapter:
         "me_googl": googl["figure"], "me_googl_day": _day(googl["stated"]),
         "me_googl_again": _day(pick("GOOGL", "kept")["stated"]),
         "me_amzn": _bn(amzn["low_usd_bn"]), "me_amzn_q": _bn(amzn["low_usd_bn"] / QUARTERS),
-        "me_amzn_day": _day(amzn["stated"]),
+        "me_amzn_day": _day(amzn["stated"]), "me_amzn_year": f"{amzn['period_start']:%Y}",
+        "me_amzn_quarter": f"{amzn['period_start'].year - 1}",   # the last quarter reported
+        "me_meta_year": f"{meta_first['period_start']:%Y}",
+        "me_googl_year": f"{googl['period_start']:%Y}",
+        "me_msft_end": f"{msft['period_end']:%B %Y}",
         "me_msft": msft["figure"], "me_msft_day": _day(msft["stated"]),
         "me_msft_kept_day": _day(pick("MSFT", "kept")["stated"]),
         "me_plans_table": plans_markdown(table),
@@ -384,6 +387,7 @@ def chapter() -> Chapter:
         "me_res_day": _day(res["date"], True), "me_res_react": _day(res["day"], True),
         "me_res_period": _day(res["period_end"]), "me_res_fall": fall(res["ret"]),
         "me_res_rank": rank_text(res),
+        "me_n": count(len(stand)),
         "me_best": (f"the {best['label'].split(' (')[0]} group" if best["members"] > 1
                     else best["label"]),
         "me_lows": (f"all {count(len(stand))} series" if stand["low_in_tariffs"].all() else
@@ -399,8 +403,9 @@ def chapter() -> Chapter:
         r = by.loc[key]
         text[f"me_{tag}_first"] = fall(r["first_pct"] / 100)
         text[f"me_{tag}_end"] = level(r["end_pct"])
-    out = Chapter(text, table, stand, res)
-    out.figures["fig-meaning-plans"] = (plans_chart(frame), frame)
+        if r["members"] > 1:
+            text[f"me_{tag}_n"] = count(int(r["members"]))
     drawn = ["label", "members", "first_date", "first_pct", "end_date", "end_pct"]
-    out.figures["fig-meaning-standing"] = (standing_chart(stand), stand[drawn])
-    return out
+    return Chapter(text, table, stand, res, {
+        "fig-meaning-plans": (plans_chart(frame), frame),
+        "fig-meaning-standing": (standing_chart(stand), stand[drawn])})
