@@ -212,3 +212,13 @@ def test_narrow_layout_keeps_the_point_labels(ch):
     spec = ch.figures["fig-meaning-plans"][0].to_dict()
     narrow = spec["usermeta"]["narrow"]
     assert narrow["drop"] == [] and "layer/0/encoding/x/axis/values" in narrow["set"]
+
+
+def test_each_figure_download_holds_the_rows_its_chart_draws(ch):
+    """The CSV a caption links (the data given to `report.figure`) has as many rows as a dataset
+    of the chart's spec, and no column the chart does not have."""
+    for name, (chart, data) in ch.figures.items():
+        sets = [pd.DataFrame(rows) for rows in chart.to_dict()["datasets"].values()]
+        match = [s for s in sets if len(s) == len(data)]
+        assert match, f"{name}: {len(data)} rows, datasets {[len(s) for s in sets]}"
+        assert set(data.columns) <= set(match[0].columns), name
