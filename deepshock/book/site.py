@@ -19,8 +19,10 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
   from the page and the cell's position (jupytext gives random ones), and the execution table
   of the about page drops its clock columns (when each notebook ran and for how long);
 - shapes each page for readers (`deepshock.book.page`): the opening text before the code
-  toggles, a search index of prose only, a meta description and an Open Graph card, and no
-  script a page does not use.
+  toggles, its reading time under the title, a search index of prose only, a meta description
+  and an Open Graph card, and no script a page does not use;
+- makes numbers searchable (`deepshock.book.search`): "593" finds the pages that state $593bn
+  or $592.7bn.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from . import about, latex, page
+from . import about, latex, page, search
 from ..data.sync import read_manifest
 
 PDF_NAME = "deepseek-shock.pdf"
@@ -223,6 +225,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("build-finished", publish_pdf)
     app.connect("write-started", assets_before_pages)
     page.setup(app)
+    search.setup(app)
     latex.setup(app)
     app.add_directive("deepshock-pdf", PdfLink)
     app.add_role("deepshock-built", build_time)
