@@ -100,10 +100,11 @@ def test_figures_have_the_same_number_in_the_site_and_the_pdf(site, pdf):  # noq
     figures = site_figures(site)
     numbers = [number for _, number, _ in figures]
     assert numbers == [str(i) for i in range(1, len(figures) + 1)], numbers  # 1..N in the book
-    text = _normal(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                                  check=True).stdout)
-    in_pdf = re.findall(r"Fig\. (\d+(?:\.\d+)?): ", text)
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    in_pdf = re.findall(r"^Fig\. (\d+(?:\.\d+)?): ", raw, re.M)  # a caption opens a line
     assert in_pdf == numbers, f"PDF captions {in_pdf} != site {numbers}"
+    text = _normal(raw)
     for ident, number, words in figures:
         assert f"Fig. {number}: {words}" in text, f"{ident}: not Fig. {number} in the PDF"
     # the prose's references give the same numbers as the captions, in both formats
