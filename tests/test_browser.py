@@ -32,7 +32,6 @@ from deepshock.book.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_ROOT = Path(os.environ.get("DEEPSHOCK_SITE_ROOT", ROOT)).resolve()
-CHROMIUM = os.environ.get("DEEPSHOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
 MAX_PAGE_BYTES = 400_000
@@ -188,17 +187,8 @@ def serve(directory: Path):
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium under Playwright; skipped when either is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright missing")
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
+# `browser` (headless Debian Chromium under Playwright) is in conftest.py: one per session, shared
+# with the other modules that drive Chromium (Playwright's sync API allows one at a time).
 
 
 def pages(html: Path) -> list[Path]:

@@ -3,7 +3,8 @@ in the site and the PDF, a neutral key-numbers box (light and dark), a search th
 and a reading time under each page's title.
 
 The real book is the session's one build (`tests.test_browser.site`, after the PDF edition when
-TeX Live is installed); the browser checks drive Debian Chromium as `tests.test_browser` does.
+TeX Live is installed); the browser checks drive the session's Debian Chromium (`browser`,
+tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bs4 import BeautifulSoup
 from deepshock.book import page
 from deepshock.book.search import number_words
 from tests.conftest import raw_close
-from tests.test_browser import browser, pages, serve, site  # noqa: F401  (session fixtures)
+from tests.test_browser import pages, serve, site  # noqa: F401  (the session's build)
 from tests.test_pdf import pdf  # noqa: F401  (the PDF edition, built once)
 
 ROOT = Path(__file__).resolve().parent.parent
