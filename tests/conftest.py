@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -22,21 +23,18 @@ kernelspec:
 ---
 """
 SNAPSHOT = Path(os.environ.get("MARKET_DATA", ROOT.parent / "shared" / "market-data"))
+CHROMIUM = os.environ.get("DEEPSHOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium under Playwright (launched through `executable_path`, never
     Playwright's own download), one per test session; skipped when either is missing."""
-    import shutil
-
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright missing")
-    chromium_path = (os.environ.get("DEEPSHOCK_CHROMIUM") or shutil.which("chromium")
-                     or "/usr/bin/chromium")
-    if not Path(chromium_path).is_file():
-        pytest.skip(f"chromium is not installed at {chromium_path} (apt-get install chromium)")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path,
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
                                               args=["--no-sandbox", "--disable-gpu"])
         yield chromium
         chromium.close()

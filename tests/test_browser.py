@@ -29,6 +29,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from deepshock.book.build import build
+from tests.conftest import CHROMIUM  # noqa: F401  (the `browser` fixture's; others import it here)
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_ROOT = Path(os.environ.get("DEEPSHOCK_SITE_ROOT", ROOT)).resolve()
@@ -389,8 +390,9 @@ def test_search_indexes_prose_not_code(site):
     assert not code, f"the search index holds code: {code}"
 
 
-def _spec_row_counts(script: str) -> list[int]:
-    """Rows of each dataset a chart draws (a layered chart's CSV may stack several)."""
+def _spec_row_counts(script: str, page: Path) -> list[int]:
+    """Rows of each dataset a chart draws (a layered chart's CSV may stack several); a file
+    the chart loads by URL is read from the site, relative to its `page`."""
     found = re.search(r"var spec=(\{.*?\});function draw", script, re.S)
     spec = json.loads(found.group(1).replace("<\\/", "</"))
     counts = [len(rows) for rows in spec.get("datasets", {}).values()]
@@ -400,6 +402,10 @@ def _spec_row_counts(script: str) -> list[int]:
         if isinstance(node, dict):
             if isinstance(node.get("data"), dict) and "values" in node["data"]:
                 counts.append(len(node["data"]["values"]))
+            if isinstance(node.get("data"), dict) and "url" in node["data"]:
+                loaded = page.parent / urlsplit(node["data"]["url"]).path
+                assert loaded.is_file(), f"{page.name}: the chart loads {loaded}, not in the site"
+                counts.append(len(pd.read_csv(loaded)))
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
@@ -425,7 +431,7 @@ def test_every_chart_has_a_caption_linking_its_data(site):
             assert csv.stem == figure["id"], f"{where}: caption links {csv.name}"
             data = pd.read_csv(csv)
             assert len(data) and not data.isna().all(axis=1).any(), f"{where}: empty rows"
-            sizes = _spec_row_counts(chart.find_next_sibling("script").string)
+            sizes = _spec_row_counts(chart.find_next_sibling("script").string, page)
             layered = {sum(c) for n in range(1, len(sizes) + 1) for c in combinations(sizes, n)}
             assert len(data) in layered, \
                 f"{where}: {csv.name} has {len(data)} rows; the chart's datasets have {sizes}"

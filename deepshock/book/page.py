@@ -204,8 +204,10 @@ def chart_image(app: Sphinx, body: str) -> str | None:
         from ..story.charts import VL_VERSION
 
         name_png = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code_digest(chart_image)}.png"
-        png = kept(name_png, lambda: vlc.vegalite_to_png(json.loads(raw), vl_version=VL_VERSION,
-                                                         scale=2))
+        from ..story.charts import inline_data  # data a chart loads from the site, inline
+
+        png = kept(name_png, lambda: vlc.vegalite_to_png(inline_data(json.loads(raw)),
+                                                         vl_version=VL_VERSION, scale=2))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, target)
     return name
