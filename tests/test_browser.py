@@ -29,7 +29,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from deepshock.book.build import build
-from tests.conftest import CHROMIUM  # noqa: F401  (the `browser` fixture's; others import it here)
+from tests.conftest import CHROMIUM  # noqa: F401  (other test modules import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_ROOT = Path(os.environ.get("DEEPSHOCK_SITE_ROOT", ROOT)).resolve()
