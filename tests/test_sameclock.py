@@ -137,7 +137,7 @@ def test_a_build_without_intraday_runs_and_says_what_is_missing(snapshot, tmp_pa
     assert "without intraday prices" in text["sc_first"]
     assert "no intraday prices" in text["sc_intro"]
     assert "this edition has none" in text["tk_bounds"]
-    assert "index contract" not in text["tm_N225_d1_excess"]
+    assert "tm_N225_d1_excess_cc" in text and "tm_N225_d1_excess_intraday" not in text
     assert "index contract" not in text["tm_table_tokyo"]
     assert re.search(r"\| +– +\| +– +\|", text["sc_table"])
     spec = glued["fig-tokyo-clock"]["application/vnd.deepshock.vegalite+json"]

@@ -7,9 +7,9 @@ states one:
 
 * `total`: the move (the effect on that market: New York's own move was the reaction to the
   news), `band`: the half-width of a normal day's 95% range around it;
-* `echo`: the usual echo of New York, `excess`: what the market added beyond it, each under
-  every bound of the lead available in this edition, as "-2.9% [-4.4, -1.4] close to close;
-  ..." (95% intervals in square brackets, percent);
+* `echo_cc`, `echo_oc`: the usual echo of New York, `excess_cc`, `excess_oc`: what the market
+  added beyond it, with the close-to-close and the open-to-close lead, as "-2.9%, 95% CI -3.8%
+  to -2.0%" (the intraday bound, which needs intraday prices, is in the tables);
 * `verdict`: the model's rule across the bounds.
 
 `table` lays out every bound of several market-days (one row per bound); `slopes` the slopes'
@@ -32,7 +32,6 @@ OWNER = {"Tokyo": "tokyo", "Seoul": "contagion", "Taipei": "contagion",
 BOUND_WORDS = {"cc": "close to close", "oc": "open to close", "intraday": "index contract"}
 LEAD_WORDS = {"cc": "New York close to close", "oc": "New York open to close",
               "intraday": "US index contract over the same hours"}
-FIELDS = ("total", "band", "echo", "excess", "verdict")
 
 
 def slug(ticker: str) -> str:
@@ -66,15 +65,17 @@ def _rows(ticker: str, day: int) -> pd.DataFrame:
     return rows
 
 
-def _across(rows: pd.DataFrame, what: str) -> str:
-    """One quantity under every bound: '-2.9% [-4.4, -1.4] close to close; ...'."""
-    return "; ".join(f"{percent(r[what])} {interval(r[f'{what}_lo'], r[f'{what}_hi'])} "
-                     f"{BOUND_WORDS[r['bound']]}" for _, r in rows.iterrows())
+def _stated(row: pd.Series, what: str) -> str:
+    """One quantity under one bound, for brackets in prose: '-2.9%, 95% CI -3.8% to -2.0%'."""
+    return (f"{percent(row[what])}, 95% CI {percent(row[f'{what}_lo'])} to "
+            f"{percent(row[f'{what}_hi'])}")
 
 
 def texts(ticker: str, day: int) -> dict[str, str]:
-    """The glue of one market-day: every FIELDS key (see the module docstring). A security
-    without a full estimation window gets its total and the verdict "not measured"."""
+    """The glue of one market-day: `total`, `band`, `verdict`, and for the close-to-close and
+    open-to-close bounds `echo_<bound>` and `excess_<bound>` (the intraday bound, which an
+    edition without intraday prices lacks, is in the tables). A security without a full
+    estimation window gets its total and the verdict "not measured"."""
     rows = _rows(ticker, day)
     first = rows.iloc[0]
     out = {key(ticker, day, "total"): percent(first["total"]),
@@ -82,9 +83,9 @@ def texts(ticker: str, day: int) -> dict[str, str]:
     if first["bound"] == "none":
         return out
     out[key(ticker, day, "band")] = f"{(first['total_hi'] - first['total']) * 100:.1f}%"
-    out[key(ticker, day, "echo")] = _across(rows.rename(columns=lambda c: c.replace(
-        "predicted", "echo")), "echo")
-    out[key(ticker, day, "excess")] = _across(rows, "excess")
+    for _, r in rows.loc[rows["bound"].isin(["cc", "oc"])].iterrows():
+        out[key(ticker, day, f"echo_{r['bound']}")] = _stated(r, "predicted")
+        out[key(ticker, day, f"excess_{r['bound']}")] = _stated(r, "excess")
     return out
 
 
@@ -92,6 +93,18 @@ def _verdict(rows: pd.DataFrame) -> str:
     if (rows["bound"] == "none").any():
         return "not measured"
     return tm.verdict(rows["excess_lo"], rows["excess_hi"])
+
+
+CLAUSES = {tm.VERDICTS[0]: "went beyond the usual echo under every measure of the lead",
+           tm.VERDICTS[1]: "stayed within the usual echo under every measure of the lead",
+           tm.VERDICTS[2]: ("went beyond the usual echo or stayed within it depending on how "
+                            "New York's move is measured"),
+           "not measured": "could not be measured"}
+
+
+def verdict_clause(verdict: str) -> str:
+    """A verdict as a predicate: 'stayed within the usual echo under every measure ...'."""
+    return CLAUSES[verdict]
 
 
 def bounds_available() -> tuple[str, ...]:
