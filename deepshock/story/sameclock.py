@@ -52,7 +52,9 @@ def _at(when: pd.Timestamp) -> float:
 
 def checkpoints() -> pd.DataFrame:
     """One row per moment (label, utc, level, pct against New York's Friday close), in time
-    order. Raises `intraday.Missing` without intraday prices."""
+    order: levels are closes of the last one-minute bar ending at or before the moment, but the
+    first quote after the weekend is its first bar's open. Raises `intraday.Missing` without
+    intraday prices."""
     bars = intraday.bars(CFD)
     base_at = sessions.close_utc(NY, FRIDAY)
     base = _at(base_at)
@@ -63,10 +65,10 @@ def checkpoints() -> pd.DataFrame:
     first = after.loc[gap.idxmax()]
     ny_open = sessions.open_utc(NY, DAYS[0])
     morning = after.loc[(after["ts"] >= first["ts"]) & (after["end"] <= ny_open)]
-    low = morning.loc[morning["low"].idxmin()]
+    low = morning.loc[morning["close"].idxmin()]
     rows = [("New York's Friday close", base_at, base),
             ("first quote after the weekend", first["ts"], float(first["open"])),
-            ("low before New York opened", low["ts"], float(low["low"]))]
+            ("low before New York opened", low["end"], float(low["close"]))]
     for day in DAYS:
         for code, word in ((TOKYO, "Tokyo"), (EUROPE, "Europe"), (NY, "New York")):
             for edge, at in (("opened", sessions.open_utc), ("closed", sessions.close_utc)):
@@ -115,16 +117,19 @@ def bands() -> pd.DataFrame:
 
 
 def marks(table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The labelled points of the chart: the CFD's reopening and Tokyo's Monday open and close
-    (intraday), or New York's opens and closes (daily data)."""
+    """The labelled points of the chart (label, utc, level, pct, tag: the point's text): the
+    CFD's first quote after the weekend and its level at Tokyo's Monday close (intraday), or New
+    York's opens and closes (daily data)."""
     if not available():
         frame = _daily_path().iloc[1:]
-        return frame.assign(label=[f"New York {w} ({d:%a})" for d in DAYS
-                                   for w in ("opened", "closed")])
+        labels = [f"New York {w} ({d:%a})" for d in DAYS for w in ("opened", "closed")]
+        return frame.assign(label=labels, tag=labels)
     table = checkpoints() if table is None else table
-    keep = ["first quote after the weekend", f"Tokyo opened ({DAYS[0]:%a})",
-            f"Tokyo closed ({DAYS[0]:%a})", "low before New York opened"]
-    return table.loc[table["label"].isin(keep)].reset_index(drop=True)
+    keep = {"first quote after the weekend": "reopened", f"Tokyo closed ({DAYS[0]:%a})":
+            "Tokyo's close"}
+    out = table.loc[table["label"].isin(keep)].reset_index(drop=True)
+    return out.assign(tag=[f"{keep[label]}, {t:%a %H:%M} UTC"
+                           for label, t in zip(out["label"], out["utc"])])
 
 
 def _side(pct: float) -> str:
@@ -135,11 +140,14 @@ def title(points: pd.DataFrame) -> str:
     """The finding, from the labelled points the chart draws."""
     at = points.set_index("label")["pct"]
     if "first quote after the weekend" in at:
-        return (f"The US index contract reopened {_side(at['first quote after the weekend'])} "
-                f"Friday's close, before Tokyo opened, and was "
-                f"{_side(at[f'Tokyo closed ({DAYS[0]:%a})'])} it when Tokyo closed")
-    return (f"Without intraday prices: the S&P 500 opened {_side(at.iloc[0])} Friday's close "
-            "on Monday, after Tokyo had closed")
+        return (f"The US contract was {_down(at['first quote after the weekend'])} before Tokyo "
+                f"opened, {_down(at[f'Tokyo closed ({DAYS[0]:%a})'])} at Tokyo's close")
+    return (f"No intraday prices: the S&P 500 opened {_down(at.iloc[0])} on Monday, after "
+            "Tokyo had closed")
+
+
+def _down(pct: float) -> str:
+    return f"{abs(pct):.1f}% {'down' if pct < 0 else 'up'}"
 
 
 def chart(line: pd.DataFrame, points: pd.DataFrame, sessions_: pd.DataFrame) -> alt.LayerChart:
@@ -167,16 +175,17 @@ def chart(line: pd.DataFrame, points: pd.DataFrame, sessions_: pd.DataFrame) -> 
         x=x, y=y, color=alt.Color("sign:N", title="Against Friday's close", scale=alt.Scale(
             domain=["fell", "rose"], range=[NEGATIVE, POSITIVE])),
         tooltip=[alt.Tooltip("label:N", title="Moment"), *tip])
-    text = alt.Chart(shown).mark_text(align="left", dx=6, dy=-6, fontSize=9,
-                                      color="#222222").encode(x=x, y=y, text="label:N")
+    text = alt.Chart(shown).mark_text(align="left", dx=6, dy=8, fontSize=9,
+                                      color="#222222").encode(x=x, y=y, text="tag:N")
     layered = alt.layer(band, names, zero, trace, dots, text).properties(width=600, height=300)
     daily = not available()
     return finish(
         narrow_layout(layered, drop=("layer/5",), note="Tap a point for its moment"),
         title=title(points),
         subtitle=[("New York's opens and closes only: this edition has no intraday prices"
-                   if daily else "Five-minute closes of a contract for difference on the S&P "
-                   "500 (bid quotes)"), "Grey bands: Tokyo's, Europe's and New York's sessions"],
+                   if daily else "Against New York's Friday close: five-minute closes of a "
+                   "contract for difference on the S&P 500 (bid quotes)"),
+                  "Grey bands: Tokyo's, Europe's and New York's sessions"],
         source=SOURCE_DAILY if daily else SOURCE_CFD,
         description=("Line of the US market against New York's close of Friday "
                      f"{FRIDAY:%-d %B %Y}, from {line['utc'].min():%a %H:%M} to "
