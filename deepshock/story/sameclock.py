@@ -34,7 +34,7 @@ DAYS = event.days(TOKYO, (0, 1))              # Tokyo's day 0 (before New York) 
 FRIDAY = event.day(NY, -1)                    # New York's last session before the news
 INDICES = {"Tokyo": "^N225", "Hong Kong": "^HSI", "Shanghai": "000001.SS",
            "Europe": "^STOXX"}                # the Asian and European indices open on DAYS
-BANDS = {TOKYO: "Tokyo", EUROPE: "Europe (Xetra)", NY: "New York"}
+BANDS = {TOKYO: "Tokyo", EUROPE: "Europe", NY: "New York"}
 SOURCE_CFD = "S&P 500 CFD one-minute bid quotes (HistData); exchange calendars"
 SOURCE_DAILY = "Yahoo Finance daily opens and closes; exchange calendars"
 MISSING = ("this edition was built without intraday prices (Yahoo Finance serves no minute "
@@ -180,7 +180,8 @@ def chart(line: pd.DataFrame, points: pd.DataFrame, sessions_: pd.DataFrame) -> 
     layered = alt.layer(band, names, zero, trace, dots, text).properties(width=600, height=300)
     daily = not available()
     return finish(
-        narrow_layout(layered, drop=("layer/5",), note="Tap a point for its moment"),
+        narrow_layout(layered, drop=("layer/1", "layer/5"),
+                      note="Tap a band for its session, a point for its moment"),
         title=title(points),
         subtitle=[("New York's opens and closes only: this edition has no intraday prices"
                    if daily else "Against New York's Friday close: five-minute closes of a "
