@@ -209,6 +209,25 @@ CASES = [
      "certainty 'likely' is not one of ['confirmed', 'reported']"),
     ("index_changes", "duplicate", "dup", "duplicate (date, added) ('2024-12-23', 'APO')"),
     ("index_changes", "no source", {"source": ""}, NO_SOURCE),
+    ("capex", "impossible date", {"period_end": "2025-06-31"},
+     f"period_end '2025-06-31' {CALENDAR}"),
+    ("capex", "date format", {"stated": "3 Jan 2025"}, "stated '3 Jan 2025' is not YYYY-MM-DD"),
+    ("capex", "zero", {"low_usd_bn": "0"}, f"low_usd_bn '0' {POSITIVE}"),
+    ("capex", "negative", {"high_usd_bn": "-80"}, f"high_usd_bn '-80' {POSITIVE}"),
+    ("capex", "wrong type", {"low_usd_bn": "$80bn"}, f"low_usd_bn '$80bn' {POSITIVE}"),
+    ("capex", "unknown ticker", {"ticker": "MSFT.X"}, "ticker 'MSFT.X' is not in universe.csv"),
+    ("capex", "form", {"form": "approx"}, "form 'approx' is not one of ['about', 'implied', "
+     "'range']"),
+    ("capex", "year basis", {"year_basis": "financial"},
+     "year_basis 'financial' is not one of ['calendar', 'fiscal']"),
+    ("capex", "period backwards", {"period_start": "2025-07-01"},
+     "period_end 2025-06-30 is not after period_start 2025-07-01"),
+    ("capex", "low above high", {"low_usd_bn": "81"}, "low_usd_bn 81 is above high_usd_bn 80"),
+    ("capex", "two values, one figure", {"high_usd_bn": "85"},
+     "high_usd_bn 85: a figure of form 'about' has one value, not 80 to 85"),
+    ("capex", "no measure", {"measure": ""}, "row has no measure"),
+    ("capex", "duplicate", "dup", "duplicate (ticker, stated) ('MSFT', '2025-01-03')"),
+    ("capex", "no source", {"source": ""}, NO_SOURCE),
     ("holdings", "zero", {"stake": "0"}, f"stake '0' {FRACTION}"),
     ("holdings", "above one", {"stake": "1.5"}, f"stake '1.5' {FRACTION}"),
     ("holdings", "wrong type", {"stake": "90%"}, f"stake '90%' {FRACTION}"),
@@ -354,8 +373,8 @@ def test_blank_lines_crlf_and_a_byte_order_mark_are_read(book):
 # ---- the stamp -------------------------------------------------------------------------------
 
 def test_checked_facts_are_served_without_frictionless_and_rechecked_when_changed(book):
-    assert schema.check_all(book).startswith("facts: 19 files checked against ")
-    assert schema.check_all(book).startswith("facts: 19 files already checked against ")
+    assert schema.check_all(book).startswith("facts: 20 files checked against ")
+    assert schema.check_all(book).startswith("facts: 20 files already checked against ")
     code = ("import sys; from deepshock.data import context, facts, holdings; facts.shares(); "
             "facts.claims(); context.confounders(); holdings.fx_rates(); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'frictionless'))")

@@ -241,6 +241,42 @@ FIGURES = {
     ("fig-explorer", DATE): ("Cumulative return from the base close (NYSE session -11) to the "
                              "security's close on this date (the column's name), in its own "
                              "market's sessions; empty where that market was closed.", PCT),
+    ("fig-meaning-plans", "row"): ("The bar's label: the company and the day stated.", ""),
+    ("fig-meaning-plans", "company"): ("The company (capex.csv), or DeepSeek for its training "
+                                       "run.", ""),
+    ("fig-meaning-plans", "short"): ("A short form of the company's name.", ""),
+    ("fig-meaning-plans", "stated"): ("Day the plan was stated (capex.csv), or the day of the "
+                                      "DeepSeek-V3 report for the run.", ""),
+    ("fig-meaning-plans", "status"): ("The bar's colour: stated before the shock, kept or first "
+                                      "stated after it, raised or cut after it, or DeepSeek's "
+                                      "run.", ""),
+    ("fig-meaning-plans", "low_usd"): ("Low end of the plan (capex.csv's low_usd_bn), or the "
+                                       "run's cost.", "US$"),
+    ("fig-meaning-plans", "high_usd"): ("High end of the plan, or the run's cost.", "US$"),
+    ("fig-meaning-plans", "period"): ("The period the plan covers (capex.csv).", ""),
+    ("fig-meaning-plans", "covers"): ("What the spending covers (capex.csv), or how the run's "
+                                      "cost was computed.", ""),
+    ("fig-meaning-plans", "change"): ("Against the company's previous statement for the same "
+                                      "period: first, kept, raised or cut (empty for the run).",
+                                      ""),
+    ("fig-meaning-plans", "certainty"): ("How the sources support the row (capex.csv's "
+                                         "certainty).", ""),
+    ("fig-meaning-standing", "label"): ("The series, or the group with its number of members.",
+                                        ""),
+    ("fig-meaning-standing", "members"): ("Securities averaged (1 for a single series).",
+                                          "securities"),
+    ("fig-meaning-standing", "when"): ("The first session after the shock, or the last day of "
+                                       "the data.", ""),
+    ("fig-meaning-standing", "date"): ("The session of the point.", ""),
+    ("fig-meaning-standing", "pct"): ("Cumulative return from the close before the shock to the "
+                                      "close of that session (a group: the mean of its "
+                                      "members').", PCT),
+    ("fig-tokyo-clock", "utc"): ("Time of the price, in UTC.", ""),
+    ("fig-tokyo-clock", "level"): ("The S&P 500 level: the CFD's bid (minute bars), or the "
+                                   "index's own open or close without intraday prices.",
+                                   "index points"),
+    ("fig-tokyo-clock", "pct"): ("Level against New York's Friday close before the shock.", PCT),
+    ("fig-tokyo-clock", "series"): ("Which prices the line draws.", ""),
 }
 TYPES = {"f": "number", "i": "integer", "u": "integer", "b": "boolean"}
 

@@ -18,7 +18,9 @@ function over the typed tables, run by `schema.check` after a file passed its de
 * `unambiguous_span`: no exchange of the universe closes inside a news time's precision span,
   so no market's day 0 depends on where in the span the news came;
 * `dated_weights`: an index weight has the date it was measured on;
-* `announced_first`: an index change is announced on or before its effective date.
+* `announced_first`: an index change is announced on or before its effective date;
+* `period_in_order`: a stated plan's period ends after it starts;
+* `figures_in_order`: a plan's low figure is not above its high one, and only a range has two.
 """
 
 from __future__ import annotations
@@ -231,6 +233,25 @@ def announced_first(tables: Tables, name: str) -> None:
             fail(name, i, "announced after its effective date", table)
 
 
+def period_in_order(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, (start, end) in enumerate(zip(table["period_start"], table["period_end"])):
+        if end <= start:
+            fail(name, i, f"period_end {end:%Y-%m-%d} is not after period_start "
+                          f"{start:%Y-%m-%d}", table)
+
+
+def figures_in_order(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, (form, low, high) in enumerate(zip(table["form"], table["low_usd_bn"],
+                                              table["high_usd_bn"])):
+        if low > high:
+            fail(name, i, f"low_usd_bn {low:g} is above high_usd_bn {high:g}", table)
+        if form != "range" and low != high:
+            fail(name, i, f"high_usd_bn {high:g}: a figure of form {form!r} has one value, "
+                          f"not {low:g} to {high:g}", table)
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -252,6 +273,8 @@ RULES = [
     Rule("unambiguous_span", unambiguous_span, ("shocks",), ("universe",)),
     Rule("dated_weights", dated_weights, ("index_members",)),
     Rule("announced_first", announced_first, ("index_changes",)),
+    Rule("period_in_order", period_in_order, ("capex",)),
+    Rule("figures_in_order", figures_in_order, ("capex",)),
 ]
 
 
