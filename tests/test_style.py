@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 from deepshock.data.paths import ROOT
 
 STORY = ["intro", "chapters/launch", "chapters/nvidia", "chapters/selloff", "chapters/tokyo",
-         "chapters/contagion", "chapters/aftermath"]
+         "chapters/contagion", "chapters/aftermath", "chapters/meaning"]
 RESEARCH = ["chapters/eventstudy", "chapters/crosssection", "chapters/marketvalue", "chapters/shocks",
             "chapters/factcheck", "chapters/explorer"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import altair as alt
@@ -11,6 +12,7 @@ from myst_nb import glue
 
 from ..story.charts import PUBLISHED, check_chart, render, version
 from ..data.paths import figdata_dir
+from .dictionary import figure_schema
 
 
 def pct(fraction: float, digits: int = 2, signed: bool = True) -> str:
@@ -64,12 +66,16 @@ def glue_text(**items: str) -> None:
 
 
 def figure(name: str, chart: alt.TopLevelMixin, data: pd.DataFrame) -> None:
-    """Check a chart, write exactly the data it shows to `_build/figdata/<name>.csv`, glue it."""
+    """Check a chart, write exactly the data it shows to `_build/figdata/<name>.csv` with its
+    data dictionary `<name>.json` (each column's description and unit), glue it."""
     if data.empty:
         raise ValueError(f"figure {name!r}: no data to draw")
     spec = chart.to_dict()
     check_chart(spec)
+    described = figure_schema(name, data, spec)
     _write_csv(name, data)
+    (figdata_dir() / f"{name}.json").write_text(
+        json.dumps(described, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     glue(name, _Rendered(spec), display=False)
 
 

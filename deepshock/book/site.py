@@ -19,9 +19,11 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
   from the page and the cell's position (jupytext gives random ones), and the execution table
   of the about page drops its clock columns (when each notebook ran and for how long);
 - shapes each page for readers (`deepshock.book.page`): the opening text before the code
-  toggles, a search index of prose only, a meta description and an Open Graph card, charts
-  compiled to Vega (`deepshock.book.vega`), formulas as MathML (`deepshock.book.mathml`), and
-  no script a page does not use;
+  toggles, its reading time under the title, a search index of prose only, a meta description
+  and an Open Graph card, charts compiled to Vega (`deepshock.book.vega`), formulas as MathML
+  (`deepshock.book.mathml`), and no script a page does not use;
+- makes numbers searchable (`deepshock.book.search`): "593" finds the pages that state $593bn
+  or $592.7bn;
 - publishes the data file a chart loads by URL (`report.data_url`: the explorer) under
   `_static/figdata/` when, and only when, a page loads it, and fails the build when the file is
   missing or is not the version the page names.
@@ -45,7 +47,7 @@ from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from . import about, latex, mathml, page
+from . import about, latex, mathml, page, search
 from ..data.sync import read_manifest
 
 PDF_NAME = "deepseek-shock.pdf"
@@ -253,6 +255,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("write-started", assets_before_pages)
     page.setup(app)
     mathml.setup(app)
+    search.setup(app)
     latex.setup(app)
     app.add_directive("deepshock-pdf", PdfLink)
     app.add_role("deepshock-built", build_time)

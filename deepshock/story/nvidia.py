@@ -42,7 +42,8 @@ def record_day(ticker: str = "NVDA", date: pd.Timestamp = SHOCK) -> RecordDay:
     return RecordDay(
         prev_date=day["prev_date"], prev_close=float(day["prev_close"]), close=float(day["close"]),
         ret=float(day["ret"]), shares=float(row["shares"]),
-        shares_source=f"{row['source']}; as of {row['as_of']}, grade {row['grade']}",
+        shares_source=f"{row['source']}; as of "
+                      f"{facts.as_stated(row['as_of'], row['as_of_precision'])}, grade {row['grade']}",
         value_lost=float(row["shares"] * (day["prev_close"] - day["close"])),
         rebound_date=nxt.name, rebound_close=float(nxt["close"]), rebound_ret=float(nxt["ret"]),
         value_regained=float(row["shares"] * (nxt["close"] - day["close"])),
@@ -161,7 +162,8 @@ def one_day_loss(ticker: str, date: pd.Timestamp) -> dict:
 
     row = facts.shares().set_index("ticker").loc[ticker]
     date = pd.Timestamp(date)
-    as_of = pd.to_datetime(row["as_of"], format="%Y-%m-%d", errors="coerce")
+    # a count dated only to a month, quarter or year has no gap in days to the loss: unused
+    as_of = row["as_of"] if row["as_of_precision"] == "day" else pd.NaT
     use = choose_count(as_of, date)
     rets = load.returns(ticker).set_index("date")
     day = rets.loc[date] if date in rets.index else None
