@@ -5,9 +5,9 @@
  * deepshockChart(el, payload): {wide: [vega, ...], narrow: [vega, ...] or null, data: {key:
  * rows}, layout: {font, title, subtitle, axisTitle}}; each list holds the chart and, for a
  * wrapped facet, the same chart with one column fewer at a time. The runtime (vega-bundle.js,
- * 0.56 MB) is fetched only when the first chart comes near the viewport, and each chart is
- * drawn when it does (all at once when window.deepshockEager is set before the page's scripts
- * run, as the benchmark does).
+ * 0.5 MB, 147 kB brotli) is fetched only when the first chart comes near the viewport, and
+ * each chart is drawn when it does (all at once when window.deepshockEager is set before the
+ * page's scripts run, as the benchmark does).
  * Layout is chosen for the column the chart is drawn in: below NARROW px the chart's phone
  * layout, titles wrapped to the column, label limits and legends capped, and the plots shrunk
  * (facets drop columns) until the whole chart fits, so it is never scaled down as a picture.

@@ -260,7 +260,8 @@ def budgets(rows: list[dict]) -> list[list[str]]:
                     f"{worst['read_kb']:.0f} KB ({worst['page']})",
                     f"<= {BUDGET['read_kb']} KB", verdict(worst["read_kb"] <= BUDGET["read_kb"])])
         worst = max(rows, key=lambda r: r["load_kb"])
-        out.append(["first screen, compressed (max)", f"{worst['load_kb']:.0f} KB ({worst['page']})",
+        out.append(["first screen, compressed (max)",
+                    f"{worst['load_kb']:.0f} KB ({worst['page']})",
                     f"<= {BUDGET['first_screen_kb']} KB",
                     verdict(worst["load_kb"] <= BUDGET["first_screen_kb"])])
         worst = max(rows, key=lambda r: r.get("scrolled_kb", r["read_kb"]))
@@ -268,7 +269,8 @@ def budgets(rows: list[dict]) -> list[list[str]]:
                     f"{worst.get('scrolled_kb', worst['read_kb']):.0f} KB ({worst['page']})",
                     "-", "n/a"])
         for row in (r for r in rows if r["page"] == "chapters/explorer.html"):
-            out.append(["explorer first visit, compressed", f"{row['read_kb']:.0f} KB",
+            out.append(["explorer read to its end (data file included)",
+                        f"{row['read_kb']:.0f} KB",
                         f"<= {BUDGET['explorer_kb']} KB",
                         verdict(row["read_kb"] <= BUDGET["explorer_kb"])])
         foreign = sorted({u for r in rows for u in r["foreign"]})
