@@ -1,0 +1,51 @@
+"""The independent oracle (issue 24): each key value the book publishes, recomputed from the raw
+snapshot files and the committed facts by the test's own pandas (`tests/oracle/*.py`, never
+`deepshock.story`), equals the text the build glued under that page and key.
+
+The comparison is of the published text, so a number must agree to the rounding it is printed
+with. Every listed key must exist in the build (a renamed key fails, it never skips), and a
+value changed by hand (its last digit) must fail the comparison."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.oracle import asia, later, research, us  # noqa: F401  (they register the values)
+from tests.oracle.registry import ORACLE, perturb
+
+KEYS = sorted(ORACLE)
+pytestmark = [pytest.mark.build]
+
+
+def disagreement(page: str, key: str, published: str) -> str | None:
+    expected = ORACLE[(page, key)]()
+    if published != expected:
+        return f"{page}:{key}: the build glued {published!r}, the raw files give {expected!r}"
+    return None
+
+
+@pytest.mark.parametrize("page,key", KEYS, ids=[f"{p}:{k}" for p, k in KEYS])
+def test_published_value_matches_the_raw_files(glued, page, key):
+    assert key in glued.get(page, {}), f"{page}:{key} is not glued by the build (renamed?)"
+    problem = disagreement(page, key, glued[page][key])
+    assert problem is None, problem
+
+
+def test_every_listed_key_exists_in_the_build(glued):
+    missing = [f"{p}:{k}" for p, k in KEYS if k not in glued.get(p, {})]
+    assert not missing, f"oracle keys the build does not glue: {missing}"
+
+
+def test_a_value_changed_by_hand_fails(glued):
+    """Each glued value with its last digit changed (or a word added) no longer passes."""
+    passed = [f"{p}:{k}" for p, k in KEYS if k in glued.get(p, {})
+              and disagreement(p, k, perturb(glued[p][k])) is None]
+    assert not passed, f"the oracle accepts an edited value for {passed}"
+
+
+def test_the_oracle_covers_every_chapter():
+    pages = {p for p, _ in KEYS}
+    for page in ("intro", "chapters/nvidia", "chapters/selloff", "chapters/tokyo",
+                 "chapters/contagion", "chapters/aftermath", "chapters/meaning",
+                 "chapters/eventstudy", "chapters/marketvalue", "chapters/shocks"):
+        assert page in pages, page
