@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.oracle import asia, later, research, us  # noqa: F401  (they register the values)
+from tests.oracle import asia, later, marketvalue, research, us  # noqa: F401  (they register the values)
 from tests.oracle.registry import ORACLE, perturb
 
 KEYS = sorted(ORACLE)
