@@ -75,7 +75,7 @@ value(MV, "mv_loss")(lambda: bn(losses().at["NVDA", "loss"], 2))
 @value(MV, "mv_rel_diff")
 def _rel_diff() -> str:
     claims = raw.facts("claims").set_index("id")
-    reported = float(claims.at["nvda-loss", "value"]) * 1e9  # Reuters, citing LSEG data
+    reported = float(claims.at["nvda-loss", "claimed"]) * 1e9  # Reuters, citing LSEG data
     return f"{abs(losses().at['NVDA', 'loss'] / reported - 1) * 100:.3f}%"
 
 

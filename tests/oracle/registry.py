@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Callable
 
 ORACLE: dict[tuple[str, str], Callable[[], str]] = {}
+# glued tables, checked row by row: (page, key) -> function(published text) -> problems found
+TABLES: dict[tuple[str, str], Callable[[str], list[str]]] = {}
 SPEC = "application/vnd.deepshock.vegalite+json"
 
 
@@ -24,6 +26,20 @@ def value(page: str, key: str):
         ORACLE[(page, key)] = functools.cache(compute)
         return compute
     return register
+
+
+def table(page: str, key: str):
+    def register(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+        assert (page, key) not in TABLES, f"{page}:{key} registered twice"
+        TABLES[(page, key)] = check
+        return check
+    return register
+
+
+def markdown_rows(text: str) -> list[list[str]]:
+    """The body rows of a Markdown pipe table, cells stripped."""
+    lines = [ln for ln in text.strip().splitlines() if ln.startswith("|")]
+    return [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines[2:]]
 
 
 def title_text(spec: dict) -> str:

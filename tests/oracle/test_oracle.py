@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.oracle import asia, later, marketvalue, research, us  # noqa: F401  (they register the values)
-from tests.oracle.registry import ORACLE, perturb
+from tests.oracle import asia, later, marketvalue, research, shocks, us  # noqa: F401  (register)
+from tests.oracle.registry import ORACLE, TABLES, perturb
 
-KEYS = sorted(ORACLE)
+KEYS = sorted({*ORACLE, *TABLES})
 pytestmark = [pytest.mark.build]
 
 
 def disagreement(page: str, key: str, published: str) -> str | None:
+    if (page, key) in TABLES:
+        problems = TABLES[(page, key)](published)
+        return f"{page}:{key}: " + "; ".join(problems) if problems else None
     expected = ORACLE[(page, key)]()
     if published != expected:
         return f"{page}:{key}: the build glued {published!r}, the raw files give {expected!r}"
