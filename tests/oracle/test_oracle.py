@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.oracle import asia, later, marketvalue, research, shocks, us  # noqa: F401  (register)
+from tests.oracle import asia, eventstudy, later, marketvalue, research, shocks, us  # noqa: F401
 from tests.oracle.registry import ORACLE, TABLES, perturb
 
 KEYS = sorted({*ORACLE, *TABLES})
