@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.oracle import asia, eventstudy, later, marketvalue, research, shocks, us  # noqa: F401
+from tests.oracle import (  # noqa: F401  (they register the values)
+    asia, crosssection, eventstudy, later, marketvalue, research, shocks, us)
 from tests.oracle.registry import ORACLE, TABLES, perturb
 
 KEYS = sorted({*ORACLE, *TABLES})

@@ -1,0 +1,131 @@
+"""Oracle values of the cross-section: each S&P 500 member's day-0 abnormal return (market
+model against the mean of the other members, fitted over sessions -250..-11), its 2024 chip
+sensitivity (slope on the SOX beyond that market, from 1 January 2024 to the session before
+DeepSeek's first release), and what the one explains of the other. Plain numpy least squares."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from tests.oracle import raw
+from tests.oracle.raw import SHOCK, day
+from tests.oracle.registry import value
+
+XS = "chapters/crosssection"
+SAME_COMPANY = {"GOOGL": "GOOG", "GOOG": "GOOGL"}
+
+
+def ols(y: np.ndarray, *xs: np.ndarray, need: int) -> np.ndarray | None:
+    """Intercept and slopes on the rows where all are finite; None under `need` rows."""
+    x = np.column_stack([np.ones(len(y)), *xs])
+    ok = np.isfinite(y) & np.isfinite(x).all(axis=1)
+    if ok.sum() < need:
+        return None
+    return np.linalg.lstsq(x[ok], y[ok], rcond=None)[0]
+
+
+@functools.cache
+def market() -> pd.DataFrame:
+    """Per member and date: the mean return of the other members (and other share class)."""
+    wide = raw.panel_rets()[raw.sp500()]
+    total, count = wide.sum(axis=1), wide.notna().sum(axis=1)
+    out = {}
+    for t in wide.columns:
+        drop = [c for c in (t, SAME_COMPANY.get(t)) if c in wide.columns]
+        n = count - wide[drop].notna().sum(axis=1)
+        out[t] = ((total - wide[drop].fillna(0).sum(axis=1)) / n).where(n >= 30)
+    return pd.DataFrame(out)
+
+
+def exposure_window() -> tuple[pd.Timestamp, pd.Timestamp]:
+    events = raw.facts("events")
+    first = pd.Timestamp(events.loc[events["category"] == "DeepSeek", "date"].min())
+    dates = raw.panel_rets().index
+    inside = dates[(dates >= pd.Timestamp(first.year, 1, 1)) & (dates < first)]
+    return inside[0], inside[-1]
+
+
+@functools.cache
+def stocks() -> pd.DataFrame:
+    r, m = raw.panel_rets()[raw.sp500()], market()
+    dates = r.index
+    i0 = int(dates.searchsorted(SHOCK))
+    est = slice(i0 - 250, i0 - 10)
+    first, last = exposure_window()
+    win = (dates >= first) & (dates <= last)
+    sox = raw.rets("^SOX").reindex(dates[win]).to_numpy()
+    need_est, need_win = int(np.ceil(0.8 * 240)), int(np.ceil(0.8 * win.sum()))
+    rows = {}
+    for t in r.columns:
+        y, x = r[t].to_numpy(), m[t].to_numpy()
+        fit = ols(y[est], x[est], need=need_est)
+        two = ols(y[win], x[win], sox, need=need_win)
+        one = ols(y[win], x[win], need=need_win)
+        full = np.isfinite(y[win]).sum() >= need_win
+        rows[t] = {"ret0": y[i0],
+                   "ar0": np.nan if fit is None else y[i0] - fit[0] - fit[1] * x[i0],
+                   "chip": np.nan if two is None else two[2],
+                   "beta": np.nan if one is None else one[1],
+                   "momentum": np.nanprod(1 + y[win]) - 1 if full else np.nan,
+                   "volatility": np.nanstd(y[win], ddof=1) * np.sqrt(252) if full else np.nan}
+    return pd.DataFrame(rows).T.dropna()
+
+
+def chip_fit() -> tuple[float, float]:
+    """(slope, R²) of the day-0 abnormal return on chip sensitivity."""
+    s = stocks()
+    coef = ols(s["ar0"].to_numpy(), s["chip"].to_numpy(), need=1)
+    resid = s["ar0"] - coef[0] - coef[1] * s["chip"]
+    return coef[1], 1 - (resid ** 2).sum() / ((s["ar0"] - s["ar0"].mean()) ** 2).sum()
+
+
+def exposures_fit() -> tuple[pd.Series, float]:
+    """(residual 'beyond exposure', R²) of ar0 on the four exposures in z-scores."""
+    s = stocks()
+    z = [(s[c] - s[c].mean()) / s[c].std(ddof=1) for c in ("chip", "beta", "momentum",
+                                                          "volatility")]
+    coef = ols(s["ar0"].to_numpy(), *(v.to_numpy() for v in z), need=1)
+    fitted = coef[0] + sum(b * v for b, v in zip(coef[1:], z))
+    resid = s["ar0"] - fitted
+    return resid, 1 - (resid ** 2).sum() / ((s["ar0"] - s["ar0"].mean()) ** 2).sum()
+
+
+def fifths() -> pd.DataFrame:
+    s = stocks()
+    q = pd.qcut(s["chip"], 5, labels=False)
+    return s.groupby(q).agg(mean=("ar0", "mean"), fell=("ret0", lambda r: (r < 0).mean()))
+
+
+def move(x: float) -> str:
+    return f"{'fell' if x < 0 else 'rose'} {abs(x) * 100:.1f}%"
+
+
+value(XS, "xs_n")(lambda: f"{len(stocks()):,}")
+value(XS, "xs_r2")(lambda: f"{chip_fit()[1]:.0%}")
+value(XS, "xs_slope")(lambda: f"{abs(chip_fit()[0]) * 100:.1f} percentage points")
+value(XS, "xs_r2_expo")(lambda: f"{exposures_fit()[1]:.0%}")
+value(XS, "xs_top_move")(lambda: move(fifths()["mean"].iloc[-1]))
+value(XS, "xs_top_fell")(lambda: f"{fifths()['fell'].iloc[-1]:.0%}")
+value(XS, "xs_bottom_move")(lambda: move(fifths()["mean"].iloc[0]))
+value(XS, "xs_bottom_fell")(lambda: f"{fifths()['fell'].iloc[0]:.0%}")
+value(XS, "xs_vst")(lambda: move(stocks().at["VST", "ar0"]))
+value(XS, "xs_vst_beyond")(
+    lambda: f"{abs(exposures_fit()[0]['VST']) * 100:.1f} percentage points")
+value(XS, "xs_nvda")(lambda: move(stocks().at["NVDA", "ar0"]))
+value(XS, "xs_win_first")(lambda: day(exposure_window()[0]))
+value(XS, "xs_win_last")(lambda: day(exposure_window()[1]))
+value(XS, "xs_est_first")(
+    lambda: day(raw.panel_rets().index[raw.panel_rets().index.searchsorted(SHOCK) - 250]))
+value(XS, "xs_est_last")(
+    lambda: day(raw.panel_rets().index[raw.panel_rets().index.searchsorted(SHOCK) - 11]))
+
+
+@value(XS, "fig-xs-quintiles")
+def _quintiles_title() -> str:
+    f = fifths()
+    return (f"The most chip-sensitive fifth {move(f['mean'].iloc[-1])} beyond the market on "
+            f"27 January and {f['fell'].iloc[-1] * 100:.0f}% of its members fell; of the least "
+            f"sensitive, {f['fell'].iloc[0] * 100:.0f}%")
