@@ -20,7 +20,7 @@ from statsmodels.stats.multitest import multipletests
 from deepshock.methods import gaps, groups, leadlag
 from tests.oracle import raw
 from tests.oracle.raw import SHOCK, WORDS
-from tests.oracle.registry import markdown_rows, table, value
+from tests.oracle.registry import known, markdown_rows, table, value
 
 ES = "chapters/eventstudy"
 ESTIMATION = (-250, -11)
@@ -163,3 +163,42 @@ def check_primaries(text: str) -> list[str]:
     want = [[r.name, r.window, r.test, f"{r.t:+.2f}", p_text(r.p), p_text(r.holm)]
             for r in primaries().itertuples()]
     return [] if got == want else [f"glued {got}, raw files give {want}"]
+
+
+@functools.cache
+def group_paths() -> dict[str, pd.DataFrame]:
+    """Each group's members' abnormal returns over sessions -5..+20 (tau x member): every
+    security with a benchmark that is not an index or a rate, leaving out those whose history
+    is too short for the estimation window or its gap-matched variance."""
+    uni = raw.universe()
+    out: dict[str, dict[str, pd.Series]] = {}
+    for t, row in uni.iterrows():
+        if row["kind"] in ("index", "fx") or not row["benchmark"]:
+            continue
+        try:
+            res = result(t)
+        except ValueError as exc:
+            if "usable estimation days" in str(exc) or "past returns span" in str(exc):
+                continue
+            raise
+        out.setdefault(row["group"], {})[t] = res.path.set_index("tau")["ar"].loc[-5:20]
+    return {g: pd.DataFrame(m) for g, m in out.items()}
+
+
+value(ES, "es_power_caar0")(lambda: raw.pct(group("US power").at["[0]", "caar"]))
+known(ES, "fig-eventstudy-car",
+      "the title's day-0 figure for US power is the difference of two cumulative paths each "
+      "rounded to 0.01 (-17.75 - 3.70 = -21.45, printed -21.4%); the mean abnormal return is "
+      "-21.455%, -21.5% as es_power_caar0 prints it in the same chapter")
+
+
+@value(ES, "fig-eventstudy-car")
+def _car_title() -> str:
+    paths = group_paths()
+    day0 = {g: round(p.loc[0].mean() * 100, 2) for g, p in paths.items()}
+    below = sum(p.cumsum().loc[20].mean() < 0 for p in paths.values())
+    worst = min(day0, key=day0.get)
+    name = worst if paths[worst].shape[1] > 1 else f"{worst} ({paths[worst].columns[0]} only)"
+    return (f"{name} took the largest abnormal hit on day 0 ({day0[worst]:+.1f}%); "
+            f"{below} of {len(paths)} groups were still below their market-model path "
+            "20 sessions later")

@@ -95,3 +95,6 @@ value(EX, "ex_funds")(lambda: str(panel_kinds()["etf"]))
 value(EX, "ex_outside")(lambda: str(len(outside())))
 value(EX, "ex_total")(lambda: str(len(raw.panel_members()) + len(outside())))
 value(EX, "ex_book")(lambda: str(len(raw.universe())))
+value(EX, "fig-explorer")(
+    lambda: (f"Any of {len(raw.panel_members()) + len(outside())} securities around "
+             "27 January 2025, against the average member"))

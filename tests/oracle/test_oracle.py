@@ -12,7 +12,7 @@ import pytest
 
 from tests.oracle import (  # noqa: F401  (they register the values)
     asia, crosssection, eventstudy, later, marketvalue, research, shocks, us)
-from tests.oracle.registry import ORACLE, TABLES, perturb
+from tests.oracle.registry import KNOWN, ORACLE, TABLES, perturb
 
 KEYS = sorted({*ORACLE, *TABLES})
 pytestmark = [pytest.mark.build]
@@ -28,7 +28,12 @@ def disagreement(page: str, key: str, published: str) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("page,key", KEYS, ids=[f"{p}:{k}" for p, k in KEYS])
+CASES = [pytest.param(p, k, id=f"{p}:{k}", marks=[pytest.mark.xfail(
+    strict=True, reason=f"known disagreement: {KNOWN[(p, k)]}")] if (p, k) in KNOWN else [])
+    for p, k in KEYS]
+
+
+@pytest.mark.parametrize("page,key", CASES)
 def test_published_value_matches_the_raw_files(glued, page, key):
     assert key in glued.get(page, {}), f"{page}:{key} is not glued by the build (renamed?)"
     problem = disagreement(page, key, glued[page][key])

@@ -7,7 +7,7 @@ import pandas as pd
 
 from tests.oracle import raw
 from tests.oracle.raw import SHOCK, bn, count, day, fall
-from tests.oracle.registry import value
+from tests.oracle.registry import table, value
 
 NEXT = pd.Timestamp("2025-01-28")
 # the landing chart's headline securities (a choice of the book, not a computation)
@@ -175,3 +175,54 @@ def _selloff_title() -> str:
     down, up = int((s["ret"] < 0).sum()), int((s["ret"] > 0).sum())
     return (f"{down} of these {len(s)} AI-linked US stocks, funds and indices fell on 27 January; "
             f"{count(up)} rose")
+
+
+# --- the records table: the shock day among the largest one-day losses of market value -------
+
+MAX_GAP = pd.Timedelta(days=183)  # a share count further from the loss day is not used
+
+
+def list_table_rows(text: str) -> list[list[str]]:
+    """Body rows of a MyST list-table, cells unescaped."""
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith("* - "):
+            rows.append([line[4:].strip()])
+        elif line.startswith("  - ") and rows:
+            rows[-1].append(line[4:].strip())
+    return [[c.replace("\\$", "$") for c in r] for r in rows[1:]]
+
+
+def loss_day(ticker: str, when: pd.Timestamp, press_bn: float | None) -> dict:
+    """The loss as on the shock day (shares x fall in the close) where a day-dated count lies
+    within MAX_GAP of the day, else the press figure."""
+    counts = raw.facts("shares").set_index("ticker")
+    c = raw.close(ticker)
+    prev = c.index[c.index < when][-1]
+    ret = c[when] / c[prev] - 1
+    row = counts.loc[ticker]
+    usable = row["as_of_precision"] == "day" and abs(pd.Timestamp(row["as_of"]) - when) <= MAX_GAP
+    if usable:
+        return {"loss_bn": round(float(row["shares"]) * (c[prev] - c[when]) / 1e9, 1),
+                "press": False, "ret": ret}
+    return {"loss_bn": float(press_bn), "press": True, "ret": ret}
+
+
+@table("chapters/nvidia", "nv_rank_table")
+def check_records(text: str) -> list[str]:
+    rows = [{"label": "Nvidia, 27 Jan 2025 (the shock)", "date": SHOCK,
+             **loss_day("NVDA", SHOCK, None)}]
+    for name in ("records", "later_losses"):
+        for r in raw.facts(name).itertuples():
+            when = pd.Timestamp(r.date)
+            rows.append({"label": f"{r.company}, {when.day} {when:%b %Y}", "date": when,
+                         **loss_day(r.ticker, when, r.loss_usd_bn)})
+    frame = pd.DataFrame(rows)
+    frame["rank_usd"] = frame["loss_bn"].rank(ascending=False, method="min").astype(int)
+    frame["rank_pct"] = frame["ret"].rank(method="min").astype(int)
+    frame = frame.sort_values(["rank_usd", "date"])
+    want = [[r.label, f"${r.loss_bn:,.1f}bn" + (" (press)" if r.press else ""),
+             f"{r.ret * 100:.1f}%".replace("-", "−"), str(r.rank_usd), str(r.rank_pct)]
+            for r in frame.itertuples()]
+    got = list_table_rows(text)
+    return [] if got == want else [f"glued {got}, raw files give {want}"]
