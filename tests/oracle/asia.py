@@ -3,12 +3,12 @@ Seoul, Taipei and the other markets (session hours from `exchange_calendars` dir
 
 from __future__ import annotations
 
-import exchange_calendars as xcals
+import functools
 import numpy as np
 import pandas as pd
 
 from tests.oracle import raw
-from tests.oracle.raw import SHOCK, count, day, fall
+from tests.oracle.raw import SHOCK, calendar, count, day, fall
 from tests.oracle.registry import value
 
 TUE = pd.Timestamp("2025-01-28")
@@ -23,7 +23,7 @@ def japan_stocks() -> list[str]:
 
 
 def utc(code: str, edge: str, session) -> pd.Timestamp:
-    cal = xcals.get_calendar(code)
+    cal = calendar(code)
     at = cal.session_open if edge == "open" else cal.session_close
     return at(pd.Timestamp(session)).tz_convert("UTC").tz_localize(None)
 
@@ -129,10 +129,16 @@ value(CONTAGION, "tw_first")(lambda: day(reopened("^TWII")[1], weekday=True))
 value(CONTAGION, "tw_prev")(lambda: day(reopened("^TWII")[0], weekday=True))
 
 
+@functools.cache
 def closed_weekdays(code: str, start="2025-01-23", end="2025-02-05") -> pd.DatetimeIndex:
-    """Weekdays of the grid (New York's sessions -2 to +7 around day 0) the market was shut."""
-    weekdays = pd.bdate_range(start, end)
-    return weekdays.difference(xcals.get_calendar(code).sessions_in_range(start, end))
+    """Weekdays of the grid (New York's sessions -2 to +7 around day 0) on which no series of
+    the market (by its calendar in data/universe.csv) has a bar in the snapshot: the data's
+    own record of a closure, independent of the calendars the book reads."""
+    uni = raw.universe()
+    traded = set()
+    for ticker in uni.index[uni["calendar"] == code]:
+        traded |= set(raw.close(ticker).index)
+    return pd.DatetimeIndex([d for d in pd.bdate_range(start, end) if d not in traded])
 
 
 value(CONTAGION, "kr_closed_n")(lambda: count(len(closed_weekdays("XKRX"))))

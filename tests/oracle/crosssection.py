@@ -29,15 +29,29 @@ def ols(y: np.ndarray, *xs: np.ndarray, need: int) -> np.ndarray | None:
 
 @functools.cache
 def market() -> pd.DataFrame:
-    """Per member and date: the mean return of the other members (and other share class)."""
+    """Per member and date: the mean return of the other members (and of its other share
+    class), NaN where fewer than 30 of them have a return."""
     wide = raw.panel_rets()[raw.sp500()]
-    total, count = wide.sum(axis=1), wide.notna().sum(axis=1)
-    out = {}
-    for t in wide.columns:
-        drop = [c for c in (t, SAME_COMPANY.get(t)) if c in wide.columns]
-        n = count - wide[drop].notna().sum(axis=1)
-        out[t] = ((total - wide[drop].fillna(0).sum(axis=1)) / n).where(n >= 30)
-    return pd.DataFrame(out)
+    r = wide.to_numpy()
+    have = np.isfinite(r)
+    vals = np.where(have, r, 0.0)
+    own, own_n = vals.copy(), have.astype(float)
+    cols = {c: i for i, c in enumerate(wide.columns)}
+    for member, other in SAME_COMPANY.items():
+        if member in cols and other in cols:
+            own[:, cols[member]] += vals[:, cols[other]]
+            own_n[:, cols[member]] += have[:, cols[other]]
+    n = have.sum(axis=1, keepdims=True) - own_n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        loo = np.where(n >= 30, (vals.sum(axis=1, keepdims=True) - own) / n, np.nan)
+    return pd.DataFrame(loo, index=wide.index, columns=wide.columns)
+
+
+@functools.cache
+def full_market() -> pd.Series:
+    """The mean return of all members (NaN under 30 of them)."""
+    wide = raw.panel_rets()[raw.sp500()]
+    return wide.mean(axis=1).where(wide.notna().sum(axis=1) >= 30)
 
 
 def exposure_window() -> tuple[pd.Timestamp, pd.Timestamp]:

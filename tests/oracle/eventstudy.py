@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import functools
 
-import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from deepshock.methods import gaps, groups, leadlag
-from tests.oracle import raw
-from tests.oracle.raw import SHOCK, WORDS
+from tests.oracle import crosssection, raw
+from tests.oracle.raw import SHOCK, WORDS, calendar
 from tests.oracle.registry import known, markdown_rows, table, value
 
 ES = "chapters/eventstudy"
@@ -34,12 +33,11 @@ def members_of(group: str) -> list[str]:
 
 @functools.cache
 def panel_market_without(ticker: str) -> pd.Series:
-    """Equal-weighted mean daily return of the other S&P 500 members (NaN under 30 of them),
-    grown into a level from 1."""
-    wide = raw.panel_rets()[raw.sp500()]
-    others = wide.drop(columns=[t for t in (ticker, SAME_COMPANY.get(ticker)) if t in wide])
-    mean = others.mean(axis=1).where(others.notna().sum(axis=1) >= 30).dropna()
-    return (1 + mean).cumprod()
+    """The equal-weighted return of the S&P 500 members other than `ticker` (all of them for a
+    security outside the index), grown into a level from 1."""
+    loo = crosssection.market()
+    mean = loo[ticker] if ticker in loo else crosssection.full_market()
+    return (1 + mean.dropna()).cumprod()
 
 
 def over_interval(level: pd.Series, prev: pd.DatetimeIndex, date: pd.DatetimeIndex):
@@ -53,7 +51,7 @@ def over_interval(level: pd.Series, prev: pd.DatetimeIndex, date: pd.DatetimeInd
 
 
 def utc_closes(code: str, days: pd.DatetimeIndex) -> np.ndarray:
-    closes = xcals.get_calendar(code).closes  # session -> close (UTC)
+    closes = calendar(code).closes  # session -> close (UTC)
     return closes.reindex(days).dt.tz_localize(None).to_numpy("datetime64[ns]")
 
 

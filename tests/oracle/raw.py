@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
@@ -36,6 +37,7 @@ def close(ticker: str) -> pd.Series:
     return bars(ticker)["close"]
 
 
+@functools.cache
 def rets(ticker: str) -> pd.Series:
     """Close-to-close returns on the security's own consecutive sessions (a holiday is no row)."""
     c = close(ticker)
@@ -132,6 +134,12 @@ def count(n: int) -> str:
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+@functools.cache
+def calendar(code: str, start: str = "2019-01-01", end: str = "2025-12-31"):
+    """An exchange calendar over [start, end] only (the Korean one is slow to build in full)."""
+    return xcals.get_calendar(code, start=start, end=end)
 
 
 def path(*parts: str) -> Path:
