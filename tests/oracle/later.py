@@ -177,3 +177,27 @@ def _plans_title() -> str:
             f"{count(len(cuts))} of {count(capex['company'].nunique())} platforms cut their plans")
     return (f"After DeepSeek, {lead}; the smallest is over {multiple:,} times the "
             f"${run_cost() / 1e6:.3f}M run")
+
+
+@value(MEANING, "me_changes")
+def _changes() -> str:
+    """Each plan stated after the shock against the company's previous one for the same period:
+    an end lower is a cut, an end higher (none lower) a rise."""
+    capex = raw.facts("capex").sort_values("stated", kind="stable")
+    cut, up = [], []
+    for _, plans in capex.groupby(["company", "period_start", "period_end"], sort=False):
+        ends = plans[["low_usd_bn", "high_usd_bn"]].astype(float).to_numpy()
+        for i in range(1, len(plans)):
+            if pd.Timestamp(plans["stated"].iloc[i]) < pd.Timestamp("2025-01-27"):
+                continue
+            short = plans["company"].iloc[i].split()[0]
+            if (ends[i] < ends[i - 1]).any():
+                cut.append(short)
+            elif (ends[i] > ends[i - 1]).any():
+                up.append(short)
+    n = capex["company"].nunique()
+    lead = (f"none of the {count(n)} cut its spending plan after the shock" if not cut else
+            f"{' and '.join(dict.fromkeys(cut))} cut after the shock")
+    up = list(dict.fromkeys(up))
+    return lead + (f", and {' and '.join(up)} raised {'its own' if len(up) == 1 else 'theirs'}"
+                   if up else "")

@@ -65,9 +65,7 @@ value(FC, "fc_moves_exact")(lambda: str(int(moves()["exact"].sum())))
 value(FC, "fig-factcheck-moves")(
     lambda: (f"{int(moves()['exact'].sum())} of {len(moves())} reported moves match to their "
              f"rounding; the largest gap is {moves()['gap'].max():.2f} points"))
-value(FC, "fc_adv_mon")(
-    lambda: f"{moves().at['advantest-mon', 'measured']:.2f}% (**confirmed**)"
-    if moves().at["advantest-mon", "exact"] else "not confirmed")
+value(FC, "fc_adv_mon")(lambda: move_verdict("advantest-mon"))
 
 
 # --- the data appendix and the explorer ---------------------------------------------------------
@@ -98,3 +96,29 @@ value(EX, "ex_book")(lambda: str(len(raw.universe())))
 value(EX, "fig-explorer")(
     lambda: (f"Any of {len(raw.panel_members()) + len(outside())} securities around "
              "27 January 2025, against the average member"))
+value(EX, "ex_day0")(lambda: day(SHOCK, weekday=True))
+value(FC, "fc_n")(lambda: str(len(raw.facts("claims"))))
+
+
+def move_verdict(claim: str) -> str:
+    """A price move's verdict: within the claim's rounding, confirmed; within its tolerance (a
+    share of the claim), or inside the session's intraday range for a Tokyo stock,
+    approximately; else wrong. As published: the measured move and the verdict."""
+    row = moves().loc[claim]
+    claimed = float(row["claimed"])
+    tolerance = float(row["tolerance"].rstrip("%")) / 100 * abs(claimed)
+    bars = raw.bars(row["subject"])
+    when = pd.Timestamp(row["date"])
+    prev = bars["close"].loc[:when].iloc[-2]
+    low, high = (bars.at[when, "low"] / prev - 1) * 100, (bars.at[when, "high"] / prev - 1) * 100
+    if row["exact"]:
+        word = "confirmed"
+    elif row["gap"] <= tolerance + 1e-9 or (row["subject"].endswith(".T") and low <= claimed <= high):
+        word = "approximately"
+    else:
+        word = "wrong"
+    return f"{row['measured']:.2f}% (**{word}**)"
+
+
+for key, claim in (("fc_sox", "sox-ret"), ("fc_adv_tue", "advantest-tue"), ("fc_tel", "tel-tue")):
+    value(FC, key)(lambda claim=claim: move_verdict(claim))
