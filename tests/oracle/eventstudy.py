@@ -152,7 +152,8 @@ def p_text(p: float) -> str:
 
 value(ES, "es_prim_n")(lambda: WORDS[len(primaries())])
 value(ES, "es_prim_nv_p")(
-    lambda: "below 0.001" if primaries().at[0, "holm"] < 0.001 else f"{primaries().at[0, 'holm']:.3f}")
+    lambda: ("below 0.001" if primaries().at[0, "holm"] < 0.001
+             else f"{primaries().at[0, 'holm']:.3f}"))
 
 
 @table(ES, "es_table_primaries")

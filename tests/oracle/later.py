@@ -92,7 +92,7 @@ def groups() -> dict[str, pd.Series]:
     out = {}
     for group in uni.loc[members(), "group"].unique():
         tickers = [t for t in members() if uni.at[t, "group"] == group]
-        out[group] = pd.concat([cum(t) for t in tickers], axis=1).dropna().mean(axis=1)
+        out[group] = pd.concat([cum(t) for t in tickers], axis=1, sort=True).dropna().mean(axis=1)
     return out
 
 

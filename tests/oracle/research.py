@@ -113,7 +113,8 @@ def move_verdict(claim: str) -> str:
     low, high = (bars.at[when, "low"] / prev - 1) * 100, (bars.at[when, "high"] / prev - 1) * 100
     if row["exact"]:
         word = "confirmed"
-    elif row["gap"] <= tolerance + 1e-9 or (row["subject"].endswith(".T") and low <= claimed <= high):
+    elif (row["gap"] <= tolerance + 1e-9
+          or (row["subject"].endswith(".T") and low <= claimed <= high)):
         word = "approximately"
     else:
         word = "wrong"

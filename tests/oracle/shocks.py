@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tests.oracle import raw
-from tests.oracle.raw import SHOCK, count, day, fall
+from tests.oracle.raw import SHOCK, day, fall
 from tests.oracle.registry import markdown_rows, table, value
 
 SH = "chapters/shocks"

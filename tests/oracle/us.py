@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from tests.oracle import raw
@@ -88,7 +87,8 @@ value("intro", "in_n_europe")(lambda: count(_market_count("Europe")))
 def _intro_title() -> str:
     first = pd.Series({t: raw.ret(t, raw.first_on_or_after(t)) for t in HEADLINE}).sort_values()
     rose = [raw.name(t) for t in first.index[first > 0]]
-    title = f"{int((first < 0).sum())} of {len(first)} headline securities fell in their first session"
+    title = (f"{int((first < 0).sum())} of {len(first)} headline securities fell in their "
+             "first session")
     return title + (f"; {' and '.join(rose)} rose" if 0 < len(rose) <= 2 else "")
 
 
@@ -128,14 +128,16 @@ def _regained() -> str:
 def _nvda_price_title() -> str:
     c = raw.close("NVDA")
     prev = c.loc[:SHOCK].iloc[-2]
-    back = "won back only part of it the next day" if c[NEXT] < prev else "won it all back the next day"
+    back = ("won back only part of it the next day" if c[NEXT] < prev
+            else "won it all back the next day")
     return f"Nvidia lost {abs(raw.ret('NVDA', SHOCK)):.0%} in one session on 27 January and {back}"
 
 
 @value("chapters/nvidia", "fig-nvda-records")
 def _nvda_records_title() -> str:
     label, computed = previous_record()
-    return f"Nvidia's 27 January loss was {nvidia_loss() / computed:.1f} times the earlier record ({label})"
+    return (f"Nvidia's 27 January loss was {nvidia_loss() / computed:.1f} times the earlier "
+            f"record ({label})")
 
 
 # --- the US sell-off ------------------------------------------------------------------------
