@@ -61,3 +61,20 @@ def test_the_oracle_covers_every_chapter():
                  "chapters/contagion", "chapters/aftermath", "chapters/meaning",
                  "chapters/eventstudy", "chapters/marketvalue", "chapters/shocks"):
         assert page in pages, page
+
+
+def test_the_oracle_reads_no_story_or_data_code():
+    """Independent: the oracle's modules import `deepshock.methods` (verified statistics) at
+    most, never the story, the data loaders or the book."""
+    import ast
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        bad = [n for n in names if n.startswith("deepshock") and
+               not n.startswith("deepshock.methods")]
+        bad += [f"deepshock.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+                and n.module == "deepshock" for a in n.names if a.name != "methods"]
+        assert not bad, f"{path.name} imports {bad}"
