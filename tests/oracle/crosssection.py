@@ -143,3 +143,53 @@ def _quintiles_title() -> str:
     return (f"The most chip-sensitive fifth {move(f['mean'].iloc[-1])} beyond the market on "
             f"27 January and {f['fell'].iloc[-1] * 100:.0f}% of its members fell; of the least "
             f"sensitive, {f['fell'].iloc[0] * 100:.0f}%")
+
+
+# --- the "AI power trade": the largest falls beyond exposure, by industry ---------------------
+
+# the thesis's industries (the book's classification of the AI power trade, restated)
+THESIS = {"Utilities - Independent Power Producers", "Utilities - Renewable",
+          "Electrical Equipment & Parts", "Specialty Industrial Machinery",
+          "Engineering & Construction", "Computer Hardware", "Electronic Components",
+          "Oil & Gas Midstream", "Oil & Gas E&P"}
+TOP = 20
+
+
+def beyond() -> pd.DataFrame:
+    resid = exposures_fit()[0]
+    industry = raw.panel_members()["industry"].reindex(resid.index)
+    return pd.DataFrame({"beyond": resid, "thesis": industry.isin(THESIS)})
+
+
+def thesis() -> dict:
+    b = beyond()
+    worst = b.nsmallest(TOP, "beyond")
+    return {"hits": int(worst["thesis"].sum()), "marked": int(b["thesis"].sum()), "n": len(b)}
+
+
+value(XS, "xs_top")(lambda: str(TOP))
+value(XS, "xs_hits")(lambda: str(thesis()["hits"]))
+value(XS, "xs_marked")(lambda: str(thesis()["marked"]))
+value(XS, "xs_expected")(lambda: f"{TOP * thesis()['marked'] / thesis()['n']:.1f}")
+
+
+@value(XS, "xs_thesis_p")
+def _thesis_p() -> str:
+    from scipy.stats import hypergeom
+
+    t = thesis()
+    p = hypergeom.sf(t["hits"] - 1, t["n"], t["marked"], TOP)
+    return "below 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+@value(XS, "fig-xs-beyond")
+def _beyond_title() -> str:
+    falls = beyond().nsmallest(10, "beyond")
+    name = raw.panel_members().at[falls.index[0], "name"]
+    for suffix in (" Corp.", " Inc.", ", Inc.", " Corporation", " Corporatio"):
+        name = name.removesuffix(suffix)
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+             "ten"]
+    return (f"{name} fell {-falls['beyond'].iloc[0] * 100:.1f} points more than its exposure "
+            f"predicted; {words[int(falls['thesis'].sum())]} of the ten largest such falls were "
+            "power, data-centre equipment or gas stocks")
