@@ -168,3 +168,40 @@ def _first_title() -> str:
     _, first, move = reopened(worst)
     return (f"Korea and Taiwan caught up on reopening: {raw.name(worst)} fell "
             f"{abs(move) * 100:.1f}% on {first:%d %b}")
+
+
+# --- reopening against the New York funds ---------------------------------------------------------
+
+FUNDS = {"^KS11": ("EWY", "Seoul"), "^TWII": ("EWT", "Taipei"), "^HSI": ("EWH", "Hong Kong"),
+         "000001.SS": ("MCHI", "Shanghai")}  # the book's pairing of index and New York fund
+
+
+def reopening_gap(index: str) -> tuple[float, float]:
+    """(the index's move from its last close before the holiday to its first close back, the
+    fund's compounded move over the New York sessions in between). An Asian session lies
+    between 00:00 and 09:00 UTC, so the New York closes inside the gap are those of the
+    sessions after the one before the local last close, up to the one before the reopening."""
+    code = raw.universe().at[index, "calendar"]
+    shut = closed_weekdays(code, "2025-01-27", "2025-02-07")
+    gap = shut[0]
+    c = raw.close(index)
+    back = c.index[c.index > gap][0]
+    last = c.index[c.index < gap][-1]
+    ny = raw.close("^GSPC").index
+    start, end = ny[ny < last][-1], ny[ny < back][-1]
+    fund = raw.panel_rets()[FUNDS[index][0]].dropna()
+    inside = fund.loc[(fund.index > start) & (fund.index <= end)]
+    return c[back] / c[last] - 1, float(np.prod(1 + inside.to_numpy()) - 1)
+
+
+@value(CONTAGION, "fig-contagion-reopening")
+def _reopening_title() -> str:
+    near, far = [], []
+    for index, (_, place) in FUNDS.items():
+        local, fund = reopening_gap(index)
+        (near if abs(local - fund) * 100 < 2.0 else far).append(place)
+
+    def join(names: list[str]) -> str:
+        return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    text = f"{join(near)} reopened within 2 points of their New York funds' moves over the closure"
+    return text + (f"; {join(far)} did not" if far else "")
