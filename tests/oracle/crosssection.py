@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tests.oracle import raw
-from tests.oracle.raw import SHOCK, day
+from tests.oracle.raw import SHOCK, WORDS, day
 from tests.oracle.registry import value
 
 XS = "chapters/crosssection"
@@ -79,7 +79,8 @@ def stocks() -> pd.DataFrame:
         two = ols(y[win], x[win], sox, need=need_win)
         one = ols(y[win], x[win], need=need_win)
         full = np.isfinite(y[win]).sum() >= need_win
-        rows[t] = {"ret0": y[i0],
+        rows[t] = {"ret0": y[i0], "alpha": np.nan if fit is None else fit[0],
+                   "mm_beta": np.nan if fit is None else fit[1],
                    "ar0": np.nan if fit is None else y[i0] - fit[0] - fit[1] * x[i0],
                    "chip": np.nan if two is None else two[2],
                    "beta": np.nan if one is None else one[1],
@@ -193,3 +194,64 @@ def _beyond_title() -> str:
     return (f"{name} fell {-falls['beyond'].iloc[0] * 100:.1f} points more than its exposure "
             f"predicted; {words[int(falls['thesis'].sum())]} of the ten largest such falls were "
             "power, data-centre equipment or gas stocks")
+
+
+# --- the placebo: 27 January against ordinary sessions ---------------------------------------------
+
+def placebo_days() -> pd.DatetimeIndex:
+    """Panel sessions more than five sessions from every comparison shock and dated item of other
+    news (data/shocks.csv, data/confounders.csv) and from the event window (DeepSeek's first
+    release to day +5)."""
+    dates = raw.panel_rets().index
+    bad = np.zeros(len(dates), bool)
+    events = raw.facts("events")
+    start = pd.Timestamp(events.loc[events["category"] == "DeepSeek", "date"].min())
+    spans = [(pd.Timestamp(d), pd.Timestamp(d)) for d in
+             [*raw.facts("shocks")["date"], *raw.facts("confounders")["date"]]]
+    spans.append((start, dates[dates.searchsorted(SHOCK) + 5]))
+    for first, last in spans:
+        lo = dates.searchsorted(first)
+        hi = max(dates.searchsorted(last, side="right") - 1, lo)
+        bad[max(0, lo - 5):hi + 6] = True
+    return dates[~bad]
+
+
+def fits(days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Per day: slope and R² of the members' abnormal returns on their chip sensitivity."""
+    s = stocks()
+    r = raw.panel_rets().loc[days, s.index].to_numpy(float)
+    m = market().loc[days, s.index].to_numpy(float)
+    ar = r - s["alpha"].to_numpy(float) - s["mm_beta"].to_numpy(float) * m
+    chip = s["chip"].to_numpy(float)
+    rows = []
+    for y in ar:
+        ok = np.isfinite(y)
+        coef = ols(y[ok], chip[ok], need=3)
+        resid = y[ok] - coef[0] - coef[1] * chip[ok]
+        rows.append((coef[1], 1 - (resid ** 2).sum() / ((y[ok] - y[ok].mean()) ** 2).sum()))
+    return pd.DataFrame(rows, columns=["slope", "r2"], index=days)
+
+
+def day_fit(when: pd.Timestamp) -> tuple[float, float]:
+    row = fits(pd.DatetimeIndex([when])).iloc[0]
+    return row["slope"], row["r2"]
+
+
+@functools.cache
+def placebo() -> pd.DataFrame:
+    return fits(placebo_days())
+
+
+value(XS, "xs_days")(lambda: f"{len(placebo()):,}")
+value(XS, "xs_r2_higher")(lambda: WORDS[int((placebo()["r2"] > day_fit(SHOCK)[1]).sum())])
+
+
+@value(XS, "fig-xs-placebo")
+def _placebo_title() -> str:
+    p, (slope, r2) = placebo(), day_fit(SHOCK)
+    steeper, closer = int((p["slope"] < slope).sum()), int((p["r2"] > r2).sum())
+    lead = (f"Chip sensitivity predicted a steeper fall on 27 January than on any of {len(p)} "
+            "ordinary sessions" if steeper == 0 else
+            f"{WORDS[steeper]} of {len(p)} ordinary sessions had a steeper chip slope than "
+            "27 January")
+    return f"{lead}; {WORDS[closer]} of them had a closer fit"
