@@ -255,3 +255,16 @@ def _placebo_title() -> str:
             f"{WORDS[steeper]} of {len(p)} ordinary sessions had a steeper chip slope than "
             "27 January")
     return f"{lead}; {WORDS[closer]} of them had a closer fit"
+
+
+@value(XS, "xs_slope_sentence")
+def _slope_sentence() -> str:
+    steeper = int((placebo()["slope"] < day_fit(SHOCK)[0]).sum())
+    return ("chip sensitivity never predicted a steeper fall than on 27 January" if steeper == 0
+            else f"chip sensitivity predicted a steeper fall on only {WORDS[steeper]}")
+
+
+value(XS, "xs_shape")(lambda: (
+    "it was the largest chip day in the data, not a uniquely chip-shaped one"
+    if (placebo()["r2"] > day_fit(SHOCK)[1]).any()
+    else "it was both the largest and the most chip-shaped day in the data"))
