@@ -12,7 +12,8 @@ from tests.oracle.registry import read_glue
 
 
 @pytest.fixture(scope="session")
-def glued(request) -> dict[str, dict[str, str]]:
+def glued(snapshot) -> dict[str, dict[str, str]]:
+    """page -> glue key -> published text; skipped without the raw snapshot the oracle reads."""
     given = os.environ.get("DEEPSHOCK_ORACLE_BUILD")
     if given:
         execute = Path(given) / "jupyter_execute"

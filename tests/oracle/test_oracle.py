@@ -4,7 +4,9 @@ snapshot files and the committed facts by the test's own pandas (`tests/oracle/*
 
 The comparison is of the published text, so a number must agree to the rounding it is printed
 with. Every listed key must exist in the build (a renamed key fails, it never skips), and a
-value changed by hand (its last digit) must fail the comparison."""
+value changed by hand (its last digit) must fail the comparison. A disagreement found and
+reported but not yet settled (`registry.KNOWN`) is a strict expected failure: it fails once the
+book is corrected, and the entry is then removed."""
 
 from __future__ import annotations
 
@@ -57,9 +59,11 @@ def test_a_value_changed_by_hand_fails(glued):
 
 def test_the_oracle_covers_every_chapter():
     pages = {p for p, _ in KEYS}
-    for page in ("intro", "chapters/nvidia", "chapters/selloff", "chapters/tokyo",
-                 "chapters/contagion", "chapters/aftermath", "chapters/meaning",
-                 "chapters/eventstudy", "chapters/marketvalue", "chapters/shocks"):
+    for page in ("intro", "chapters/launch", "chapters/nvidia", "chapters/selloff",
+                 "chapters/tokyo", "chapters/contagion", "chapters/aftermath",
+                 "chapters/meaning", "chapters/eventstudy", "chapters/crosssection",
+                 "chapters/marketvalue", "chapters/shocks", "chapters/factcheck",
+                 "chapters/explorer", "chapters/data"):
         assert page in pages, page
 
 
