@@ -161,7 +161,7 @@ def _events(root: Path) -> pd.DataFrame:
 
 
 def shares() -> pd.DataFrame:
-    """Shares outstanding per ticker with a confidence grade (`data/shares.csv`)."""
+    """Dated share counts (several per ticker) with a confidence grade (`data/shares.csv`)."""
     return _shares(facts_dir())
 
 
@@ -169,9 +169,9 @@ def shares() -> pd.DataFrame:
 def _shares(root: Path) -> pd.DataFrame:
     table = read_facts("shares")
     _known_tickers(table, "shares")
-    dupes = table["ticker"].duplicated()
+    dupes = table.duplicated(["ticker", "as_of"])  # a dated history: one count per day
     if dupes.any():
-        fail("shares", int(dupes.idxmax()), "duplicate ticker")
+        fail("shares", int(dupes.idxmax()), "duplicate ticker and as_of")
     table["shares"] = _numbers(table, "shares", "shares", positive=True)
     return table
 
