@@ -113,7 +113,7 @@ def test_known_tickers(book):
 
 def test_empty_ticker_in_shares_is_rejected(book):
     text = (book / "shares.csv").read_text()
-    put(book / "shares.csv", text + ",100,2024-01-01,A,s,\n")
+    put(book / "shares.csv", text + ",100,2024-01-01,day,A,s,\n")
     line = len(text.splitlines()) + 1
     exactly(f"{book / 'shares.csv'}: line {line}: ticker '' is not in universe.csv",
             facts.shares)
