@@ -35,7 +35,7 @@ RESULTS = ROOT / "bench" / "results" / "mutation.json"
 EQUIVALENT = ROOT / "bench" / "equivalent-mutants.md"
 MODULES = ["deepshock/methods/", "deepshock/data/validate.py", "deepshock/data/load.py",
            "deepshock/data/panel.py", "deepshock/data/facts.py", "deepshock/data/context.py",
-           "deepshock/data/sessions.py"]
+           "deepshock/data/schema.py", "deepshock/data/rules.py", "deepshock/data/sessions.py"]
 FAST = ["-p", "no:cacheprovider", "-x", "-q", "-m", "not build and not browser"]
 # The unit tests of these layers (story and book tests execute chapters: slow, and not theirs).
 TESTS = ["tests/test_validate.py", "tests/test_load.py", "tests/test_facts.py",
@@ -43,7 +43,7 @@ TESTS = ["tests/test_validate.py", "tests/test_load.py", "tests/test_facts.py",
          "tests/test_sync.py", "tests/test_properties.py", "tests/test_eventstudy.py",
          "tests/test_eventstudy_guards.py", "tests/test_eventstudy_models.py",
          "tests/test_panel.py", "tests/test_artefacts.py", "tests/test_methods_*.py",
-         "tests/test_mutants_*.py"]
+         "tests/test_mutants_*.py", "tests/test_schema.py"]
 KILLED, SURVIVED, NO_TESTS = {1, 3}, {0}, {5, 33}
 
 

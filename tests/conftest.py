@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,21 @@ kernelspec:
 ---
 """
 SNAPSHOT = Path(os.environ.get("MARKET_DATA", ROOT.parent / "shared" / "market-data"))
+CHROMIUM = os.environ.get("DEEPSHOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium under Playwright (launched through `executable_path`, never
+    Playwright's own download), one per test session; skipped when either is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright missing")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
 
 
 def raw_close(file: str) -> pd.Series:
@@ -39,13 +55,41 @@ def snapshot() -> Path:
 
 def small_book(root: Path, monkeypatch, tickers) -> Path:
     """A copy of data/ under `root` whose universe holds only `tickers`, read instead of the
-    real one (DEEPSHOCK_ROOT)."""
+    real one (DEEPSHOCK_ROOT). The other facts keep only rows about those tickers (what
+    data/datapackage.json says must name a universe ticker), so the small book stays valid."""
+    import json
     import shutil
 
-    shutil.copytree(ROOT / "data", root / "data")
-    universe = pd.read_csv(root / "data" / "universe.csv", dtype=str, keep_default_na=False)
-    universe[universe["ticker"].isin(tickers)].to_csv(root / "data" / "universe.csv",
-                                                      index=False)
+    data = root / "data"
+    shutil.copytree(ROOT / "data", data)
+    keep, every = set(tickers), set(pd.read_csv(data / "universe.csv")["ticker"])
+
+    def table(name: str) -> pd.DataFrame:
+        return pd.read_csv(data / f"{name}.csv", dtype=str, keep_default_na=False)
+
+    universe = table("universe")
+    universe = universe[universe["ticker"].isin(keep)]
+    universe["benchmark"] = universe["benchmark"].where(universe["benchmark"].isin(keep), "")
+    universe.to_csv(data / "universe.csv", index=False)
+    package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        name, keys = resource["name"], resource["schema"].get("foreignKeys", [])
+        columns = [k["fields"][0] for k in keys if k["reference"]["resource"] == "universe"]
+        if columns:
+            frame = table(name)
+            frame[frame[columns].isin(keep).all(axis=1)].to_csv(data / f"{name}.csv",
+                                                                 index=False)
+    claims = table("claims")
+    named = claims["subject"].str.split(";").map(lambda n: {t.strip() for t in n})
+    claims[named.map(lambda n: n <= keep or not n & every)].to_csv(data / "claims.csv",
+                                                                    index=False)
+    from deepshock.data.rules import LISTS  # files with a list of universe tickers
+
+    for name, column in LISTS.items():
+        frame = table(name)
+        frame[column] = frame[column].map(lambda a: ";".join(t for t in a.split(";")
+                                                             if t.strip() in keep))
+        frame[frame[column] != ""].to_csv(data / f"{name}.csv", index=False)
     monkeypatch.setenv("DEEPSHOCK_ROOT", str(root))
     return root
 

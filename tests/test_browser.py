@@ -29,10 +29,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from deepshock.book.build import build
+from tests.conftest import CHROMIUM  # noqa: F401  (other test modules import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_ROOT = Path(os.environ.get("DEEPSHOCK_SITE_ROOT", ROOT)).resolve()
-CHROMIUM = os.environ.get("DEEPSHOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
 MAX_PAGE_BYTES = 400_000
@@ -188,17 +188,8 @@ def serve(directory: Path):
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium under Playwright; skipped when either is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright missing")
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
+# `browser` (headless Debian Chromium under Playwright) is in conftest.py: one per session, shared
+# with the other modules that drive Chromium (Playwright's sync API allows one at a time).
 
 
 def pages(html: Path) -> list[Path]:
@@ -363,9 +354,9 @@ def test_every_page_has_a_description_card_and_favicon(site):
         assert meta.get("og:title") and meta.get("og:description"), f"{name}: no Open Graph card"
         icon = soup.find("link", rel="icon")
         assert icon and (page.parent / icon["href"]).is_file(), f"{name}: no favicon"
-        if soup.select(".deepshock-chart"):
-            image = meta.get("og:image", "")
-            assert (page.parent / image).is_file() and image.endswith(".png"), \
+        if soup.select(".deepshock-chart"):  # an absolute URL under the site's base URL
+            image = re.sub(r"^https://[^/]+/[^/]+/", "", meta.get("og:image", ""))
+            assert (site / image).is_file() and image.endswith(".png"), \
                 f"{name}: card has no chart image"
         assert not soup.find("script", src=re.compile(r"fontawesome")), f"{name}: icon-font script"
 
@@ -399,8 +390,9 @@ def test_search_indexes_prose_not_code(site):
     assert not code, f"the search index holds code: {code}"
 
 
-def _spec_row_counts(script: str) -> list[int]:
-    """Rows of each dataset a chart draws (a layered chart's CSV may stack several)."""
+def _spec_row_counts(script: str, page: Path) -> list[int]:
+    """Rows of each dataset a chart draws (a layered chart's CSV may stack several); a file
+    the chart loads by URL is read from the site, relative to its `page`."""
     found = re.search(r"var spec=(\{.*?\});function draw", script, re.S)
     spec = json.loads(found.group(1).replace("<\\/", "</"))
     counts = [len(rows) for rows in spec.get("datasets", {}).values()]
@@ -410,6 +402,10 @@ def _spec_row_counts(script: str) -> list[int]:
         if isinstance(node, dict):
             if isinstance(node.get("data"), dict) and "values" in node["data"]:
                 counts.append(len(node["data"]["values"]))
+            if isinstance(node.get("data"), dict) and "url" in node["data"]:
+                loaded = page.parent / urlsplit(node["data"]["url"]).path
+                assert loaded.is_file(), f"{page.name}: the chart loads {loaded}, not in the site"
+                counts.append(len(pd.read_csv(loaded)))
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
@@ -435,7 +431,7 @@ def test_every_chart_has_a_caption_linking_its_data(site):
             assert csv.stem == figure["id"], f"{where}: caption links {csv.name}"
             data = pd.read_csv(csv)
             assert len(data) and not data.isna().all(axis=1).any(), f"{where}: empty rows"
-            sizes = _spec_row_counts(chart.find_next_sibling("script").string)
+            sizes = _spec_row_counts(chart.find_next_sibling("script").string, page)
             layered = {sum(c) for n in range(1, len(sizes) + 1) for c in combinations(sizes, n)}
             assert len(data) in layered, \
                 f"{where}: {csv.name} has {len(data)} rows; the chart's datasets have {sizes}"

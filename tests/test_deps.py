@@ -70,7 +70,8 @@ def _version(cache: Path, name: str, closes: dict[str, list[float]], synced_at: 
 
 
 def _universe(book: Path) -> None:
-    """Two fixture tickers with the real universe's columns (copied from an NVDA-like row)."""
+    """Two fixture tickers with the real universe's columns (copied from an NVDA-like row), and
+    a data package declaring only the universe."""
     header, *rows = (ROOT / "data" / "universe.csv").read_text(encoding="utf-8").splitlines()
     cols = header.split(",")
     base = dict(zip(cols, next(r for r in rows if r.startswith("NVDA,")).split(",")))
@@ -81,6 +82,9 @@ def _universe(book: Path) -> None:
         lines.append(",".join(row[c] for c in cols))
     (book / "data").mkdir()
     (book / "data" / "universe.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    package = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    package["resources"] = [r for r in package["resources"] if r["name"] == "universe"]
+    (book / "data" / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
 
 
 @pytest.fixture()

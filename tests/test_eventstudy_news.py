@@ -54,7 +54,7 @@ def test_results_and_index_members_rows_are_checked(book):  # noqa: F811
     path = book / "earnings.csv"
     line = append(path, company="x", tickers="NVDA", date="2025-01-30", time_local="at noon",
                   timezone="America/New_York", period="x", source="test", certainty="confirmed")
-    rejects(path, line, "time 'at noon' is not one of", context.earnings)
+    rejects(path, line, "time_local 'at noon' is not one of", context.earnings)
     context._earnings.cache_clear()
     frame = table(path).iloc[:-1]
     frame.to_csv(path, index=False)

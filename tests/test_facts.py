@@ -69,7 +69,7 @@ def test_non_market_event_off_session_is_accepted(book):
     append(book / "events.csv", date="2025-01-26", place="Online", category="DeepSeek",
            label="x", description="x", source="test", certainty="confirmed")
     append(book / "events.csv", date="2025-01-25", place="Tokyo", category="Policy",
-           label="x", description="x", source="test", certainty="confirmed")
+           label="y", description="x", source="test", certainty="confirmed")
     assert len(facts.events()) == len(table(ROOT / "data" / "events.csv")) + 2
 
 
@@ -174,17 +174,18 @@ def claims(book, prices, monkeypatch) -> Path:
     path = book / "claims.csv"
     rows = [("nvda-ret", "NVDA", "2025-01-27"), ("taiwan-closed", "2330.TW", "2025-01-27..2025-01-30"),
             ("v3-cost", "V3 report", ""), ("china-closed", "XSHG", "2025-01-28..2025-02-04")]
-    pd.DataFrame([{"id": i, "claim": "x", "subject": s, "date": d, "metric": "m", "caveat": "",
+    pd.DataFrame([{"id": i, "claim": "x", "subject": s, "date": d, "metric": "release_date",
+                   "claimed": "x", "unit": "", "precision": "", "tolerance": "", "caveat": "",
                    "source": "Reuters"} for i, s, d in rows]).to_csv(path, index=False)
     return path
 
 
 def claim(path: Path, ident: str, subject: str, date: str, source: str = "test") -> int:
-    return append(path, id=ident, claim="x", subject=subject, date=date, metric="m",
-                  caveat="", source=source)
+    return append(path, id=ident, claim="x", subject=subject, date=date, metric="release_date",
+                  claimed="x", caveat="", source=source)
 
 
-def test_valid_claims_with_extra_columns_pass(claims):
+def test_valid_claims_pass_with_their_declared_columns(claims):
     found = load.claims()
     assert found["id"].tolist() == ["nvda-ret", "taiwan-closed", "v3-cost", "china-closed"]
     assert {"metric", "caveat"} <= set(found.columns)

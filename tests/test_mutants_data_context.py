@@ -13,10 +13,10 @@ from deepshock.data import context
 from tests.conftest import ROOT, exactly
 
 CONFOUNDERS = ("date,time_local,timezone,place,label,description,affects,source,certainty\n"
-               "2025-01-22,,,x,B news,d,NVDA; AMD ,s,confirmed\n"
-               "2025-01-20,,,x,A news,d,ORCL,s, reported \n"
-               "2025-01-22,,,x,A news,d,AMD,s,reported\n"
-               "2025-01-24,,,x,C news,d,NVDA,s,confirmed\n")
+               "2025-01-22,,UTC,x,B news,d,NVDA; AMD ,s,confirmed\n"
+               "2025-01-20,,UTC,x,A news,d,ORCL,s, reported \n"
+               "2025-01-22,,UTC,x,A news,d,AMD,s,reported\n"
+               "2025-01-24,,UTC,x,C news,d,NVDA,s,confirmed\n")
 
 
 
@@ -47,20 +47,31 @@ def test_confounder_tickers_and_order(book):
                                                           "2025-01-22", "2025-01-24"]))
 
 
-@pytest.mark.parametrize("text, ok", [("2023", True), ("2023-05", True), ("2023-05-07", True),
-                                      ("", True), ("  ", True), (" 2023-05 ", True),
-                                      ("2023-5", False), ("May 2023", False), ("23", False),
-                                      ("2023-05-07T10", False)])
-def test_background_partial_dates(book, text, ok):
+@pytest.mark.parametrize("date, precision, problem", [
+    ("2023-01-01", "year", None), ("2023-05-01", "month", None), ("2023-05-07", "day", None),
+    ("", "", None), (" 2023-05-01 ", " month ", None),
+    ("2023-05-07", "month", "date 2023-05-07 is not the first day of its month "
+                            "(date_precision 'month')"),
+    ("2023-04-01", "year", "date 2023-04-01 is not the first day of its year "
+                           "(date_precision 'year')"),
+    ("2023-05-01", "", "date_precision '' with date 2023-05-01: give both or neither"),
+    ("", "year", "date_precision 'year' with date empty: give both or neither"),
+    ("2023-05", "month", "date '2023-05' is not YYYY-MM-DD"),
+    ("May 2023", "month", "date 'May 2023' is not YYYY-MM-DD"),
+    ("2023-05-01", "week", "date_precision 'week' is not one of ['day', 'month', 'year']")])
+def test_background_dates_of_stated_precision(book, date, precision, problem):
     path = book / "background.csv"
-    path.write_text("topic,fact,value,unit,date,source,certainty\n"
-                    "chips,f,1,,2024,s,confirmed\n"
-                    f"cost,f,1,,{text},s,reported\n")
-    if ok:
-        assert context.background()["date"].tolist() == ["2024", text]
+    path.write_text("topic,fact,value,unit,date,date_precision,source,certainty\n"
+                    "chips,f,1,,2024-01-01,year,s,confirmed\n"
+                    f"cost,f,1,,{date},{precision},s,reported\n")
+    if problem is None:
+        got = context.background()
+        assert got["date"].tolist()[0] == pd.Timestamp("2024-01-01")
+        assert got["date_precision"].tolist() == ["year", precision.strip()]
+        assert (pd.isna(got["date"].iloc[1]) if not date else
+                got["date"].iloc[1] == pd.Timestamp(date.strip()))
     else:
-        exactly(f"{path}: line 3: date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
-                context.background)
+        exactly(f"{path}: line 3: {problem}", context.background)
 
 
 def test_each_table_is_read_from_the_current_book(tmp_path, monkeypatch):
@@ -68,7 +79,7 @@ def test_each_table_is_read_from_the_current_book(tmp_path, monkeypatch):
         root = tmp_path / tag
         shutil.copytree(ROOT / "data", root / "data")
         for name, column in [("confounders", "description"), ("shocks", "description"),
-                             ("background", "fact"), ("reactions", "context"),
+                             ("background", "value"), ("reactions", "context"),
                              ("later_losses", "company")]:
             path = root / "data" / f"{name}.csv"
             table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -76,7 +87,7 @@ def test_each_table_is_read_from_the_current_book(tmp_path, monkeypatch):
             table.to_csv(path, index=False)
         monkeypatch.setenv("DEEPSHOCK_ROOT", str(root))
         for name, column in [("confounders", "description"), ("shocks", "description"),
-                             ("background", "fact"), ("reactions", "context"),
+                             ("background", "value"), ("reactions", "context"),
                              ("later_losses", "company")]:
             assert set(getattr(context, name)()[column]) == {f"{tag} {n}"}, name
 

@@ -70,45 +70,46 @@ def test_fail_names_the_books_file_and_line(book):
     exactly(f"{book / 'shares.csv'}: line 5: a problem", facts.fail, "shares", 3, "a problem")
 
 
-# --- _dates and _numbers ----------------------------------------------------------------------
+# --- dates, numbers and tickers, through the files (the checks are the schema's) -------------
 
-def test_dates_are_parsed_after_stripping():
-    parsed = facts._dates(pd.Series([" 2025-01-27", "2024-02-29 "]), Path("p.csv"))
-    assert parsed.tolist() == [pd.Timestamp("2025-01-27"), pd.Timestamp("2024-02-29")]
+RECORDS = "company,ticker,date,loss_usd_bn,source\n"
+
+
+def test_dates_are_parsed_after_stripping(book):
+    put(book / "records.csv", RECORDS + "A,NVDA, 2025-01-27,5,s\nB,AMD,2024-02-29 ,5,s\n")
+    assert facts.records()["date"].tolist() == [pd.Timestamp("2025-01-27"),
+                                                pd.Timestamp("2024-02-29")]
 
 
 @pytest.mark.parametrize("text, problem", [("27/01/2025", "is not YYYY-MM-DD"),
                                            ("2025-1-27", "is not YYYY-MM-DD"),
                                            ("2025-02-30", "is not a calendar date"),
                                            (" 2025-13-01", "is not a calendar date")])
-def test_bad_dates_name_the_line(text, problem):
-    column = pd.Series(["2025-01-27", "2025-01-28", text], index=[0, 1, 2])
-    exactly(f"p.csv: line 4: date {text!r} {problem}", facts._dates, column, Path("p.csv"))
+def test_bad_dates_name_the_line(book, text, problem):
+    path = put(book / "records.csv", RECORDS + "A,NVDA,2025-01-27,5,s\nB,AMD,2025-01-28,5,s\n"
+               f"C,MU,{text},5,s\n")
+    exactly(f"{path}: line 4: date {text!r} {problem}", facts.records)
 
 
 def test_numbers_positive_and_signed(book):
-    table = pd.DataFrame({"v": [" 5 ", "1e3", "-2.5", "0"]})
-    values = facts._numbers(table.iloc[:3], "v", "records", positive=False)
-    assert values.tolist() == [5.0, 1000.0, -2.5]
-    assert facts._numbers(table.iloc[3:], "v", "records", positive=False).tolist() == [0.0]
-    exactly(f"{book / 'records.csv'}: line 4: v '-2.5' is not a positive number",
-            facts._numbers, table, "v", "records", positive=True)
-    exactly(f"{book / 'records.csv'}: line 5: v '0' is not a positive number",
-            facts._numbers, table.drop(index=2), "v", "records", positive=True)
-    bad = pd.DataFrame({"v": ["1", "1,000"]})
-    exactly(f"{book / 'shares.csv'}: line 3: v '1,000' is not a number", facts._numbers, bad,
-            "v", "shares", positive=False)
-    exactly(f"{book / 'shares.csv'}: line 3: v '1,000' is not a positive number",
-            facts._numbers, bad, "v", "shares", positive=True)
+    path = put(book / "records.csv", RECORDS + "A,NVDA,2025-01-27, 5 ,s\nB,AMD,2025-01-27,1e3,s\n")
+    assert facts.records()["loss_usd_bn"].tolist() == [5.0, 1000.0]
+    for bad in ["-2.5", "0", "1,000"]:
+        put(path, RECORDS + f"A,NVDA,2025-01-27,5,s\nB,AMD,2025-01-27,\"{bad}\",s\n")
+        facts._records.cache_clear()
+        exactly(f"{path}: line 3: loss_usd_bn {bad!r} is not a positive number", facts.records)
+    jumps = "ticker,date,return_pct,reason,source\n"
+    path = put(book / "known_jumps.csv", jumps + "ARM,2024-02-08,-2.5,r,s\nNVDA,2024-02-09,0,r,s\n")
+    assert facts.known_jumps()["return_pct"].tolist() == [-2.5, 0.0]
+    put(path, jumps + "ARM,2024-02-08,1,r,s\nNVDA,2024-02-09,\"1,000\",r,s\n")
+    facts._known_jumps.cache_clear()
+    exactly(f"{path}: line 3: return_pct '1,000' is not a number", facts.known_jumps)
 
 
-def test_known_tickers(book):
-    table = pd.DataFrame({"ticker": ["NVDA", "", "XYZ"]})
-    exactly(f"{book / 'shares.csv'}: line 3: ticker '' is not in universe.csv",
-            facts._known_tickers, table, "shares")
-    exactly(f"{book / 'shares.csv'}: line 4: ticker 'XYZ' is not in universe.csv",
-            facts._known_tickers, table, "shares", allow_empty=True)
-    facts._known_tickers(table.iloc[:2], "shares", allow_empty=True)
+@pytest.mark.parametrize("ticker", ["", "XYZ"])
+def test_known_tickers(book, ticker):
+    path = put(book / "records.csv", RECORDS + f"A,NVDA,2025-01-27,5,s\nB,{ticker},2025-01-27,5,s\n")
+    exactly(f"{path}: line 3: ticker {ticker!r} is not in universe.csv", facts.records)
 
 
 def test_empty_ticker_in_shares_is_rejected(book):
@@ -158,8 +159,9 @@ def test_name_of_a_ticker():
 
 # --- claims -----------------------------------------------------------------------------------
 
-def claims_file(book: Path, rows, pointer="subject") -> Path:
-    lines = [f"id,{pointer},date,source"] + [",".join(r) + ",src" for r in rows]
+def claims_file(book: Path, rows) -> Path:
+    lines = ["id,claim,subject,date,metric,claimed,unit,precision,tolerance,caveat,source"] + [
+        f"{i},c,{s},{d},release_date,x,,,,,src" for i, s, d in rows]
     return put(book / "claims.csv", "\n".join(lines) + "\n")
 
 
@@ -176,16 +178,10 @@ def test_claims_are_stripped_and_checked(book):
     assert table["date"].tolist()[1] == "2025-01-27..2025-01-31"
 
 
-def test_claims_may_name_the_subject_ticker(book):
-    claims_file(book, GOOD[:1], pointer="ticker")
-    assert facts.claims()["ticker"].tolist() == ["NVDA"]
-    spans = facts.claim_spans(facts.claims())
-    assert spans == {0: (["NVDA"], pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-27"))}
-
-
 def test_claims_without_subject_column(book):
-    path = claims_file(book, GOOD[:1], pointer="what")
-    exactly(f"{path}: line 1: missing column 'subject' (or 'ticker')", facts.claims)
+    path = claims_file(book, GOOD[:1])
+    put(path, path.read_text().replace(",subject,", ",what,"))
+    exactly(f"{path}: line 1: missing columns ['subject']", facts.claims)
 
 
 @pytest.mark.parametrize("row, problem", [

@@ -151,7 +151,8 @@ def book(tmp_path, monkeypatch, cache) -> Path:
 
 
 def claims(book: Path, rows) -> Path:
-    text = "id,subject,date,source\n" + "".join(f"{i},{s},{d},src\n" for i, s, d in rows)
+    text = ("id,claim,subject,date,metric,claimed,unit,precision,tolerance,caveat,source\n"
+            + "".join(f"{i},c,{s},{d},release_date,x,,,,,src\n" for i, s, d in rows))
     path = book / "claims.csv"
     path.write_text(text)
     return path

@@ -1,12 +1,10 @@
 """The comparison-shocks engine: one known real value per event from the raw files, the
-pass-through regression against statsmodels, breadth from the raw panel, and made-up events."""
+transmission model's answers (the story chapters' model, pinned by statsmodels on raw files), breadth from the raw panel, and made-up events."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 
 from deepshock.story import shocks
 from tests.conftest import ROOT, SNAPSHOT, raw_close
@@ -36,8 +34,8 @@ def raw_return(file: str, day: str) -> float:
 @pytest.mark.parametrize("date, series, file, press", KNOWN)
 def test_one_known_value_per_event(table, date, series, file, press):
     row = table.loc[date]
-    column = f"{series} ret" if series in shocks.LOCAL else f"ret {series}"
-    session = row[f"{series} session"] if series in shocks.LOCAL else row["day0"]
+    column = f"{series} d0 total" if series in shocks.LOCAL else f"ret {series}"
+    session = row[f"{series} d0 session"] if series in shocks.LOCAL else row["day0"]
     expected = raw_return(file, f"{session:%Y-%m-%d}")
     assert row[column] == pytest.approx(expected, rel=1e-12)
     assert row[column] * 100 == pytest.approx(press, abs=0.1)  # the press figure, rounded
@@ -84,28 +82,28 @@ def test_moves_and_path_on_a_made_up_series(monkeypatch):
     assert nv[-5] == pytest.approx((1 / 1.01 ** 4 - 1) * 100)
 
 
-def test_pass_through_matches_statsmodels_and_a_plain_alignment(table):
-    """Tokyo after 27 January: Nikkei on the S&P 500 move of the New York session before."""
-    n225, spx = raw_close("INDEX_N225.csv"), raw_close("INDEX_GSPC.csv")
-    rows = []
-    for prev, day in zip(n225.index[:-1], n225.index[1:]):
-        lead_now = spx.loc[:day - pd.Timedelta(days=1)]      # New York closed before Tokyo opens
-        lead_then = spx.loc[:prev - pd.Timedelta(days=1)]
-        if lead_then.empty:
-            continue
-        rows.append((day, n225[day] / n225[prev] - 1, lead_now.iloc[-1] / lead_then.iloc[-1] - 1))
-    frame = pd.DataFrame(rows, columns=["date", "ret", "lead"]).set_index("date")
-    session = table.loc["2025-01-27", "Tokyo session"]
-    pos = frame.index.get_loc(session)
-    est = frame.iloc[pos - shocks.PASS_WINDOW - 1:pos - 1]
-    ols = sm.OLS(est["ret"], sm.add_constant(est["lead"])).fit()
-    x = frame.loc[session, "lead"]
-    usual = ols.params["const"] + ols.params["lead"] * x
-    assert table.loc["2025-01-27", "Tokyo usual"] == pytest.approx(usual, rel=1e-9)
-    pred = ols.get_prediction(np.array([[1.0, x]]))
-    se = np.sqrt(pred.se_mean[0] ** 2 + ols.scale)
-    assert table.loc["2025-01-27", "Tokyo t"] == pytest.approx(
-        (frame.loc[session, "ret"] - usual) / se, rel=1e-9)
+def test_transmission_is_the_one_model_s(table):
+    """Every market-day of the travel table is `transmission.security` for the event's news
+    time (same function, same parameters as the story chapters), and the DeepSeek shock's
+    Tokyo Tuesday is recomputed from the raw closes with statsmodels."""
+    from deepshock.story import transmission as tr
+    from tests.test_story_asia import raw_answer
+    events = shocks.events().set_index("label")
+    for date, row in table.iterrows():
+        news = events.at[row["label"], "news_utc"]
+        for market, ticker in shocks.LOCAL.items():
+            model = tr.security(ticker, news, shocks.DAYS).query("bound == 'cc'").set_index("day")
+            for day in shocks.DAYS:
+                assert row[f"{market} d{day} session"] == model.at[day, "date"], (date, market)
+                assert row[f"{market} d{day} total"] == pytest.approx(model.at[day, "total"])
+                assert row[f"{market} d{day} excess"] == pytest.approx(model.at[day, "excess"])
+    want = raw_answer("INDEX_N225.csv", "2025-01-28")
+    deepseek = table.loc["2025-01-27"]
+    assert deepseek["Tokyo d1 session"] == pd.Timestamp("2025-01-28")
+    assert deepseek["Tokyo d1 excess"] == pytest.approx(want["excess"][0], rel=1e-9)
+    assert deepseek["Tokyo d0 session"] == pd.Timestamp("2025-01-27")   # before New York traded
+    # Liberation Day: announced after New York's close on 2 April, so Tokyo's day 0 is 3 April
+    assert table.loc["2025-04-03", "Tokyo d0 session"] == pd.Timestamp("2025-04-03")
 
 
 def test_breadth_from_the_raw_panel(table):

@@ -1,9 +1,10 @@
-"""Tokyo first, delayed contagion and aftermath: the chapters execute, and what they publish
+"""Tokyo, delayed contagion and aftermath: the chapters execute, and what they publish
 matches values computed here from the raw snapshot CSVs with plain pandas."""
 
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -46,7 +47,7 @@ def after(snapshot):
     return chapter.execute("aftermath")
 
 
-# --- Tokyo first ---------------------------------------------------------------------------
+# --- Tokyo ---------------------------------------------------------------------------------
 
 def down(fraction: float) -> str:
     """The house style for a fall in prose: -0.0861 -> '8.6%'."""
@@ -91,32 +92,65 @@ def test_timeline_places_sessions_in_utc_order(snapshot):
     assert set(closed.loc[closed["city"] == "Shanghai", "session"]) == {D("2025-01-28")}
 
 
-def test_passthrough_matches_statsmodels_and_adds_up(snapshot):
-    """The Tokyo decomposition: OLS slopes equal statsmodels', the parts add up to the return,
-    and New York's regressor is the SOX's move since Tokyo's previous session."""
+def raw_answer(ticker_file: str, day: str) -> dict:
+    """The close-to-close transmission answer of a Tokyo security for a one-weekday session,
+    recomputed from the raw CSVs with statsmodels: OLS of its returns on the S&P 500's and
+    the SOX's moves between the New York closes before its previous and its own session
+    (Tokyo closes before New York opens, so "before" is the earlier calendar date), on its
+    sessions -250..-11 of Monday 27 January; the echo's CI from the mean prediction, the
+    excess's from the prediction of a new observation."""
     import statsmodels.api as sm
-    from deepshock.story import passthrough
-    frame = passthrough.aligned("6857.T")
-    est = frame.loc[frame["date"].between(*passthrough.ESTIMATION)]
-    ref = sm.OLS(est["ret"], sm.add_constant(est[["local", "ny"]])).fit()
-    parts = passthrough.decomposition("6857.T")
-    tue = parts.loc[D("2025-01-28")]
-    assert tue["b_ny"] == pytest.approx(ref.params["ny"], rel=1e-9)
-    assert tue["alpha"] + tue["local"] + tue["ny"] + tue["abnormal"] == pytest.approx(tue["ret"])
+    from scipy import stats
+    close = raw_close(ticker_file)
+    frame = pd.DataFrame({"date": close.index[1:], "prev": close.index[:-1],
+                          "ret": close.to_numpy()[1:] / close.to_numpy()[:-1] - 1})
+    for name, file in (("spx", "INDEX_GSPC.csv"), ("sox", "INDEX_SOX.csv")):
+        ny = raw_close(file)
+        before = ny.index.searchsorted(frame["date"]) - 1, ny.index.searchsorted(frame["prev"]) - 1
+        level = [np.where(i >= 0, ny.to_numpy()[i.clip(0)], np.nan) for i in before]
+        frame[name] = level[0] / level[1] - 1   # last New York close before each Tokyo date
+    zero = int(frame.index[frame["date"] == D("2025-01-27")][0])
+    est = frame.iloc[zero - 250:zero - 10]
+    fit = sm.OLS(est["ret"], sm.add_constant(est[["spx", "sox"]])).fit()
+    row = frame.loc[frame["date"] == D(day)].iloc[0]
+    pred = fit.get_prediction(pd.DataFrame({"const": [1.0], "spx": [row["spx"]],
+                                            "sox": [row["sox"]]}))
+    q = stats.t.ppf(0.975, fit.df_resid)
+    echo, se_echo = float(pred.predicted_mean[0]), float(pred.se_mean[0])
+    se = float(np.sqrt(fit.scale + se_echo ** 2))
+    excess = row["ret"] - echo
+    return {"total": row["ret"], "echo": (echo, echo - q * se_echo, echo + q * se_echo),
+            "excess": (excess, excess - q * se, excess + q * se)}
+
+
+def as_glued(value: float, lo: float, hi: float) -> str:
+    """'-2.9%, 95% CI -3.8% to -2.0%'."""
+    return f"{value * 100:+.1f}%, 95% CI {lo * 100:+.1f}% to {hi * 100:+.1f}%"
+
+
+@pytest.mark.parametrize("ticker,file,day,d", [("^N225", "INDEX_N225.csv", "2025-01-28", 1),
+                                               ("6857.T", "6857.T.csv", "2025-01-27", 0),
+                                               ("6857.T", "6857.T.csv", "2025-01-28", 1)])
+def test_tokyo_answer_against_statsmodels_on_the_raw_files(tokyo, ticker, file, day, d):
+    """What Tokyo glues for a market-day (the Nikkei's Tuesday, Advantest's two days) is
+    recomputed independently from the raw closes."""
+    want = raw_answer(file, day)
+    slug = ticker.replace("^", "").replace(".", "")
+    assert text(tokyo, f"tm_{slug}_d{d}_total") == f"{want['total'] * 100:+.1f}%"
+    assert text(tokyo, f"tm_{slug}_d{d}_echo_cc") == as_glued(*want["echo"])
+    assert text(tokyo, f"tm_{slug}_d{d}_excess_cc") == as_glued(*want["excess"])
+
+
+def test_tokyo_states_the_verdicts_and_the_new_york_leads(tokyo):
     sox = raw_close("INDEX_SOX.csv")
-    assert tue["ny_move"] == pytest.approx(sox["2025-01-27"] / sox["2025-01-24"] - 1)
-    mon = parts.loc[D("2025-01-27")]
-    assert mon["ny_move"] == pytest.approx(sox["2025-01-24"] / sox["2025-01-23"] - 1)
-    nk = passthrough.decomposition("^N225").loc[D("2025-01-28")]
-    assert nk["local"] == 0 and nk["alpha"] + nk["ny"] + nk["abnormal"] == pytest.approx(nk["ret"])
-
-
-def test_tokyo_glues_the_passthrough(tokyo):
-    from deepshock.story import passthrough
-    tue = passthrough.decomposition("6857.T").loc[D("2025-01-28")]
-    assert text(tokyo, "pt_adv_ab_tue") == f"{tue['abnormal'] * 100:+.1f}%"
-    assert text(tokyo, "pt_adv_ny_tue") == f"{tue['ny'] * 100:+.1f}%"
+    assert text(tokyo, "tk_sox_mon") == down(sox["2025-01-27"] / sox["2025-01-24"] - 1)
+    assert text(tokyo, "tk_sox_fri") == down(sox["2025-01-24"] / sox["2025-01-23"] - 1)
+    assert text(tokyo, "tk_n_est") == "240"
+    summary = text(tokyo, "tk_summary")
+    for name in ("Nikkei 225", "Advantest", "Tokyo Electron", "SoftBank Group"):
+        assert name in summary
     assert text(tokyo, "taira_time") == "09:40–09:45"
+    assert "pt_table" not in tokyo and not any(k.startswith("pt_") for k in tokyo)
 
 
 # --- Delayed contagion ---------------------------------------------------------------------

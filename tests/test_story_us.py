@@ -145,12 +145,10 @@ def test_launch_cost_is_computed_from_the_data_file(glued):
     assert md(g, "la_hours") == "2.788 million"
 
 
-def test_launch_cost_check_rejects_inconsistent_inputs(tmp_path, monkeypatch):
-    (tmp_path / "data").mkdir()
+def test_launch_cost_check_rejects_inconsistent_inputs(book):
     text = (ROOT / "data" / "launch_costs.csv").read_text().replace("\ngpu_hours,2788000,",
                                                                     "\ngpu_hours,2888000,")
-    (tmp_path / "data" / "launch_costs.csv").write_text(text)
-    monkeypatch.setenv("DEEPSHOCK_ROOT", str(tmp_path))
+    (book / "launch_costs.csv").write_text(text)
     with pytest.raises(DataError, match="not the reported"):
         launch.training_cost()
 

@@ -20,9 +20,9 @@ from bs4 import BeautifulSoup
 from deepshock.data.paths import ROOT
 
 STORY = ["intro", "chapters/launch", "chapters/nvidia", "chapters/selloff", "chapters/tokyo",
-         "chapters/contagion", "chapters/aftermath"]
+         "chapters/contagion", "chapters/aftermath", "chapters/meaning"]
 RESEARCH = ["chapters/eventstudy", "chapters/crosssection", "chapters/marketvalue", "chapters/shocks",
-            "chapters/factcheck"]
+            "chapters/factcheck", "chapters/explorer"]
 
 SIGNED_VERB = re.compile(r"\b(fell|fall|falls|lost|loses|lose|dropped|drop|drops|declined|slid|sank"
                          r"|sinking|down|rose|rise|rises|gained|gains|climbed|added|up)\s+(?:by\s+)?"

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-from deepshock.story import aftermath, asia, launch, nvidia, reopening, selloff
+from deepshock.story import aftermath, asia, launch, nvidia, reopening, sameclock, selloff
 from deepshock.story.landing import count
 
 D = pd.Timestamp
@@ -193,6 +193,7 @@ def _story_charts():
         "grid": asia.grid_chart(asia.grid()),
         "contagion": asia.contagion_chart(asia.contagion()),
         "reopening": reopening.chart(reopening.pairs()),
+        "clock": sameclock.chart(sameclock.path(), sameclock.marks(), sameclock.bands()),
         "groups": aftermath.groups_chart(aftermath.group_paths(aftermath.paths()), window),
         "recovery": aftermath.recovery_chart(aftermath.recovery(aftermath.paths(), window), window),
     }

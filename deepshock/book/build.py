@@ -8,8 +8,10 @@ in `data/` or this package would otherwise leave old numbers in the pages. Befor
 - otherwise only the chapters whose recorded inputs (price files, facts) changed lose their cache
   record and are read again by Sphinx (`deepshock.deps`).
 
-The chapters without a cache record are then executed in parallel, one kernel per core, before
-Sphinx runs and finds them cached. `_build/deps/last-build.json` says what was re-executed and why.
+Every facts file is checked against `data/datapackage.json` first (`deepshock.data.schema`): a
+bad fact stops the build before anything is written, and the stamps the check leaves let the
+chapters read typed facts without checking them again. The chapters without a cache record are
+then executed in parallel, one kernel per core, before Sphinx runs and finds them cached. `_build/deps/last-build.json` says what was re-executed and why.
 
 Command line: ``python -m deepshock.book.build [html|pdflatex|latex|linkcheck] [--root DIR] [--jobs N]``.
 """
@@ -80,9 +82,16 @@ def _invalidate(root: Path, cache: Path) -> dict:
 def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = None,
           jobs: int | None = None) -> int:
     """Run a strict jupyter-book build of `root`; return its exit code."""
+    from ..data.schema import check_all
+    from ..data.validate import DataError
     from .vega import write_bundle
 
     started = time.perf_counter()
+    try:  # the facts first: a bad fact stops the build before anything is written
+        print(check_all(root / "data"))
+    except DataError as exc:
+        print(f"build stopped, nothing written: {exc}", file=sys.stderr)
+        return 1
     write_bundle(root / "_static" / "vega-bundle.js")
     cache = cache_dir()
     report = _invalidate(root, cache)

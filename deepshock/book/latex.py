@@ -1,4 +1,5 @@
-"""The PDF edition's charts and tables. Charts: `ChartPdf` turns the placeholders of
+"""The PDF edition's figure numbers, charts and tables. Figures are numbered through the book,
+as in the site (`book_wide_figure_numbers`). Charts: `ChartPdf` turns the placeholders of
 `story.charts.LatexChart` into vector PDF images, for the LaTeX builder only. Tables: every
 table without its own column layout (a `tabularcolumns` directive before it) gets wrapping
 columns sized by its content.
@@ -116,6 +117,21 @@ class ChartPdf(SphinxPostTransform):
             node.replace_self(nodes.image(uri=uri, candidates={"*": uri}))
 
 
+def book_wide_figure_numbers(app: Sphinx, config) -> None:
+    """Number figures in the PDF as `_config.yml` numbers them in the site (`numfig_secnum_depth`
+    0: Fig. 1..N through the book, so one number cites a figure in both). sphinx-jupyterbook-latex
+    sets the depth to 2 for a book with parts when the LaTeX builder starts (Fig. 1.1, per
+    chapter); the book's own setting is put back after it."""
+    wanted = config.numfig_secnum_depth
+
+    def restore(app: Sphinx) -> None:
+        if app.builder.format == "latex":
+            app.config.numfig_secnum_depth = wanted
+
+    app.connect("builder-inited", restore, priority=900)  # after sphinx-jupyterbook-latex (500)
+
+
 def setup(app: Sphinx) -> None:
     app.add_post_transform(ChartPdf)
+    app.connect("config-inited", book_wide_figure_numbers)
     app.connect("doctree-resolved", wrap_tables)

@@ -5,6 +5,8 @@
 - The search index holds prose only: code cells and blocks marked ``deepshock-noindex`` (e.g.
   the build manifest, the edition stamp) are left out of it; it holds no word of an earlier
   build, so an incremental build writes the same index as a clean one.
+- Each page states its reading time under its title ("6 min read": its prose words, without
+  code, tables, charts and math, at WORDS_PER_MINUTE); HTML only.
 - Every page carries the book's favicon, a meta description (its "In short" paragraph, else
   its first paragraph) and an Open Graph card: title, description and, on a page with a chart,
   a PNG of its first chart (`_static/og/`, drawn offline by vl-convert, once per chart).
@@ -26,10 +28,13 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from ..data.paths import kept
+from . import search
 
 NOINDEX = "deepshock-noindex"
 EDITION = "deepshock-edition"  # the edition stamp (deepshock.book.site): never a description
 FAVICON = "_static/favicon.svg"
+READING = "deepshock-reading-time"  # "6 min read" under each page's title
+WORDS_PER_MINUTE = 230
 LAZY = "text/x-deepshock-lazy"  # a script the browser neither fetches nor runs until deepshock.js
 DESCRIPTION_CHARS = 300
 SPEC = re.compile(r"var spec=(\{.*?\});function draw", re.S)
@@ -70,6 +75,42 @@ def code_after_opening(app: Sphinx, doctree: nodes.document, docname: str) -> No
     where = section.index(children[at]) + 1
     for offset, cell in enumerate(cells):
         section.insert(where + offset, cell)
+
+
+# ---- reading time ----------------------------------------------------------------------------
+
+def prose_words(doctree: nodes.document) -> int:
+    """Words of the page's prose: its text without code, tables, charts and other raw HTML,
+    math, and NOINDEX blocks (the edition stamp, so the count is the same in every build). A
+    word is a run of non-space characters holding a letter or digit."""
+    copy = doctree.deepcopy()
+    drop = [n for n in copy.findall(nodes.Element)
+            if _is_code_cell(n) or NOINDEX in n.get("classes", [])
+            or isinstance(n, (nodes.literal_block, nodes.table, nodes.raw, nodes.math,
+                              nodes.math_block, nodes.comment))]
+    for node in drop:
+        if node.parent is not None:
+            node.parent.remove(node)
+    return sum(1 for word in copy.astext().split() if any(c.isalnum() for c in word))
+
+
+def reading_minutes(words: int) -> int:
+    """Minutes to read `words` at WORDS_PER_MINUTE, rounded half up, at least 1."""
+    return max(1, (2 * words + WORDS_PER_MINUTE) // (2 * WORDS_PER_MINUTE))
+
+
+def reading_time(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """The page's reading time ("6 min read") under its title, in HTML only, kept out of the
+    search index and the description; `data-words` holds the word count it comes from."""
+    if app.builder.format != "html":
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None or not isinstance(section.children[0], nodes.title):
+        return
+    words = prose_words(doctree)
+    minutes = reading_minutes(words)
+    text = f'<p class="{READING}" data-words="{words}">{minutes} min read</p>'
+    section.insert(1, nodes.raw("", text, format="html", classes=[NOINDEX]))
 
 
 # ---- search: prose only -----------------------------------------------------------------------
@@ -163,15 +204,25 @@ def chart_image(app: Sphinx, body: str) -> str | None:
         from ..story.charts import VL_VERSION
 
         name_png = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code_digest(chart_image)}.png"
-        png = kept(name_png, lambda: vlc.vegalite_to_png(json.loads(raw), vl_version=VL_VERSION,
-                                                         scale=2))
+        from ..story.charts import inline_data  # data a chart loads from the site, inline
+
+        png = kept(name_png, lambda: vlc.vegalite_to_png(inline_data(json.loads(raw)),
+                                                         vl_version=VL_VERSION, scale=2))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, target)
     return name
 
 
+def absolute(app: Sphinx, path: str) -> str | None:
+    """`path` (relative to the site's root) as an absolute URL under `html_baseurl` (the public
+    site, `_config.yml`), or None when the build has no base URL."""
+    base = app.config.html_baseurl
+    return f"{base.rstrip('/')}/{path}" if base else None
+
+
 def page_meta(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Meta description, Open Graph card, and only the scripts this page uses."""
+    """Meta description, Open Graph card (absolute URLs: a card is read off the site), and only
+    the scripts this page uses. Sphinx writes the canonical link from the same base URL."""
     project = app.config.project
     title = re.sub(r"<[^>]+>", "", context.get("title") or project)
     text = description(doctree) or f"{title}: a page of {project}, an executable research book."
@@ -179,11 +230,13 @@ def page_meta(app: Sphinx, pagename: str, templatename: str, context: dict, doct
     tags = [("name", "description", text), ("property", "og:title", title),
             ("property", "og:description", text), ("property", "og:type", "article"),
             ("property", "og:site_name", project)]
+    url = absolute(app, app.builder.get_target_uri(pagename))
+    if url:
+        tags.append(("property", "og:url", url))
     image = chart_image(app, body)
     if image:
-        base = app.config.html_baseurl.rstrip("/")
-        url = f"{base}/{image}" if base else context["pathto"](image, 1)
-        tags += [("property", "og:image", url), ("name", "twitter:card", "summary_large_image")]
+        tags += [("property", "og:image", absolute(app, image) or context["pathto"](image, 1)),
+                 ("name", "twitter:card", "summary_large_image")]
     context["metatags"] = context.get("metatags", "") + "".join(
         f'\n<meta {kind}="{key}" content="{html.escape(value, quote=True)}" />'
         for kind, key, value in tags)
@@ -203,6 +256,10 @@ def page_meta(app: Sphinx, pagename: str, templatename: str, context: dict, doct
             continue
         if name.endswith("design-tabs.js") and "sd-tab" not in body:
             continue
+        if name.endswith(search.SCRIPT):
+            if pagename != "search":
+                continue
+            asset.attributes["defer"] = "defer"  # after searchtools.js, before the search runs
         if name.endswith("deepshock.js"):
             asset.attributes["defer"] = "defer"
         kept.append(asset)
@@ -240,6 +297,7 @@ def favicon(app: Sphinx, config) -> None:
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", favicon)
     app.connect("doctree-resolved", code_after_opening, priority=700)
+    app.connect("doctree-resolved", reading_time, priority=800)  # after the code moved
     app.connect("builder-inited", index_prose_only)
     app.connect("html-page-context", page_meta, priority=700)
     app.connect("build-finished", trim_pages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import altair as alt
@@ -9,8 +10,9 @@ import pandas as pd
 from IPython.display import Markdown
 from myst_nb import glue
 
-from ..story.charts import check_chart, render
+from ..story.charts import PUBLISHED, check_chart, render, version
 from ..data.paths import figdata_dir
+from .dictionary import figure_schema
 
 
 def pct(fraction: float, digits: int = 2, signed: bool = True) -> str:
@@ -64,15 +66,50 @@ def glue_text(**items: str) -> None:
 
 
 def figure(name: str, chart: alt.TopLevelMixin, data: pd.DataFrame) -> None:
-    """Check a chart, write exactly the data it shows to `_build/figdata/<name>.csv`, glue it."""
+    """Check a chart, write exactly the data it shows to `_build/figdata/<name>.csv` with its
+    data dictionary `<name>.json` (each column's description and unit), glue it."""
     if data.empty:
         raise ValueError(f"figure {name!r}: no data to draw")
     spec = chart.to_dict()
     check_chart(spec)
+    described = figure_schema(name, data, spec)
+    _write_csv(name, data)
+    (figdata_dir() / f"{name}.json").write_text(
+        json.dumps(described, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    glue(name, _Rendered(spec), display=False)
+
+
+def _write_csv(name: str, data: pd.DataFrame) -> str:
+    text = data.to_csv(index=False, lineterminator="\n")
     out = figdata_dir()
     out.mkdir(parents=True, exist_ok=True)
-    data.to_csv(out / f"{name}.csv", index=False)
-    glue(name, _Rendered(spec), display=False)
+    (out / f"{name}.csv").write_text(text, encoding="utf-8")
+    return text
+
+
+def data_url(name: str, data: pd.DataFrame, depth: int = 1) -> str:
+    """Write `data` to `_build/figdata/<name>.csv` and return the URL a page `depth` folders
+    down loads it from, once the site publishes it under `_static/figdata/` (the Sphinx
+    extension does, for the pages that load it): for a chart that loads its data only when
+    its page is opened. The URL carries the file's content hash."""
+    if data.empty:
+        raise ValueError(f"data file {name!r}: no rows")
+    return f"{'../' * depth}{PUBLISHED}{name}.csv?v={version(_write_csv(name, data))}"
+
+
+def glue_html(name: str, html: str, elsewhere: str) -> None:
+    """Glue a piece of HTML for the web pages (e.g. a form control), and the Markdown
+    `elsewhere` for the outputs that cannot show it (the PDF)."""
+    glue(name, _Html(html, elsewhere), display=False)
+
+
+class _Html:
+    def __init__(self, html: str, elsewhere: str):
+        self.html, self.elsewhere = html, elsewhere
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self.html, "text/markdown": self.elsewhere,
+                "text/plain": self.elsewhere}
 
 
 class _Rendered:

@@ -19,8 +19,13 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
   from the page and the cell's position (jupytext gives random ones), and the execution table
   of the about page drops its clock columns (when each notebook ran and for how long);
 - shapes each page for readers (`deepshock.book.page`): the opening text before the code
-  toggles, a search index of prose only, a meta description and an Open Graph card, and no
-  script a page does not use.
+  toggles, its reading time under the title, a search index of prose only, a meta description
+  and an Open Graph card, and no script a page does not use;
+- makes numbers searchable (`deepshock.book.search`): "593" finds the pages that state $593bn
+  or $592.7bn;
+- publishes the data file a chart loads by URL (`report.data_url`: the explorer) under
+  `_static/figdata/` when, and only when, a page loads it, and fails the build when the file is
+  missing or is not the version the page names.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import datetime as dt
 import hashlib
 import importlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -36,10 +42,11 @@ import nbformat
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from . import about, latex, page
+from . import about, latex, page, search
 from ..data.sync import read_manifest
 
 PDF_NAME = "deepseek-shock.pdf"
@@ -135,6 +142,29 @@ def publish_pdf(app: Sphinx, exception: Exception | None) -> None:
         shutil.copyfile(source, target)
 
 
+DATA_URL = re.compile(r'"url":"((?:\.\./)*_static/figdata/[^"?]+\?v=[0-9a-f]+)"')
+
+
+def publish_data(app: Sphinx, pagename: str, templatename: str, context: dict,
+                 doctree) -> None:
+    """Copy each data file a chart of this page loads (`_build/figdata/<name>`, written when
+    the chapter ran) to `_static/figdata/<name>` in the site, checking its version."""
+    from ..story.charts import published, version
+
+    for url in sorted(set(DATA_URL.findall(context.get("body", "")))):
+        name, wanted = published(url) or (None, None)
+        source = Path(app.srcdir) / "_build" / "figdata" / str(name)
+        if name is None or not source.is_file():
+            raise ExtensionError(f"{pagename}: a chart loads {url}, but {source} does not exist")
+        text = source.read_text(encoding="utf-8")
+        if version(text) != wanted:
+            raise ExtensionError(f"{pagename}: a chart loads {url}, but {source} is version "
+                                 f"{version(text)}: execute the page again")
+        target = Path(app.outdir) / "_static" / "figdata" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
 class PdfLink(SphinxDirective):
     """``{deepshock-pdf}``: a link to the PDF edition in HTML output (nothing in the PDF itself).
 
@@ -220,9 +250,11 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", drop_thebe)
     app.connect("html-page-context", offer_notebook, priority=400)
     app.connect("html-page-context", offer_pdf, priority=600)
+    app.connect("html-page-context", publish_data)
     app.connect("build-finished", publish_pdf)
     app.connect("write-started", assets_before_pages)
     page.setup(app)
+    search.setup(app)
     latex.setup(app)
     app.add_directive("deepshock-pdf", PdfLink)
     app.add_role("deepshock-built", build_time)

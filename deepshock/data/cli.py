@@ -1,14 +1,16 @@
 """`make data`: sync the price cache from a snapshot directory, or download it with yfinance.
 
 Command line: ``python -m deepshock.data.cli [--snapshot DIR | --yfinance]`` (no DIR: the
-default snapshot beside the project, else yfinance). Structure and content come first: every
-price file and the panel pass every check (`sync`, `validate`, `panel`) before the data are
-compared with `data/vintage.csv` (`vintage`), so a damaged file gets one message naming file,
-line and date. Then every difference is reported by ticker and date: on the terminal line by
-line up to `console.SHOWN` lines, else as a summary (`console.brief`); in full in the report
-beside the cache (`.cache/market-data-refresh.md`). One inside the frozen event window stops
-the sync with the cache as it was. For a snapshot this is the same rule as for a download: a
-snapshot that changes the window is a deliberate act, accepted by rewriting the vintage from it
+default snapshot beside the project, else yfinance). The facts come first: every facts file of
+`data/` is checked against its declared schema (`schema.check_all`), and a bad fact stops
+`make data` with the cache as it was. Then structure and content: every price file and the
+panel pass every check (`sync`, `validate`, `panel`) before the data are compared with
+`data/vintage.csv` (`vintage`), so a damaged file gets one message naming file, line and date.
+Then every difference is reported by ticker and date: on the terminal line by line up to
+`console.SHOWN` lines, else as a summary (`console.brief`); in full in the report beside the
+cache (`.cache/market-data-refresh.md`). One inside the frozen event window stops the sync with
+the cache as it was. For a snapshot this is the same rule as for a download: a snapshot that
+changes the window is a deliberate act, accepted by rewriting the vintage from it
 (`python -m deepshock.data.vintage write --from DIR`).
 Third-party warnings go to `.cache/market-data-warnings.log`, not the terminal.
 """
@@ -20,7 +22,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from . import intraday, staging, vintage
+from . import intraday, schema, staging, vintage
 from .console import SHOWN, brief, check_report, quiet, report_path, warnings_log
 from .paths import cache_dir, default_snapshot
 from .sync import sync_snapshot
@@ -87,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     with quiet(warnings_log(cache_dir())):
         try:
             staging.sweep(cache_dir())  # orphans of killed syncs, even when nothing is synced
+            checked = schema.check_all()  # the facts first: bad facts stop before any sync
             if snapshot is not None:
                 manifest, check = _sync(snapshot)
                 differences = None if check is None else check.lines()
@@ -112,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             short, f"every difference is listed in {report_path(cache_dir())}"]
         for line in shown:
             print(f"  {line}", file=sys.stderr)
+    print(checked)
     print(intraday.status(manifest))  # the intraday product, or why the cache has none
     rows = sum(e["rows"] for e in manifest["tickers"].values())
     if manifest.get("synced_at") and manifest["synced_at"] < started:

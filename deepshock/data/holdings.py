@@ -6,7 +6,9 @@
   two amounts a source converted (local and US$), so the rate is derived, never typed;
 * `market_values.csv`: the total market value of an index's members on a date, as reported.
 
-Each table has a source on every row; every rejection is a `DataError` naming file and line.
+Each table is declared in `data/datapackage.json` and checked by `schema` (a source on every
+row, tickers of the universe, positive amounts, a stake in (0, 1]); every rejection is a
+`DataError` naming file, line and column.
 """
 
 from __future__ import annotations
@@ -16,18 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import facts
+from . import schema
 from .paths import facts_dir
-
-COLUMNS = {
-    "holdings": ["holder", "held", "stake", "as_of", "source", "notes"],
-    "fx_rates": ["date", "currency", "local_amount", "usd_amount", "source", "notes"],
-    "market_values": ["index", "date", "value_usd_tn", "source", "notes"],
-}
-
-
-def _read(name: str) -> pd.DataFrame:
-    return facts.read_facts(name, facts_dir() / f"{name}.csv", COLUMNS[name])
 
 
 def holdings() -> pd.DataFrame:
@@ -37,18 +29,7 @@ def holdings() -> pd.DataFrame:
 
 @cache
 def _holdings(root: Path) -> pd.DataFrame:
-    table = _read("holdings")
-    known = set(facts.universe()["ticker"])
-    for column in ("holder", "held"):
-        for i, ticker in table[column].items():
-            if ticker not in known:
-                facts.fail("holdings", i, f"{column} {ticker!r} is not in universe.csv")
-    table["stake"] = facts._numbers(table, "stake", "holdings", positive=True)
-    for i, stake in table["stake"].items():
-        if stake > 1:
-            facts.fail("holdings", i, f"stake {stake:g} is not a fraction (0 < stake <= 1)")
-    table["as_of"] = facts._dates(table["as_of"], root / "holdings.csv")
-    return table
+    return schema.table("holdings", root)
 
 
 def stake(holder: str, held: str) -> float:
@@ -65,10 +46,7 @@ def fx_rates() -> pd.DataFrame:
 
 @cache
 def _fx_rates(root: Path) -> pd.DataFrame:
-    table = _read("fx_rates")
-    table["date"] = facts._dates(table["date"], root / "fx_rates.csv")
-    for column in ("local_amount", "usd_amount"):
-        table[column] = facts._numbers(table, column, "fx_rates", positive=True)
+    table = schema.table("fx_rates", root)
     return table.assign(rate=table["local_amount"] / table["usd_amount"])
 
 
@@ -92,7 +70,4 @@ def market_values() -> pd.DataFrame:
 
 @cache
 def _market_values(root: Path) -> pd.DataFrame:
-    table = _read("market_values")
-    table["date"] = facts._dates(table["date"], root / "market_values.csv")
-    table["value_usd_tn"] = facts._numbers(table, "value_usd_tn", "market_values", positive=True)
-    return table
+    return schema.table("market_values", root)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import facts
 from .validate import CALENDAR_END, CALENDAR_START, exchange_calendar
+from .validate import first_closed_after  # noqa: F401 (this module's API; facts' rules use it)
 
 # The span the book covers (the snapshot runs 2019-12 .. 2025-06), with room either side.
 START, END = CALENDAR_START, CALENDAR_END
@@ -60,15 +61,6 @@ def last_closed_before(market: str, when: pd.Timestamp) -> pd.Timestamp:
     while close_utc(market, day) >= when:
         day = calendar(market).previous_session(day)
     return day
-
-
-def first_closed_after(market: str, when: pd.Timestamp) -> pd.Timestamp:
-    """The first session of `market` whose close comes strictly after the UTC time `when`."""
-    closes = calendar(market).closes
-    pos = int(closes.searchsorted(pd.Timestamp(when).tz_convert("UTC"), side="right"))
-    if pos >= len(closes):
-        raise ValueError(f"{market}: no session closes after {when} in the calendar's span")
-    return closes.index[pos]
 
 
 def shift(market: str, session: str | pd.Timestamp, k: int) -> pd.Timestamp:

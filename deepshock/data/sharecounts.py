@@ -22,20 +22,12 @@ PRECISIONS = ("day", "month", "quarter", "year")
 def history() -> pd.DataFrame:
     """Every count on file: ticker, shares, as_of (Timestamp), as_of_precision, grade, source,
     notes; sorted by ticker and date."""
-    table = facts.shares().copy()
-    if "as_of_precision" not in table.columns:
-        raise ValueError("data/shares.csv: line 1: missing column 'as_of_precision'")
-    table["as_of"] = pd.to_datetime(table["as_of"], format="%Y-%m-%d")
-    return table.sort_values(["ticker", "as_of"], ignore_index=True)
+    return facts.shares().sort_values(["ticker", "as_of"], ignore_index=True)
 
 
 def split_table() -> pd.DataFrame:
     """`data/splits.csv`, typed: ticker, ratio (float), effective and download (Timestamp/NaT)."""
-    table = facts.read_facts("splits")
-    table["ratio"] = pd.to_numeric(table["ratio"], errors="raise").astype(float)
-    for column in ("effective", "download"):
-        table[column] = pd.to_datetime(table[column].replace("", None), format="%Y-%m-%d")
-    return table
+    return facts.splits()
 
 
 def to_snapshot_units(ticker: str, as_of: pd.Timestamp, splits: pd.DataFrame) -> float | None:

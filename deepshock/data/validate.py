@@ -197,6 +197,16 @@ def exchange_calendar(code: str, start: str = CALENDAR_START, end: str = CALENDA
     return _calendar(code, start, end)
 
 
+def first_closed_after(market: str, when: pd.Timestamp) -> pd.Timestamp:
+    """The first session of `market` whose close comes strictly after the UTC time `when` (a
+    shock's day 0 there; `sessions` serves it, the facts' rules check dates with it)."""
+    closes = exchange_calendar(market).closes
+    pos = int(closes.searchsorted(pd.Timestamp(when).tz_convert("UTC"), side="right"))
+    if pos >= len(closes):
+        raise ValueError(f"{market}: no session closes after {when} in the calendar's span")
+    return closes.index[pos]
+
+
 @cache
 def _calendar(code: str, start: str, end: str):
     import pickle

@@ -1,4 +1,4 @@
-"""Tokyo first and delayed contagion: where each market's sessions fell in UTC, and which
+"""Tokyo and delayed contagion: where each market's sessions fell in UTC, and which
 session of each market first saw the shock.
 
 All session dates and hours come from `deepshock.sessions` (exchange calendars); all moves are
@@ -49,7 +49,7 @@ def _move(ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> float:
     return float((1 + inside).prod() - 1)
 
 
-# --- Tokyo first ---------------------------------------------------------------------------
+# --- Tokyo ---------------------------------------------------------------------------------
 
 def timeline(days: tuple = TOKYO) -> pd.DataFrame:
     """One row per trading span (a lunch break splits a session) of each market on `days`,

@@ -10,8 +10,11 @@ conversion and both outputs come from the same executed notebook.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import re
+from pathlib import Path
 
 import altair as alt
 from docutils import nodes
@@ -99,9 +102,55 @@ class LatexChart:
         return [node]
 
 
-def spec_pdf(content: str) -> bytes:
-    """The vector PDF of a chart spec (JSON text), as the PDF edition prints it."""
-    return vlc.vegalite_to_pdf(json.loads(content), vl_version=VL_VERSION)
+def spec_pdf(content: str, folder: Path | None = None) -> bytes:
+    """The vector PDF of a chart spec (JSON text), as the PDF edition prints it (data the spec
+    loads from the site, read from `folder`: `inline_data`)."""
+    return vlc.vegalite_to_pdf(inline_data(json.loads(content), folder), vl_version=VL_VERSION)
+
+
+# ---- figure data a chart loads by URL (the explorer) --------------------------------------
+
+PUBLISHED = "_static/figdata/"   # where the site publishes a chart's data file, beside the page
+_URL = re.compile(r"^(?:\.\./)*" + re.escape(PUBLISHED) + r"([\w.-]+)\?v=([0-9a-f]{12})$")
+
+
+def version(text: str) -> str:
+    """The content hash a data file's URL carries (`?v=`): a new file is a new URL, so no
+    browser, card image or PDF chart ever shows an older one."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def published(url: str) -> tuple[str, str] | None:
+    """(file name, version) of a URL under PUBLISHED, else None."""
+    found = _URL.match(url)
+    return (found.group(1), found.group(2)) if found else None
+
+
+def inline_data(spec: dict, folder: Path | None = None) -> dict:
+    """`spec` with every data file it loads from PUBLISHED inlined from `folder` (the build's
+    figure data, `_build/figdata`), so vl-convert draws it offline; raises when the file is
+    missing or is not the version its URL names."""
+    nodes = [n for n in _walk(spec) if isinstance(n.get("data"), dict)
+             and published(str(n["data"].get("url", "")))]
+    if not nodes:
+        return spec
+    if folder is None:
+        from ..data.paths import figdata_dir
+        folder = figdata_dir()
+    spec = copy.deepcopy(spec)
+    for node in _walk(spec):
+        data = node.get("data")
+        found = published(str(data.get("url", ""))) if isinstance(data, dict) else None
+        if not found:
+            continue
+        path = Path(folder) / found[0]
+        text = path.read_text(encoding="utf-8") if path.is_file() else None
+        if text is None or version(text) != found[1]:
+            raise ValueError(f"{path}: {'missing' if text is None else 'another version'} "
+                             f"(the chart loads {data['url']})")
+        node["data"] = {"values": text, **({"format": data["format"]} if "format" in data
+                                            else {})}
+    return spec
 
 
 alt.renderers.register("deepshock", render)

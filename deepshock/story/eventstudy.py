@@ -8,7 +8,8 @@ Conventions (the chapter `eventstudy` states them for readers):
 * Benchmarks (`eventstudy_bench`): US listings are judged against the equal-weighted mean of
   the S&P 500 panel members other than the company itself (`Spec.us = "ew"`); Korea against
   KOSPI, Taiwan against the Taiex, Hong Kong against the Hang Seng, Tokyo against the Nikkei
-  225 plus the previous New York session's SOX return (`lead`, aligned by UTC session times).
+  225 plus the SOX's close-to-close move over the lead window (`lead`: the transmission
+  model's own column of `data.clock`, so the two cannot disagree about the lead).
   The local indices hold some of the securities they judge (`data/index_members.csv`):
   `Spec.asia = "exown"` takes a sourced own weight out, `"mean"` uses no benchmark at all.
 * The benchmark return paired with a security's return covers exactly the same interval
@@ -61,7 +62,6 @@ from .eventstudy_bench import (  # noqa: F401
     benchmark_key,
     full_frame,
     held,
-    lead_returns,
     market_without,
     own_weight,
     panel_market,

@@ -1,6 +1,7 @@
 """The event study's benchmarks and aligned returns: which benchmark judges a security under a
 specification (`Spec`), the benchmark's return over exactly the security's own intervals, the
-New York lead for Tokyo, and the frame a model is fitted on.
+New York lead for Tokyo (the one clock's close-to-close SOX lead, `data.clock`), and the frame a
+model is fitted on.
 
 * US listings: the equal-weighted mean of the S&P 500 panel members other than the company
   itself (`market_without`), or the S&P 500, or RSP.
@@ -18,11 +19,11 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import context, facts, load, sessions
+from ..data import clock, context, facts, load
 from ..methods import gaps
 from ..methods.eventstudy import ESTIMATION
 
-NY_LEAD = "^SOX"          # the New York session Tokyo opens on
+NY_LEAD = "^SOX"          # Tokyo's second regressor: the chip index's close-to-close lead
 LEAD_MARKETS = ("Japan",)
 SAME_COMPANY = {"GOOGL": ("GOOG",), "GOOG": ("GOOGL",)}
 
@@ -146,31 +147,6 @@ def aligned(ticker: str, benchmark: str) -> pd.DataFrame:
     return rets.assign(mret=mret, matched=matched.to_numpy())
 
 
-@cache
-def _ny_closes(lead: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    rets = load.returns(lead)
-    closes = pd.DatetimeIndex(sessions.calendar("XNYS").closes.loc[rets["date"]].to_numpy())
-    return closes.tz_localize(None), (1 + rets["ret"]).cumprod().to_numpy()
-
-
-@cache
-def lead_returns(ticker: str, lead: str = NY_LEAD) -> np.ndarray:
-    """Per return of `ticker`: the compounded `lead` return of the New York sessions that
-    closed between the opens of its previous and its current session (UTC, from the
-    exchange calendars): for Tokyo, the New York session of the evening before."""
-    code = sessions.code(ticker)
-    rets = _returns(ticker)
-    opens = sessions.calendar(code).opens   # UTC session opens by session label
-    closes, level = _ny_closes(lead)
-
-    def at(dates) -> np.ndarray:
-        when = pd.DatetimeIndex(opens.loc[pd.DatetimeIndex(dates)].to_numpy())
-        pos = closes.searchsorted(when.tz_localize(None) if when.tz else when, side="left") - 1
-        return np.where(pos >= 0, level[pos.clip(0)], np.nan)
-
-    return at(rets["date"]) / at(rets["prev_date"]) - 1
-
-
 def regressors(ticker: str, spec: Spec = NEW) -> tuple[str, ...]:
     """The model's regressors: none, the benchmark, or the benchmark and the New York lead."""
     if not benchmark_key(ticker, spec):
@@ -184,5 +160,6 @@ def full_frame(ticker: str, spec: Spec = NEW) -> pd.DataFrame:
     (cached: callers copy before changing it)."""
     frame = aligned(ticker, benchmark_key(ticker, spec))
     if "lead" in regressors(ticker, spec):
-        frame = frame.assign(lead=lead_returns(ticker))
+        # the one clock's close-to-close SOX lead, the transmission model's own column
+        frame = frame.assign(lead=clock.leads(ticker, clock.LEADS)[f"cc_{NY_LEAD}"].to_numpy())
     return frame

@@ -1,5 +1,5 @@
 """The event-study chapter's tables and chart: securities, groups, multiplicity, confounders,
-placebo sizes, the Tokyo decomposition, breadth, benchmarks that hold the stock and the
+placebo sizes, breadth, benchmarks that hold the stock and the
 old-versus-new comparison.
 
 Stars: a test's significance stars are shown only when its placebo rejection rate at 5%
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import context, facts
-from ..methods import leadlag, multiple
+from ..methods import multiple
 from . import eventstudy as es
 from . import eventstudy_news as news
 from .charts import DASHES, NEUTRAL, PALETTE, finish
@@ -205,22 +205,6 @@ def window_news(study: Study, ticker: str, window: str) -> str:
     hits = hits.loc[hits["ticker"] == ticker].drop_duplicates("label")
     return ", ".join(f"{lab} ({d:%d %b})" for d, lab in zip(hits["date"], hits["label"])) \
         or "none"
-
-
-# --- Tokyo: pass-through and abnormal -----------------------------------------------------
-
-def tokyo_parts(study: Study, group: str = "Japan semiconductors") -> pd.DataFrame:
-    """Mean over the group of each member's return decomposition (`leadlag.decompose`) on
-    t = 0 and t = +1: ret, alpha, local market (mret), New York pass-through (lead), abnormal."""
-    members = study.plan.loc[study.plan["included"] & (study.plan["group"] == group), "ticker"]
-    parts = []
-    for t in members:
-        frame = es.event_frame(t, study.spec)
-        _, _, dec = leadlag.analyse(frame, ("mret", "lead"), study.spec.estimation,
-                                    {"[0,+1]": (0, 1)}, t)
-        parts.append(dec.set_index("tau").loc[[0, 1], ["ret", "alpha", "mret", "lead",
-                                                     "abnormal"]])
-    return pd.concat(parts).groupby(level=0).mean()
 
 
 # --- placebo, breadth, robustness ------------------------------------------------------------

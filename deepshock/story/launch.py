@@ -21,10 +21,8 @@ SOURCE = "Yahoo Finance daily closes; exchange calendars; DeepSeek's releases as
 
 
 def cost_inputs() -> pd.DataFrame:
-    """data/launch_costs.csv, indexed by quantity, with a source on every row."""
-    table = facts.read_facts("launch_costs")
-    table["value"] = pd.to_numeric(table["value"], errors="raise").astype(float)
-    return table.set_index("quantity")
+    """data/launch_costs.csv (checked and typed by the data layer), indexed by quantity."""
+    return facts.launch_costs().set_index("quantity")
 
 
 @dataclass(frozen=True)

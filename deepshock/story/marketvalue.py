@@ -45,12 +45,9 @@ def count_kind(source: str, notes: str) -> str:
 
 
 def splits() -> pd.DataFrame:
-    """`data/splits.csv`: the splits that could put a snapshot level in other units than 2025's."""
-    table = facts.read_facts("splits")
-    table["ratio"] = pd.to_numeric(table["ratio"], errors="raise").astype(float)
-    for column in ("effective", "download"):
-        table[column] = pd.to_datetime(table[column].replace("", None), format="%Y-%m-%d")
-    return table
+    """`data/splits.csv`: the splits that could put a snapshot level in other units than 2025's
+    (checked and typed by the data layer: a positive ratio, dates or NaT)."""
+    return facts.splits()
 
 
 def convention(ticker: str) -> str:

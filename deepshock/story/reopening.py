@@ -113,8 +113,8 @@ def title(table: pd.DataFrame) -> str:
     near = idx.loc[(idx["local_pct"] - idx["fund_pct"]).abs() < NEAR, "place"].tolist()
     far = idx.loc[(idx["local_pct"] - idx["fund_pct"]).abs() >= NEAR, "place"].tolist()
     if not near:
-        return "No market reopened within 2 points of what New York had priced"
-    text = f"{_join(near)} reopened within 2 points of what New York had priced"
+        return "No market reopened within 2 points of its New York fund's move over the closure"
+    text = f"{_join(near)} reopened within 2 points of their New York funds' moves over the closure"
     return text + (f"; {_join(far)} did not" if far else "")
 
 

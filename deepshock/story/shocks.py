@@ -12,9 +12,10 @@ measurement is one function of the event, so the DeepSeek day is measured like t
   (equal-weighted sector means, the statistic used throughout);
 * `losers`: the largest losses of market value among the companies with a share count, by
   the market-value chapter's method (`marketvalue.losses`);
-* `transmission`: Tokyo's, Seoul's, Taipei's and Europe's next session after New York's day 0
-  (their own day 0 where the shock started in Tokyo), against the usual pass-through of the
-  previous New York session (OLS on the 250 sessions before);
+* `transmission`: Tokyo's, Seoul's, Taipei's and Europe's day 0 and day 1 (each market's own,
+  from the news time), by the book's one transmission model (`story.transmission`, the same
+  function and parameters as the story chapters): the total move and the excess beyond the
+  usual echo of New York, close to close, and the verdict across the bounds of the lead;
 * `groups`: the event study's abnormal returns and group tests for US and Japanese chip stocks,
   each group at its own market's day 0.
 """
@@ -26,18 +27,19 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, event, facts, load, sessions
-from ..methods.eventstudy import car_variance, market_model
+from ..data import artefacts, event, facts, load
+from ..methods import transmission as tm
 from . import eventstudy as es
 from . import marketvalue
+from . import transmission as tr
 
 SERIES = {"NVDA": "Nvidia", "^SOX": "SOX", "^GSPC": "S&P 500", "RSP": "S&P 500 equal weight",
           "^VIX": "VIX"}
 LOCAL = {"Tokyo": "^N225", "Seoul": "^KS11", "Taipei": "^TWII", "Europe": "^STOXX"}
-NY, LEAD = "XNYS", "^GSPC"  # the New York session whose move Asia and Europe pass on
+NY = "XNYS"
+DAYS = (0, 1)   # each market's own day 0 and day 1 (transmission model)
 GROUPS = {"US semiconductors": "[0]", "Japan semiconductors": "[0,+1]"}
 GROUP_MARKET = {"US semiconductors": "XNYS", "Japan semiconductors": "XTKS"}
-PASS_WINDOW = 250
 event_day0 = event.day0  # the parameter `event` (a row) shadows the module in the functions
 PATH = (-5, 20)
 
@@ -92,52 +94,21 @@ def losers(day0: pd.Timestamp, n: int = 3) -> pd.DataFrame:
     return table.nlargest(n, "loss_usd")[["ticker", "name", "ret", "loss_usd", "approximate"]]
 
 
-@cache
-def _pass_through_frame(market: str) -> pd.DataFrame:
-    """Each session of the index of `market` with its return and the compounded S&P 500 move
-    between the New York closes that preceded its previous and its own open (UTC times)."""
-    ticker = LOCAL[market]
-    code = sessions.code(ticker)
-    local = load.returns(ticker)[["date", "prev_date", "ret"]]
-    lead = load.returns(LEAD).set_index("date")
-    ny_close = sessions.closes_utc(NY, lead.index)
-    level = (1 + lead["ret"]).cumprod().to_numpy()
-
-    def lead_level(dates: pd.Series) -> np.ndarray:
-        opens = sessions.opens_utc(code, dates)
-        pos = ny_close.searchsorted(opens, side="left") - 1  # last NY close before the open
-        return np.where(pos >= 0, level[pos.clip(0)], np.nan)
-
-    x = lead_level(local["date"]) / lead_level(local["prev_date"]) - 1
-    return local.assign(lead=x).dropna().reset_index(drop=True)
-
-
 def transmission(event: pd.Series) -> pd.DataFrame:
-    """Per market: the session that carried the shock, its move, the usual pass-through of the
-    New York move before it, and the abnormal rest with its prediction-error t."""
+    """Per market index and day (0, 1: the market's own sessions after the news): session,
+    total, excess (close to close) and the verdict across bounds, from `transmission.security`
+    for the event's news time; a market whose prices begin too late is left out."""
     rows = []
     for market, ticker in LOCAL.items():
-        frame = _pass_through_frame(market)
-        code = sessions.code(ticker)
-        if event["origin_market"] == "Tokyo":
-            session = event_day0(code, event["label"])
-        else:  # the first session that opens after New York's day-0 close
-            after = sessions.close_utc(NY, event["day0"])
-            session = sessions.first_session(code, event["day0"])
-            while sessions.open_utc(code, session) < after:
-                session = sessions.first_session(code, session + pd.Timedelta(days=1))
-        pos = int(frame["date"].searchsorted(session))
-        if pos >= len(frame) or frame.at[pos, "date"] != session or pos < PASS_WINDOW + 1:
-            continue
-        est = frame.iloc[pos - PASS_WINDOW - 1:pos - 1]  # ends the session before
-        fit = market_model(est["ret"], est["lead"])
-        row = frame.iloc[pos]
-        usual = fit.alpha + fit.beta * row["lead"]
-        abnormal = row["ret"] - usual
-        rows.append({"market": market, "ticker": ticker, "session": session,
-                     "prev_session": row["prev_date"], "ret": row["ret"], "lead": row["lead"],
-                     "beta": fit.beta, "usual": usual, "abnormal": abnormal,
-                     "t": abnormal / np.sqrt(car_variance(fit, [row["lead"]]))})
+        table = tr.security(ticker, event["news_utc"], DAYS)
+        for day, part in table.groupby("day"):
+            if (part["bound"] == "none").any():
+                continue
+            cc = part.loc[part["bound"] == "cc"].iloc[0]
+            rows.append({"market": market, "ticker": ticker, "day": day, "session": cc["date"],
+                         "weekdays": cc["weekdays"], "total": cc["total"],
+                         "excess": cc["excess"], "verdict": tm.verdict(part["excess_lo"],
+                                                                       part["excess_hi"])})
     return pd.DataFrame(rows)
 
 
@@ -189,7 +160,7 @@ def _measure() -> pd.DataFrame:
         day0 = event["day0"]
         mv = moves(day0).set_index("ticker")
         br = breadth(day0)
-        trans = transmission(event).set_index("market")
+        trans = transmission(event).set_index(["market", "day"])
         grp = groups(event).set_index("group")
         top = losers(day0)
         row = {"label": event["label"], "date": event["date"], "day0": day0,
@@ -202,8 +173,10 @@ def _measure() -> pd.DataFrame:
                                        "worst_sector_ret", "best_sector", "best_sector_ret")})
         row["concentration"] = row["ret ^SOX"] - row["ret RSP"]
         for market in LOCAL:
-            for col in ("session", "ret", "usual", "abnormal", "t"):
-                row[f"{market} {col}"] = trans[col].get(market, np.nan) if len(trans) else np.nan
+            for day in DAYS:
+                for col in ("session", "weekdays", "total", "excess", "verdict"):
+                    row[f"{market} d{day} {col}"] = (trans[col].get((market, day), np.nan)
+                                                     if len(trans) else np.nan)
         for group in GROUPS:
             for col in ("caar", "kp", "kp_p", "port_t", "port_p", "n", "window"):
                 row[f"{group} {col}"] = grp[col].get(group, np.nan) if len(grp) else np.nan
