@@ -141,7 +141,8 @@ FIGURES = {
                                        "US$ bn"),
     ("fig-nvda-records", "count"): ("Date and grade of the share count used (shares.csv: the "
                                     "last count dated to a day at or before the session).", ""),
-    ("fig-nvda-records", "day"): ("27 January 2025 (the accent colour) or other days.", ""),
+    ("fig-nvda-records", "day"): ("The shock day (New York's day 0, in the accent colour) or other "
+                                  "days.", ""),
     ("fig-selloff-sox-worst", "day"): ("The session in words.", ""),
     ("fig-selloff-sox-worst", "when"): ("Earlier, on 27 January 2025, or later.", ""),
     ("fig-shocks-map", "day"): ("The comparison day: a New York session on which the SOX or "

@@ -19,6 +19,7 @@ from ..data import context, event, facts, load, sharecounts
 from .charts import MUTED, NEGATIVE, finish, narrow_layout
 
 SHOCK = event.day0("XNYS")
+SHOCK_DAY = f"{SHOCK.day} {SHOCK:%B %Y}"  # the chart's name for the shock day's bars
 SOURCE = "Yahoo Finance daily closes (snapshot); data/shares.csv (dated share counts)"
 EXCLUDED_LINES = {"TSM": "TSMC counts by its Taipei line, which trades in Taiwan dollars"}
 
@@ -146,7 +147,7 @@ def chart_data(ranks: pd.DataFrame, checks: pd.DataFrame, n: int = 15) -> pd.Dat
     top["press_bn"] = [press.get((t, d), float("nan")) for t, d in zip(top["ticker"], top["date"])]
     top["loss_bn"] = (top["loss_usd"] / 1e9).round(1)
     top["fall_pct"] = (top["ret"] * 100).round(2)
-    top["day"] = ["27 January 2025" if d == SHOCK else "other days" for d in top["date"]]
+    top["day"] = [SHOCK_DAY if d == SHOCK else "other days" for d in top["date"]]
     top["count"] = [f"{a:%d %b %Y}, grade {g}" for a, g in zip(top["as_of"], top["grade"])]
     return top[["rank_usd", "label", "ticker", "date", "loss_bn", "fall_pct", "press_bn",
                 "count", "day"]]
@@ -166,8 +167,8 @@ def loss_chart(data: pd.DataFrame, n_days: int) -> alt.LayerChart:
     bars = base.mark_bar().encode(
         x=alt.X("loss_bn:Q", title="Market value lost in one session (US$ billion)",
                 scale=alt.Scale(domain=[0, float(data["loss_bn"].max()) * 1.15])),
-        color=alt.Color("day:N", title=None, sort=["27 January 2025", "other days"],
-                        scale=alt.Scale(domain=["27 January 2025", "other days"],
+        color=alt.Color("day:N", title=None, sort=[SHOCK_DAY, "other days"],
+                        scale=alt.Scale(domain=[SHOCK_DAY, "other days"],
                                         range=[NEGATIVE, MUTED])),
         tooltip=tooltip)
     text = base.mark_text(align="left", dx=4, fontSize=10).encode(
