@@ -59,7 +59,10 @@ def page_text(root: Path, name: str) -> str:
 @pytest.mark.build
 def test_nvidia_page_has_glued_numbers_and_its_chart(site, snapshot):  # noqa: F811
     close = raw_close("NVDA.csv")
-    shares = pd.read_csv(ROOT / "data" / "shares.csv").set_index("ticker").loc["NVDA", "shares"]
+    counts = pd.read_csv(ROOT / "data" / "shares.csv", parse_dates=["as_of"])
+    counts = counts.loc[(counts["ticker"] == "NVDA") & (counts["as_of_precision"] == "day")
+                        & (counts["as_of"] <= SHOCK)]
+    shares = counts.sort_values("as_of")["shares"].iloc[-1]  # the last count dated at or before
     lost = shares * (close[BEFORE] - close[SHOCK])
     html = (site / "chapters" / "nvidia.html").read_text(encoding="utf-8")
     text = BeautifulSoup(html, "html.parser").get_text(" ")

@@ -110,10 +110,15 @@ def sp500_members() -> list[str]:
 
 
 def nvda_by_hand():
-    """NVDA from its raw file against the equal-weighted mean of the other S&P 500 members'
-    returns from the raw panel file (plain pandas), event-time positions, estimation rows."""
-    r = raw_close("NVDA.csv").pct_change().dropna()
+    """NVDA's total return (the panel's adjusted close where it has one, else the raw file's
+    close) against the equal-weighted mean of the other S&P 500 members' returns from the raw
+    panel file (plain pandas), event-time positions, estimation rows."""
     closes = panel_closes()
+    raw = raw_close("NVDA.csv")
+    adj = closes["NVDA"].dropna()
+    r = (raw / raw.shift(1) - 1).iloc[1:]
+    inside = adj.index[1:]
+    r.loc[inside] = (adj / adj.shift(1) - 1).iloc[1:].to_numpy()
     others = [t for t in sp500_members() if t != "NVDA"]
     m = (closes[others] / closes[others].shift(1) - 1).iloc[1:].mean(axis=1)
     both = pd.concat({"r": r, "m": m}, axis=1, join="inner")

@@ -196,7 +196,10 @@ def test_numbers_become_words_as_written_and_rounded():
 def nvidia_loss_bn() -> float:
     """Nvidia's loss on 27 January 2025 from the raw snapshot and the sourced share count."""
     close = raw_close("NVDA.csv")
-    shares = pd.read_csv(ROOT / "data" / "shares.csv").set_index("ticker").loc["NVDA", "shares"]
+    counts = pd.read_csv(ROOT / "data" / "shares.csv", parse_dates=["as_of"])
+    counts = counts.loc[(counts["ticker"] == "NVDA") & (counts["as_of_precision"] == "day")
+                        & (counts["as_of"] <= pd.Timestamp("2025-01-27"))]
+    shares = counts.sort_values("as_of")["shares"].iloc[-1]  # the last count dated at or before
     return shares * (close[pd.Timestamp("2025-01-24")] - close[pd.Timestamp("2025-01-27")]) / 1e9
 
 

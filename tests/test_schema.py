@@ -69,7 +69,9 @@ CASES = [
     ("shares", "not finite", {"shares": "inf"}, "shares 'inf' is not a number"),
     ("shares", "unknown ticker", {"ticker": "IBM"}, "ticker 'IBM' is not in universe.csv"),
     ("shares", "grade", {"grade": "D"}, "grade 'D' is not one of ['A', 'B', 'C']"),
-    ("shares", "duplicate", "dup", "duplicate ticker 'NVDA'"),
+    ("shares", "duplicate", "dup", "duplicate (ticker, as_of) ('NVDA', '2024-08-28')"),
+    ("shares", "two counts on one day", {"@row": 1, "as_of": "2024-08-28"},
+     "duplicate (ticker, as_of) ('NVDA', '2024-08-28')"),
     ("shares", "no source", {"source": ""}, NO_SOURCE),
     ("records", "wrong type", {"loss_usd_bn": "279bn"}, f"loss_usd_bn '279bn' {POSITIVE}"),
     ("records", "zero", {"loss_usd_bn": "0"}, f"loss_usd_bn '0' {POSITIVE}"),
@@ -387,11 +389,15 @@ def test_checked_facts_are_served_without_frictionless_and_rechecked_when_change
 
 
 def test_typed_tables():
-    shares = facts.shares().set_index("ticker")
-    assert shares.at["AVGO", "as_of"] == __import__("pandas").Timestamp("2024-09-01")
-    assert shares.at["AVGO", "as_of_precision"] == "month"
-    assert facts.as_stated(shares.at["GOOGL", "as_of"], "quarter") == "2025-Q1"
-    assert facts.as_stated(shares.at["NVDA", "as_of"], "day") == "2024-11-15"
+    import pandas as pd
+
+    shares = facts.shares().set_index(["ticker", "as_of"])
+    assert shares.at[("AVGO", pd.Timestamp("2024-09-01")), "as_of_precision"] == "month"
+    assert shares.at[("AVGO", pd.Timestamp("2024-09-11")), "as_of_precision"] == "day"
+    assert facts.as_stated(shares.xs("GOOGL").index[0], "quarter") == "2025-Q1"
+    assert [facts.as_stated(d, "day") for d in shares.xs("NVDA").index] == ["2024-08-28",
+                                                                            "2024-11-15"]
+    assert shares.index.is_unique  # the primary key: one count per ticker and date
     assert shares["shares"].dtype == float and (shares["shares"] > 0).all()
     assert facts.splits()["ratio"].gt(0).all()
 

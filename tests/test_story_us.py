@@ -52,9 +52,12 @@ def bars(file: str) -> pd.DataFrame:
     return pd.read_csv(SNAPSHOT / "prices" / file, parse_dates=["date"]).set_index("date")
 
 
-def shares(ticker: str) -> float:
-    table = pd.read_csv(ROOT / "data" / "shares.csv")
-    return float(table.set_index("ticker").at[ticker, "shares"])
+def shares(ticker: str, day: str | pd.Timestamp = "2025-01-27") -> float:
+    """The last count of `ticker` dated to a day at or before `day` (plain pandas)."""
+    table = pd.read_csv(ROOT / "data" / "shares.csv", parse_dates=["as_of"])
+    rows = table.loc[(table["ticker"] == ticker) & (table["as_of_precision"] == "day")
+                     & (table["as_of"] <= pd.Timestamp(day))]
+    return float(rows.sort_values("as_of")["shares"].iloc[-1])
 
 
 def spec(bundle: dict) -> dict:
@@ -185,36 +188,28 @@ def test_nvidia_earlier_record_computed_the_same_way(glued):
     g = glued["nvidia"]
     close = raw_close("NVDA.csv")
     prev = close.index[close.index < "2024-09-03"][-1]
-    earlier = shares("NVDA") * (close[prev] - close["2024-09-03"])
+    earlier = shares("NVDA", "2024-09-03") * (close[prev] - close["2024-09-03"])
     now = shares("NVDA") * (close[PRE] - close[SHOCK])
     assert md(g, "nv_top_label") == "Nvidia, 3 Sep 2024"
-    assert md(g, "nv_top_computed") == f"${earlier / 1e9:,.1f}bn"
+    assert md(g, "nv_top_loss") == f"${earlier / 1e9:,.1f}bn"
     assert md(g, "nv_times") == f"{now / earlier:.1f}"
     assert abs(earlier / 1e9 - 279) < 5  # the press figure in data/records.csv
 
 
-def test_nvidia_records_chart_marks_computed_and_press_bars(glued):
-    g = glued["nvidia"]
-    table = pd.read_csv(figdata_dir() / "fig-nvda-records.csv",
-                        parse_dates=["date"])
-    computed = table.loc[table["basis"] == nvidia.COMPUTED]
-    pairs = set(zip(computed["ticker"], computed["date"]))
-    assert {("NVDA", SHOCK), ("NVDA", pd.Timestamp("2024-09-03"))} <= pairs
-    # besides those two, only losses after the shock (data/later_losses.csv) are computed
-    assert all(d > SHOCK for t, d in pairs - {("NVDA", SHOCK), ("NVDA", pd.Timestamp("2024-09-03"))})
-    records = pd.read_csv(ROOT / "data" / "records.csv", parse_dates=["date"])
-    press = table.loc[table["basis"] == nvidia.PRESS]
-    assert sorted(press["loss_bn"]) == sorted(records["loss_usd_bn"])
-    # Meta's and Amazon's counts on file date from years later: press figures only, said so.
-    assert "Meta, 3 Feb 2022" in md(g, "nv_press_only")
-    assert "Amazon, 29 Apr 2022" in md(g, "nv_press_only")
-
-
-def test_a_share_count_from_years_later_is_not_used(snapshot):
-    assert pd.isna(nvidia.one_day_loss("META", pd.Timestamp("2022-02-03"))["loss_usd"])
-    close = raw_close("NVDA.csv")
-    got = nvidia.one_day_loss("NVDA", SHOCK)["loss_usd"]
-    assert got == pytest.approx(shares("NVDA") * (close[PRE] - close[SHOCK]))
+def test_nvidia_records_chart_draws_the_top_company_days(glued):
+    table = pd.read_csv(figdata_dir() / "fig-nvda-records.csv", parse_dates=["date"])
+    assert table.iloc[0]["ticker"] == "NVDA" and table.iloc[0]["date"] == SHOCK
+    assert list(table["rank_usd"]) == sorted(table["rank_usd"])
+    assert set(table.loc[table["day"] == "27 January 2025", "date"]) == {SHOCK}
+    # every press figure drawn is one of data/*.csv's, on its own day
+    press = pd.concat([pd.read_csv(ROOT / "data" / f, parse_dates=["date"])
+                       for f in ("records.csv", "later_losses.csv")])
+    drawn = table.dropna(subset=["press_bn"])
+    assert len(drawn) >= 3
+    for r in drawn.itertuples():
+        assert r.press_bn in set(press.loc[(press["ticker"] == r.ticker)
+                                           & (press["date"] == r.date), "loss_usd_bn"])
+    assert "Meta, 3 February 2022" in md(glued["nvidia"], "nv_unchecked")
 
 
 # --- the US sell-off -----------------------------------------------------------------------

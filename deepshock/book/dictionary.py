@@ -130,13 +130,19 @@ FIGURES = {
     ("fig-marketvalue-losses", "detail"): ("The share count's grade and the price level, or "
                                            "the record's source.", ""),
     ("fig-nvda-price", "close"): ("Nvidia's closing price as traded.", "US$"),
-    ("fig-nvda-records", "when"): ("earlier (a record before the shock), shock or later.", ""),
-    ("fig-nvda-records", "basis"): ("Computed from the data (closes x shares) or reported by "
-                                    "the press.", ""),
-    ("fig-nvda-records", "loss_bn"): ("Market value lost that session.", "US$ bn"),
-    ("fig-nvda-records", "ret"): ("Close-to-close return of the session.", "fraction"),
-    ("fig-nvda-records", "press_bn"): ("The press figure (empty for the shock day).", "US$ bn"),
-    ("fig-nvda-records", "source"): ("Where the figure comes from.", ""),
+    ("fig-nvda-records", "rank_usd"): ("Rank of the company-day's loss in dollars among every "
+                                       "company-day ranked (1 = largest).", "rank"),
+    ("fig-nvda-records", "label"): ("The company-day: company and session.", ""),
+    ("fig-nvda-records", "loss_bn"): ("Market value lost that session: the share count serving "
+                                      "the day x (previous close - close).", "US$ bn"),
+    ("fig-nvda-records", "fall_pct"): ("Close-to-close return of the session.", PCT),
+    ("fig-nvda-records", "press_bn"): ("The press figure for that company-day (records.csv or "
+                                       "later_losses.csv; empty where the press gives none).",
+                                       "US$ bn"),
+    ("fig-nvda-records", "count"): ("Date and grade of the share count used (shares.csv: the "
+                                    "last count dated to a day at or before the session).", ""),
+    ("fig-nvda-records", "day"): ("The shock day (New York's day 0, in the accent colour) or other "
+                                  "days.", ""),
     ("fig-selloff-sox-worst", "day"): ("The session in words.", ""),
     ("fig-selloff-sox-worst", "when"): ("Earlier, on 27 January 2025, or later.", ""),
     ("fig-shocks-map", "day"): ("The comparison day: a New York session on which the SOX or "

@@ -46,8 +46,9 @@ def _events(root: Path) -> pd.DataFrame:
 
 
 def shares() -> pd.DataFrame:
-    """Shares outstanding per ticker with the date (`as_of`, the first day of its period) and
-    its precision (`as_of_precision`: day, month, quarter, year) and a confidence grade."""
+    """Dated share counts, several per ticker (`data/shares.csv`): each with its date (`as_of`,
+    the first day of its period), that date's precision (`as_of_precision`: day, month,
+    quarter, year) and a confidence grade; one count per ticker and date (the primary key)."""
     return _shares(facts_dir())
 
 

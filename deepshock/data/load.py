@@ -181,3 +181,45 @@ def claims() -> pd.DataFrame:
                                         f"{'on' if first == last else 'around'} {when} in "
                                         f"the price cache")
     return table
+
+
+def total_return_series(close: pd.Series, adjusted: pd.Series | None) -> pd.DataFrame:
+    """Per session (index = date, ascending): the price return from `close` and, where the
+    adjusted series (dividends reinvested) has both ends of the interval, the total return from
+    it; `basis` says which. The dividend of an ex-day is what separates the two."""
+    price = close / close.shift(1) - 1.0
+    total = price.copy()
+    basis = pd.Series("price", index=close.index)
+    if adjusted is not None:
+        adj = adjusted.reindex(close.index)
+        from_adj = adj / adj.shift(1) - 1.0
+        ok = from_adj.notna()
+        total[ok], basis[ok] = from_adj[ok], "total"
+    return pd.DataFrame({"price_ret": price, "ret": total, "basis": basis}).iloc[1:]
+
+
+def total_returns(ticker: str, *, root: Path | None = None) -> pd.DataFrame:
+    """`returns(ticker)` with `ret` a total return (dividends reinvested) wherever the snapshot
+    has an adjusted close for the security: the file's own `adj_close` column, a file whose
+    closes are already adjusted (or an index), else the panel's adjusted close (S&P 500
+    members and its funds, 2023-2025). Elsewhere `ret` stays the price return. Extra columns:
+    price_ret, basis ('total' or 'price'). Use it for multi-day windows compared with the
+    panel; keep `returns` where a price is the point (a close, a market value)."""
+    table = returns(ticker, root=root)
+    bars = prices(ticker, root=root).set_index("date")
+    manifest = read_manifest(Path(root or cache_dir()).resolve())["tickers"][ticker]
+    convention = str(manifest.get("close_convention", ""))
+    if bars["adj_close"].notna().any():
+        adjusted = bars["adj_close"]
+    elif not convention.startswith("RAW"):
+        adjusted = bars["close"]   # ADJUSTED files and indices: the close already is
+    else:
+        try:
+            wide = panel_closes(root=root)
+        except DataError:
+            wide = pd.DataFrame()
+        adjusted = wide[ticker].dropna() if ticker in wide.columns else None
+    series = total_return_series(bars["close"], adjusted)
+    out = table.set_index("date").join(series[["price_ret", "basis"]])
+    out["ret"] = series["ret"].reindex(out.index)
+    return out.reset_index()

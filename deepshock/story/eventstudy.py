@@ -2,7 +2,8 @@
 
 Conventions (the chapter `eventstudy` states them for readers):
 
-* Returns are close-to-close on each security's own sessions (`load.returns`); event time counts
+* Returns are close-to-close total returns on each security's own sessions (`load.total_returns`:
+  dividends reinvested where the snapshot has an adjusted close, as the panel benchmark is); event time counts
   those sessions, and t = 0 is the first one on or after the event date.
 * Benchmarks (`eventstudy_bench`): US listings are judged against the equal-weighted mean of
   the S&P 500 panel members other than the company itself (`Spec.us = "ew"`); Korea against

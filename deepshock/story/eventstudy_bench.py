@@ -119,7 +119,9 @@ def _where(ticker: str) -> tuple[str, str]:
 
 @cache
 def _returns(ticker: str) -> pd.DataFrame:
-    return load.returns(ticker)
+    # total returns (dividends reinvested), like the panel benchmark: a CAR over a window
+    # holding an ex-dividend day is otherwise biased down by the dividend
+    return load.total_returns(ticker)
 
 
 @cache

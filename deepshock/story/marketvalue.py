@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import context, event, facts, holdings, load, sessions
+from ..data import context, event, facts, holdings, load, sessions, sharecounts
 from ..data.sync import read_manifest
 from ..data.validate import DataError
 
@@ -81,22 +81,25 @@ def losses(days: tuple[pd.Timestamp, ...] = SHOCK_DAYS) -> pd.DataFrame:
     figure can be given; `in_total` is False as well for an ADR whose company is counted by
     its home line (HOME_LINE).
     """
-    shares = facts.shares().set_index("ticker")
+    history = sharecounts.history()
     universe = facts.universe().set_index("ticker")
     split_table = splits()
-    rets = load.returns(list(shares.index)).set_index(["ticker", "date"])
+    tickers = list(dict.fromkeys(history["ticker"]))
+    rets = load.returns(tickers).set_index(["ticker", "date"])
     fx = load.prices(FX).set_index("date")["close"]
     rows = []
-    for ticker, holding in shares.iterrows():
+    for ticker in tickers:
         info = universe.loc[ticker]
         basis = convention(ticker)
         for day in days:
+            holding = count_for(ticker, day, history, split_table)
             # per session: a split effective between two shock sessions moves only the first
             multiplier = split_multiplier(ticker, split_table, day)
             row = {"ticker": ticker, "name": info["name"], "market": info["market"],
                    "currency": info["currency"], "date": day, "shares": holding["shares"],
                    "grade": holding["grade"], "basis": basis, "multiplier": multiplier,
                    "count": count_kind(holding["source"], holding["notes"]),
+                   "as_of": holding["as_of"], "count_use": holding["use"],
                    "included": False, "reason": ""}
             if (ticker, day) not in rets.index:
                 rows.append({**row, "reason": "no session (market closed)"})
@@ -119,6 +122,27 @@ def losses(days: tuple[pd.Timestamp, ...] = SHOCK_DAYS) -> pd.DataFrame:
     table["approximate"] = (table["grade"] == "C") | (table["basis"] != "as traded")
     table["in_total"] = table["included"] & ~table["ticker"].isin(list(HOME_LINE))
     return table
+
+
+def count_for(ticker: str, day: pd.Timestamp, history: pd.DataFrame | None = None,
+              split_table: pd.DataFrame | None = None) -> pd.Series:
+    """The count valuing `ticker` on `day`, in the filing's own units (this module restores
+    the price to the day's units instead): the dated-history rule of `sharecounts` (at or
+    before, else the nearest after, within 183 days), else the latest count on file of any
+    date (its `use` says 'not dated to a day' or 'more than 183 days away')."""
+    history = sharecounts.history() if history is None else history
+    row = sharecounts.for_day(ticker, day, after=True, table=history, splits=split_table)
+    if row is not None:
+        row["shares"] = row["filed"]
+        return row
+    rows = history.loc[history["ticker"] == ticker]
+    if rows.empty:
+        raise KeyError(f"{ticker}: no share count in data/shares.csv")
+    row = rows.iloc[-1].copy()
+    row["use"] = ("not dated to a day" if row["as_of_precision"] != "day"
+                  else f"more than {sharecounts.MAX_AGE.days} days away")
+    row["shares"] = float(row["shares"])
+    return row
 
 
 def list_table(header: list[str], rows: list[list[str]], widths: list[int]) -> str:
@@ -229,7 +253,7 @@ def home_loss(adr: str = "TSM", day: pd.Timestamp = SHOCK_DAYS[0]) -> HomeLoss:
     info = facts.universe().set_index("ticker")
     code = info.at[home, "calendar"]
     session = sessions.first_session(code, day)
-    shares = facts.shares().set_index("ticker")["shares"]
+    shares = {t: float(count_for(t, session)["shares"]) for t in (home, adr)}
     move = load.session_return(home, str(session.date()))
     if convention(home) != "as traded":
         raise DataError(f"{home}: the home line needs an as-traded price level")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from ..data import context, event, facts, load
+from ..data import event, facts, load, sharecounts
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
@@ -22,6 +22,7 @@ class RecordDay:
     close: float
     ret: float
     shares: float
+    shares_as_of: pd.Timestamp
     shares_source: str
     value_lost: float
     rebound_date: pd.Timestamp
@@ -34,16 +35,18 @@ class RecordDay:
 def record_day(ticker: str = "NVDA", date: pd.Timestamp = SHOCK) -> RecordDay:
     """The close-to-close move on `date`, the next session, and the market value each implied.
 
-    Market value = as-traded close x shares outstanding (data/shares.csv); NVDA's file is RAW.
+    Market value = as-traded close x the share count serving the day (`data.sharecounts`: the
+    last count dated at or before it); NVDA's file is RAW.
     """
     rets = load.returns(ticker).set_index("date")
     day, nxt = rets.loc[date], rets.loc[rets.index > date].iloc[0]
-    row = facts.shares().set_index("ticker").loc[ticker]
+    row = sharecounts.for_day(ticker, date)
+    if row is None:
+        raise ValueError(f"{ticker}: no share count dated at or before {date:%Y-%m-%d}")
     return RecordDay(
         prev_date=day["prev_date"], prev_close=float(day["prev_close"]), close=float(day["close"]),
-        ret=float(day["ret"]), shares=float(row["shares"]),
-        shares_source=f"{row['source']}; as of "
-                      f"{facts.as_stated(row['as_of'], row['as_of_precision'])}, grade {row['grade']}",
+        ret=float(day["ret"]), shares=float(row["shares"]), shares_as_of=row["as_of"],
+        shares_source=f"{row['source']}; as of {row['as_of']:%Y-%m-%d}, grade {row['grade']}",
         value_lost=float(row["shares"] * (day["prev_close"] - day["close"])),
         rebound_date=nxt.name, rebound_close=float(nxt["close"]), rebound_ret=float(nxt["ret"]),
         value_regained=float(row["shares"] * (nxt["close"] - day["close"])),
@@ -131,169 +134,3 @@ def volume_day(ticker: str = "NVDA", date: pd.Timestamp = SHOCK, sessions: int =
     return VolumeDay(date=pd.Timestamp(date), volume=float(volume.iloc[at]), usual=usual,
                      sessions=sessions, base_start=base.index[0], base_end=base.index[-1],
                      ratio=float(volume.iloc[at]) / usual)
-
-
-COMPUTED, PRESS = "Computed from the data", "Reported by the press"
-MAX_SHARES_GAP = pd.Timedelta(days=183)  # a share count further from the day is not used
-
-
-def choose_count(as_of: pd.Timestamp | None, date: pd.Timestamp,
-                 max_gap: pd.Timedelta = MAX_SHARES_GAP) -> str:
-    """How a share count dated `as_of` may serve a loss on `date`: 'at or before' (preferred),
-    'after' (the nearest there is, with its gap stated) or 'too far' / 'undated' (not used)."""
-    if as_of is None or pd.isna(as_of):
-        return "undated"
-    if abs(as_of - date) > max_gap:
-        return "too far"
-    return "at or before" if as_of <= date else "after"
-
-
-def one_day_loss(ticker: str, date: pd.Timestamp) -> dict:
-    """Market value lost on `date` (shares x fall in the close), with the share count used.
-
-    A count (data/shares.csv) dated at or before the day is used, else the nearest after it
-    with the gap stated, and only within MAX_SHARES_GAP: the snapshot's closes are
-    split-adjusted as of its download, and so is a recent count. Returns shares,
-    shares_as_of, gap_days (count date minus loss date: negative = before), use (see
-    `choose_count`), count ('outstanding' or 'weighted-average'), ret (the day's
-    close-to-close return, NaN without a session) and loss_usd (NaN when not computed).
-    """
-    from .marketvalue import count_kind
-
-    row = facts.shares().set_index("ticker").loc[ticker]
-    date = pd.Timestamp(date)
-    # a count dated only to a month, quarter or year has no gap in days to the loss: unused
-    as_of = row["as_of"] if row["as_of_precision"] == "day" else pd.NaT
-    use = choose_count(as_of, date)
-    rets = load.returns(ticker).set_index("date")
-    day = rets.loc[date] if date in rets.index else None
-    out = {"shares": float(row["shares"]), "shares_as_of": as_of,
-           "gap_days": (as_of - date).days if pd.notna(as_of) else float("nan"), "use": use,
-           "count": count_kind(row["source"], row["notes"]), "grade": row["grade"],
-           "ret": float(day["ret"]) if day is not None else float("nan"),
-           "loss_usd": float("nan")}
-    if use in ("at or before", "after") and day is not None:
-        out["loss_usd"] = float(row["shares"] * (day["prev_close"] - day["close"]))
-    return out
-
-
-def _count_note(info: dict) -> str:
-    gap = abs(int(info["gap_days"]))
-    when = "before" if info["gap_days"] <= 0 else "after"
-    kind = "weighted-average count" if info["count"] == "weighted-average" else "count"
-    return (f"closes x {kind} of {info['shares_as_of']:%Y-%m-%d}, grade {info['grade']} "
-            f"({gap} days {when} the loss)")
-
-
-def loss_comparison(rec: RecordDay, ticker: str = "NVDA", date: pd.Timestamp = SHOCK
-                    ) -> pd.DataFrame:
-    """The shock-day loss next to the earlier records (data/records.csv) and the later losses
-    (data/later_losses.csv): the press figure of each, and the same computation as for the
-    shock day wherever a share count makes it sound (`one_day_loss`). A later loss gets a press
-    row only where it cannot be computed (its press figure is kept in `press_bn` and the
-    source). Columns: label, date, ticker, when (earlier / shock / later), basis, loss_bn, ret,
-    press_bn, source."""
-    rows = [{"label": f"{facts.name(ticker)}, {date.day} {date:%b %Y}", "date": date,
-             "ticker": ticker, "when": "shock", "basis": COMPUTED,
-             "loss_bn": rec.value_lost / 1e9, "ret": rec.ret, "press_bn": float("nan"),
-             "source": f"closes x shares ({rec.shares_source})"}]
-    press = pd.concat([facts.records().assign(when="earlier"),
-                       context.later_losses().assign(when="later")], ignore_index=True)
-    for day in press.sort_values("date").itertuples():
-        label = f"{day.company}, {day.date.day} {day.date:%b %Y}"
-        mine = one_day_loss(day.ticker, day.date)
-        base = {"label": label, "date": day.date, "ticker": day.ticker, "when": day.when,
-                "ret": mine["ret"], "press_bn": day.loss_usd_bn}
-        computed = pd.notna(mine["loss_usd"])
-        # an earlier record keeps its press bar; a later loss shows it only where not computed
-        if day.when == "earlier" or not computed:
-            rows.append({**base, "basis": PRESS, "loss_bn": day.loss_usd_bn,
-                         "source": day.source})
-        if computed:
-            rows.append({**base, "basis": COMPUTED, "loss_bn": mine["loss_usd"] / 1e9,
-                         "source": f"{_count_note(mine)}; press: ${day.loss_usd_bn:g}bn "
-                                   f"({day.source})"})
-    table = pd.DataFrame(rows)
-    return table.assign(loss_bn=table["loss_bn"].round(1))
-
-
-def ranking(losses: pd.DataFrame) -> pd.DataFrame:
-    """One row per loss day of `loss_comparison`, ranked in dollars (the computed figure where
-    there is one, else the press figure; 1 = largest) and in per cent (the day's fall in the
-    close; 1 = deepest). Ties share the better rank."""
-    days = []
-    for label, group in losses.groupby("label", sort=False):
-        by = group.set_index("basis")
-        basis = COMPUTED if COMPUTED in by.index else PRESS
-        first = group.iloc[0]
-        days.append({"label": label, "date": first["date"], "ticker": first["ticker"],
-                     "when": first["when"], "loss_bn": float(by.at[basis, "loss_bn"]),
-                     "basis": basis, "ret": float(first["ret"])})
-    table = pd.DataFrame(days)
-    table["rank_usd"] = table["loss_bn"].rank(ascending=False, method="min").astype(int)
-    table["rank_pct"] = table["ret"].rank(ascending=True, method="min").astype(int)
-    return table.sort_values(["rank_usd", "date"], ignore_index=True)
-
-
-def ranking_table(ranks: pd.DataFrame) -> str:
-    """The ranking as a MyST table: day, loss (US$ bn, with its basis), fall, both ranks."""
-    from .marketvalue import list_table
-
-    rows = [[r.label + (" (the shock)" if r.when == "shock" else ""),
-             f"${r.loss_bn:,.1f}bn" + ("" if r.basis == COMPUTED else " (press)"),
-             f"{r.ret * 100:.1f}%".replace("-", "−"), str(r.rank_usd), str(r.rank_pct)]
-            for r in ranks.itertuples()]
-    return list_table(["Day", "Market value lost", "Close-to-close move", "Rank in $",
-                       "Rank in %"], rows, [30, 22, 16, 16, 16])
-
-
-def previous_record(losses: pd.DataFrame) -> pd.Series:
-    """The largest loss before the shock day: its figures by basis (US$ bn), named by the day's
-    label, and `reference` (the computed figure when there is one, same method as the shock
-    day, else the press figure)."""
-    earlier = losses.loc[losses["when"] == "earlier"]
-    label = earlier.loc[earlier["loss_bn"].idxmax(), "label"]
-    figures = earlier.loc[earlier["label"] == label].set_index("basis")["loss_bn"]
-    figures["reference"] = figures.get(COMPUTED, figures[PRESS])
-    return figures.rename(label)
-
-
-def loss_chart(losses: pd.DataFrame) -> alt.LayerChart:
-    """Grouped bars: each record day's loss, computed and press-reported side by side."""
-    shock, ref = losses.loc[losses["when"] == "shock"].iloc[0], previous_record(losses)
-    order = losses.sort_values("date", ascending=False)["label"].unique().tolist()
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=200))
-    colour = alt.Color("basis:N", title="Figure", sort=[COMPUTED, PRESS],
-                       scale=alt.Scale(domain=[COMPUTED, PRESS], range=[NEGATIVE, "#BBBBBB"]))
-    tooltip = [alt.Tooltip("label:N", title="Day"), alt.Tooltip("basis:N", title="Figure"),
-               alt.Tooltip("loss_bn:Q", title="Loss (US$ bn)", format=",.1f"),
-               alt.Tooltip("source:N", title="Source")]
-    base = alt.Chart(losses).encode(y=y, yOffset=alt.YOffset("basis:N", sort=[COMPUTED, PRESS]))
-    bars = base.mark_bar(stroke="#333333", strokeWidth=0.5).encode(
-        x=alt.X("loss_bn:Q", title="Market value lost in one session (US$ billion)",
-                scale=alt.Scale(domain=[0, losses["loss_bn"].max() * 1.12])),
-        color=colour, tooltip=tooltip)
-    text = base.mark_text(align="left", dx=4, fontSize=10).encode(
-        x="loss_bn:Q", text=alt.Text("loss_bn:Q", format="$,.0f"), tooltip=tooltip)
-    chart = alt.layer(bars, text).properties(width=480, height=alt.Step(18))
-    return finish(
-        chart,
-        title=(f"Nvidia's {SHOCK.day} {SHOCK:%B} loss was {shock['loss_bn'] / ref['reference']:.1f} times "
-               f"the earlier record ({ref.name})"),
-        subtitle=["Largest one-day losses of market value; coloured bars computed here "
-                  "(close-to-close fall x shares outstanding), grey bars as reported"],
-        source="Yahoo Finance daily closes; company filings (share counts); press reports",
-        description=("Bar chart of one-day losses of market value. "
-                     + "; ".join(f"{r.label}: {r.loss_bn:,.1f} billion dollars ({r.basis.lower()})"
-                                 for r in losses.itertuples()) + "."),
-    )
-
-
-def press_only(losses: pd.DataFrame) -> pd.DataFrame:
-    """Record days shown only with the press figure, with the date of the share count on file."""
-    computed = set(losses.loc[losses["basis"] == COMPUTED, "label"])
-    rows = losses.loc[~losses["label"].isin(computed)]
-    info = [one_day_loss(t, d) for t, d in zip(rows["ticker"], rows["date"])]
-    return rows.assign(shares_as_of=[i["shares_as_of"] for i in info],
-                       gap_days=[abs(i["gap_days"]) for i in info])[
-        ["label", "ticker", "date", "loss_bn", "shares_as_of", "gap_days"]]
