@@ -333,6 +333,18 @@ def chart(line: pd.DataFrame, nv: pd.DataFrame, bars: pd.DataFrame, news: pd.Dat
     return alt.vconcat(*panels, spacing=6)
 
 
+def _phone(points: pd.DataFrame, spec_title: str) -> dict:
+    """The phone layout: the reopening's label shortened to fit left of its point (the time is
+    on the axis), and one subtitle line."""
+    at = points.set_index("key")
+    out = {"title/subtitle": ["S&P 500 contract and Nvidia against Friday's close; grey: New "
+                              "York's sessions", spec_title, f"Source: {SOURCE}"]}
+    if "reopened" in at.index:
+        out["vconcat/0/layer/2/encoding/text"] = {
+            "value": f"Reopened\n{_size(at.at['reopened', 'pct'])}"}
+    return out
+
+
 def figure() -> tuple[alt.TopLevelMixin, pd.DataFrame]:
     """The finished hero (title, subtitle, source, description, phone layout) and the data
     it draws, one row per drawn item (what, utc or start/end, pct, text)."""
@@ -349,7 +361,7 @@ def figure() -> tuple[alt.TopLevelMixin, pd.DataFrame]:
          "New York's opens and closes only: this edition has no intraday prices"),
         "Bars: each market's sessions, with its index's close-to-close move"]
     described = finish(
-        narrow_layout(body),
+        narrow_layout(body, set=_phone(points, spec_title=subtitle[-1])),
         title=title(points, bars), subtitle=subtitle, source=SOURCE,
         description=(f"Three panels on one UTC clock from {start:%a %-d %b %H:%M} to "
                      f"{end:%a %-d %b %H:%M}. " + "; ".join(
