@@ -162,6 +162,12 @@ CASES = [
     ("reactions", "duplicate", "dup", "duplicate (date, who, quote) ('2025-01-23', "
      "'Alexandr Wang', 'earth shattering')"),
     ("reactions", "no source", {"source": ""}, NO_SOURCE),
+    ("clock_moments", "no source", {"source": ""}, NO_SOURCE),
+    ("clock_moments", "time form", {"utc_from": "2025-01-27 11:56"},
+     f"utc_from '2025-01-27 11:56' {NEWS_UTC}"),
+    ("clock_moments", "span backwards", {"utc_to": "2025-01-27T11:55Z"},
+     "utc_to 2025-01-27 11:55 is before utc_from 2025-01-27 11:56"),
+    ("clock_moments", "duplicate", "dup", "duplicate moment 'futures_0656'"),
     ("later_losses", "zero", {"loss_usd_bn": "0"}, f"loss_usd_bn '0' {POSITIVE}"),
     ("later_losses", "wrong type", {"loss_usd_bn": "n/a"}, f"loss_usd_bn 'n/a' {POSITIVE}"),
     ("later_losses", "impossible date", {"date": "2025-02-30"}, f"date '2025-02-30' {CALENDAR}"),
