@@ -179,7 +179,9 @@ PHONE_LABELS = """() => {
   const chart = fig.querySelector('.deepshock-chart'), svg = chart.querySelector('svg');
   const box = svg.getBoundingClientRect();
   return {box: {left: box.left, right: box.right}, viewport: document.documentElement.clientWidth,
-          texts: Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim())
+          texts: Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim() &&
+              getComputedStyle(t).visibility !== 'hidden' &&
+              parseFloat(getComputedStyle(t).opacity || '1') > 0 && t.getBBox().width > 0)
             .map(t => { const r = t.getBoundingClientRect(), m = t.getScreenCTM();
               return {text: t.textContent.trim(), left: r.left, right: r.right, top: r.top,
                       bottom: r.bottom,
