@@ -109,8 +109,9 @@ def test_reopening_and_nvidia_points_against_the_raw_files(cfd):
 def test_title_numbers_equal_the_data(cfd):
     points, lanes = hero.marks(), hero.lanes()
     ret, _ = move("NVDA", "2025-01-27")
-    assert hero.title(points, lanes) == ("The US market was falling before Tokyo opened; on "
-                                         f"Monday Nvidia fell {abs(ret) * 100:.1f}% in New York")
+    assert hero.title(points, lanes) == ("The US market was already down before Tokyo opened; "
+                                         f"on Monday Nvidia fell {abs(ret) * 100:.1f}% in New "
+                                         "York")
 
 
 def test_thinning_keeps_real_minute_closes_and_every_bucket_extreme(cfd):

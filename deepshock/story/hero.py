@@ -212,7 +212,7 @@ def title(points: pd.DataFrame, bars: pd.DataFrame) -> str:
     nv = f"Nvidia fell {abs(at.at['nvidia', 'pct']):.1f}% in New York"
     tokyo = bars.loc[(bars["lane"] == "Tokyo") & (bars["kind"] == "session"), "start"].min()
     if "reopened" in at.index and at.at["reopened", "pct"] < 0 and at.at["reopened", "utc"] < tokyo:
-        return f"The US market was falling before Tokyo opened; on Monday {nv}"
+        return f"The US market was already down before Tokyo opened; on Monday {nv}"
     return f"Tokyo traded first; on Monday {nv}"
 
 
