@@ -28,7 +28,8 @@ FALL = r"(?:fell|lost|dropped|sank|down|had fallen)"
 BEYOND = r"(?!\s*(?:beyond|more than|below (?:its|the) (?:market|model)))"  # an abnormal return
 # sentences about another day than 27 January 2025, or about a window of several sessions
 OTHER_DAY = re.compile(
-    r"\b(?!27 Jan)\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|\b(?:sessions from|over the \w+ (?:New York )?sessions"
+    r"\b(?!27 Jan)\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
+    r"|\b(?:sessions from|over the \w+ (?:New York )?sessions"
     r"|in two|both days|on average|comparison days?)\b")
 ONE_DAY = {"nvidia_fall", "nvidia_loss", "sox_fall", "spx_fall", "average_stock"}
 STATES: dict[str, list[str]] = {

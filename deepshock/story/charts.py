@@ -168,7 +168,7 @@ _HYPHEN_MINUS = re.compile(r"(?:^|(?<=[\s(\[{,:;=/]))-(?=\d)")
 
 def minus(text: str) -> str:
     """House style: a minus sign (U+2212) where a hyphen stands for one ('-9.1%' -> '−9.1%',
-    'fell (-2.5%)'), leaving dates ('2025-01-27') and ranges ('12-15') alone."""
+    'fell (-2.5%)'), leaving ISO dates and ranges ('12-15') alone."""
     return _HYPHEN_MINUS.sub("\u2212", text)
 
 

@@ -16,7 +16,7 @@ import importlib
 IDEAS: dict[str, tuple[str, str, str]] = {
     "nvidia_fall": (
         "deepshock.story.nvidia:record_day", "nv_ret",
-        "Nvidia's close-to-close fall on Monday 27 January 2025."),
+        "Nvidia's close-to-close fall on the shock day (New York's Monday)."),
     "nvidia_loss": (
         "deepshock.story.nvidia:record_day", "nv_lost",
         "Nvidia's loss of market value that session: its filing share count times the fall of "
@@ -27,13 +27,13 @@ IDEAS: dict[str, tuple[str, str, str]] = {
         "above it."),
     "sox_fall": (
         "deepshock.story.selloff:fall_rank", "so_sox_fall",
-        "The SOX's close-to-close fall on 27 January 2025."),
+        "The SOX's close-to-close fall on the shock day."),
     "spx_fall": (
         "deepshock.story.selloff:us_moves", "so_spx",
-        "The S&P 500's close-to-close fall on 27 January 2025."),
+        "The S&P 500's close-to-close fall on the shock day."),
     "average_stock": (
         "deepshock.story.landing:breadth", "so_sp_ew",
-        "The average S&P 500 stock on 27 January 2025: the equal-weighted mean of the members' "
+        "The average S&P 500 stock on the shock day: the equal-weighted mean of the members' "
         "returns (the RSP fund's move is a different, investable measure)."),
     "sox_recovery": (
         "deepshock.story.aftermath:recovery", "af_sox_sessions",
@@ -47,16 +47,16 @@ IDEAS: dict[str, tuple[str, str, str]] = {
     "tsmc_move": (
         "deepshock.story.asia:first_back", "tsmc",
         "TSMC's move: its Taipei shares' first session back after the Lunar New Year closure "
-        "(Monday 3 February 2025), the book's one TSMC figure."),
+        "the book's one TSMC figure."),
     "tsmc_adr_27jan": (
         "deepshock.story.selloff:us_moves", "tsm_adr_mon",
-        "TSMC's New York ADR on 27 January 2025 (a second line, not the book's TSMC figure)."),
+        "TSMC's New York ADR on the shock day (a second line, not the book's TSMC figure)."),
     "share_count_companies": (
         "deepshock.story.marketvalue:losses", "mv_universe_n",
         "Companies with a sourced share count: the market-value chapter's companies."),
     "companies_27jan": (
         "deepshock.story.marketvalue:totals", "mv_n_all",
-        "Companies with a share count AND a session on 27 January 2025: those whose losses add "
+        "Companies with a share count AND a session on the shock day: those whose losses add "
         "up to that day's total."),
 }
 
