@@ -62,7 +62,7 @@ def timeline(days: tuple = TOKYO) -> pd.DataFrame:
             model = day if traded else sessions.first_session(market, day)
             shift = day - model
             moves = [(t, _ret(t, day)) for t in MARKERS[market]] if traded else []
-            label = ([f"{SHORT[t]} ({r * 100:+.1f}%)" for t, r in moves]
+            label = ([f"{SHORT[t]} ({r * 100:+.1f}%)".replace("-", "\u2212") for t, r in moves]
                      + (["(half day)"] if state == "early close" else [])) if traded else ["closed"]
             first = moves[0][1] if moves else None
             for start, end in sessions.trading_blocks(market, model):
@@ -112,8 +112,10 @@ def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
     text = base.transform_filter("datum.show_label").mark_text(
         align="left", baseline="middle", dx=4, fontSize=10, lineBreak="\n", color="#222222"
     ).encode(x="end_utc:T", y=y, text="label:N", tooltip=tip)
+    keep = "datum.show_label && (datum.city == 'Tokyo' || datum.city == 'New York')"
     chart = narrow_layout(alt.layer(bars, text).properties(width=600, height=330),
-                          drop=("layer/1",), note="Tap a session for its moves")
+                          set={"layer/1/transform": [{"filter": keep}]},
+                          note="Labels: Tokyo and New York; tap a session for its moves")
     return finish(
         chart,
         title=f"Tokyo closed {gap:.0f} hours before New York opened on {first:%-d %B}",
@@ -159,16 +161,18 @@ def tokyo_chart(table: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("name:N", sort=order, title=None)
     tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("ticker:N", title="Ticker"),
            alt.Tooltip("session:N", title="Tokyo session"),
-           alt.Tooltip("ret_pct:Q", title="Close-to-close (%)", format="+.2f"),
-           alt.Tooltip("two_day_pct:Q", title="Both sessions (%)", format="+.2f")]
+           alt.Tooltip("ret_pct:Q", title="Close-to-close (%)", format="+.1f"),
+           alt.Tooltip("two_day_pct:Q", title="Both sessions (%)", format="+.1f")]
     table = table.assign(sign=["fell" if r < 0 else "rose" for r in table["ret_pct"]],
-                         tag=[f"{d[:3]} {r:+.1f}" for d, r in zip(table["session"], table["ret_pct"])])
+                         tag=[f"{d[:3]} {r:+.1f}".replace("-", "\u2212")
+                              for d, r in zip(table["session"], table["ret_pct"])])
     colour = alt.Color("sign:N", title="Move", scale=alt.Scale(domain=["fell", "rose"],
                                                                range=[NEGATIVE, POSITIVE]))
     base = alt.Chart(table)
     bars = base.mark_bar(height=9).encode(
         x=alt.X("ret_pct:Q", title="Close-to-close move (%)", scale=alt.Scale(
-            domain=[table["ret_pct"].min() - 5, max(table["ret_pct"].max(), 0) + 1])), y=y,
+            domain=[table["ret_pct"].min() * 1.3, max(table["ret_pct"].max(), 0) + 1],
+            nice=False)), y=y,
         yOffset=alt.YOffset("session:N", sort=sess), color=colour,
         opacity=alt.Opacity("session:N", title="Tokyo session", sort=sess,
                             scale=alt.Scale(domain=sess, range=[0.5, 1.0])),
@@ -255,19 +259,20 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Bars of each security's move up to its market's first session after the US rout."""
     nv = table.set_index("ticker").loc["NVDA"]
     late = table.loc[table["city"].isin(["Seoul", "Taipei"])]
-    table = table.assign(label=table["name"] + " · " + table["window"],
+    table = table.assign(label=table["name"] + " · " + table["end"].dt.strftime("%-d %b"),
                          sign=["fell" if r < 0 else "rose" for r in table["ret_pct"]])
     y = alt.Y("label:N", sort=table["label"].tolist(), title=None,
-              axis=alt.Axis(labelLimit=340))
+              axis=alt.Axis(labelLimit=200))
     tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("city:N", title="Market"),
            alt.Tooltip("base:T", title="From close of", format="%a %d %b %Y"),
            alt.Tooltip("end:T", title="To close of", format="%a %d %b %Y"),
-           alt.Tooltip("sessions:Q", title="Sessions"),
-           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.2f")]
+           alt.Tooltip("window:N", title="Sessions measured"),
+           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.1f")]
     base = alt.Chart(table)
     bars = base.mark_bar(height=14).encode(
         x=alt.X("ret_pct:Q", title="Close-to-close move (%)",
-                scale=alt.Scale(domain=[table["ret_pct"].min() - 5, max(table["ret_pct"].max(), 0) + 4])),
+                scale=alt.Scale(domain=[table["ret_pct"].min() * 1.25,
+                                        max(table["ret_pct"].max(), 0) * 1.25 + 1], nice=False)),
         y=y, color=alt.Color("sign:N", title="Move", scale=alt.Scale(
             domain=["fell", "rose"], range=[NEGATIVE, POSITIVE])),
         tooltip=tip)
@@ -285,7 +290,8 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
                f"{abs(worst['ret_pct']):.1f}% on {worst['end']:%d %b}"),
         subtitle=[f"Each bar: from the last close before {nv['end']:%-d %b} to the close of the "
                   "market's first session", f"that opened after New York's {nv['end']:%-d %b} "
-                  f"close, in order of closing time. Dashed line: Nvidia on {nv['end']:%-d %b}"],
+                  "close (the date in each label), in order of closing time",
+                  f"Dashed line: Nvidia on {nv['end']:%-d %b}"],
         source=SOURCE,
         description=("Horizontal bars of each security's move from its last close before "
                      f"{nv['end']:%-d %B %Y} to its market's first session after New York's "
@@ -311,7 +317,8 @@ def grid(markets: list[str] = ORDER, start: str | None = None, end: str | None =
     return table.assign(city=table["market"].map(CITY),
                         marker=table["market"].map(lambda m: SHORT[marker[m]]), ret_pct=moves,
                         cell=["closed" if m is None else "fell" if m < 0 else "rose" for m in moves],
-                        label=[("–" if m is None else f"{m:+.1f}" + ("*" if h else ""))
+                        label=[("–" if m is None else f"{m:+.1f}".replace("-", "\u2212")
+                                + ("*" if h else ""))
                                for m, h in zip(moves, half)])
 
 
@@ -326,7 +333,7 @@ def grid_chart(table: pd.DataFrame) -> alt.LayerChart:
                                                                format="%a %d %b %Y"),
            alt.Tooltip("status:N", title="Calendar"), alt.Tooltip("open_utc:N", title="Open (UTC)"),
            alt.Tooltip("close_utc:N", title="Close (UTC)"), alt.Tooltip("marker:N", title="Index"),
-           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.2f")]
+           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.1f")]
     base = alt.Chart(table)
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         x=x, y=text_y, tooltip=tip,
