@@ -18,7 +18,7 @@ from .prose import Chapter, count, day, fall, join, level, pct
 
 # The recovery status on the blue-white-orange ramp: blue never fell below, orange had not got
 # back; the DeepSeek fortnight in the one accent, the tariff sell-off in grey.
-STATUS_COLOURS = [POSITIVE, "#8fbfe0", "#f0a878", NEGATIVE]
+STATUS_COLOURS = [POSITIVE, "#8CC0DC", "#EAAE80", NEGATIVE]  # tints of blue and orange
 ACCENT = PALETTE[4]
 FORTNIGHT_COLOUR = ACCENT
 
@@ -32,6 +32,11 @@ FORTNIGHT = sessions.last_session_before(
 EXCLUDE = ("^VIX", "JPY=X")
 SOURCE = ("Yahoo Finance daily closes; exchange calendars; tariff sell-off dated from the "
           "S&P 500's moves")
+# names short enough for a phone's axis (the tooltip keeps the full name)
+SHORT = {"AMD": "AMD", "SMCI": "Super Micro", "CEG": "Constellation", "BABA": "Alibaba (ADR)",
+         "SMH": "Chip ETF (SMH)", "QQQ": "Nasdaq-100 (QQQ)", "SPY": "S&P 500 ETF (SPY)",
+         "XLK": "Tech ETF (XLK)", "XLU": "Utilities ETF (XLU)", "^SOX": "SOX",
+         "6723.T": "Renesas", "005930.KS": "Samsung", "^TWII": "Taiex"}
 STATUS = ["never closed below", "regained before the tariff sell-off",
           "regained after the tariff sell-off", "not regained by 30 June"]
 
@@ -180,8 +185,8 @@ def groups_chart(groups: pd.DataFrame, window: dict) -> alt.FacetChart:
         title=(f"{later} of {len(summary)} groups fell further in the April tariff rout than "
                "after DeepSeek"),
         subtitle=["Average (equal-weighted) cumulative return from each security's last close "
-                  f"before {DAY0:%-d %B}", f"Yellow band: {BASE:%-d %b}–{FORTNIGHT:%-d %b}; grey "
-                  "band: the April tariff sell-off, a separate shock"],
+                  f"before {DAY0:%-d %B}", f"Coloured band: {BASE:%-d %b}–{FORTNIGHT:%-d %b}, the "
+                  "shock; grey band: the April tariff sell-off, a separate shock"],
         source=SOURCE,
         description=(f"{len(order)} small line charts, one per group, of the equal-weighted "
                      f"cumulative return from {BASE:%-d %B} to {END:%-d %B %Y}, with the April "
@@ -199,13 +204,14 @@ def recovery_chart(rec: pd.DataFrame, window: dict) -> alt.LayerChart:
     when it did not), labelled with the number of sessions."""
     rank = {s: i for i, s in enumerate(STATUS)}
     table = rec.assign(rank=rec["status"].map(rank),
+                       short=[SHORT.get(t, n) for t, n in zip(rec["ticker"], rec["name"])],
                        stop=rec["regained_date"].fillna(END).where(rec["status"] != STATUS[0],
                                                                    rec["base_date"]),
                        label=[("never below" if s == STATUS[0] else "not by 30 Jun" if n is None
                                or pd.isna(n) else f"{int(n)} sessions")
                               for s, n in zip(rec["status"], rec["sessions"])])
-    table = table.sort_values(["rank", "stop", "name"])
-    y = alt.Y("name:N", sort=table["name"].tolist(), title=None, axis=alt.Axis(labelLimit=170))
+    table = table.sort_values(["rank", "stop", "short"])
+    y = alt.Y("short:N", sort=table["short"].tolist(), title=None, axis=alt.Axis(labelLimit=170))
     tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("group:N", title="Group"),
            alt.Tooltip("status:N", title="Status"),
            alt.Tooltip("base_date:T", title="Base close", format="%d %b %Y"),

@@ -29,10 +29,17 @@ SHORT = {"^N225": "Nikkei 225", "^HSI": "Hang Seng", "SU.PA": "Schneider", "^GSP
          "^GDAXI": "DAX", "^STOXX50E": "Euro STOXX 50", "0700.HK": "Tencent",
          "9988.HK": "Alibaba (HK)", "9888.HK": "Baidu (HK)", "ASML": "ASML (ADR)",
          "TSM": "TSMC (ADR)", "2330.TW": "TSMC (Taipei)"}
+PHONE = {"8035.T": "Tokyo Elec.", "005930.KS": "Samsung", "6857.T": "Advantest"}  # axis labels
 CITY = {**sessions.CITY, "XSHG": "Shanghai", "XETR": "Europe (Xetra)"}
 TOKYO_NAMES = ["6857.T", "8035.T", "9984.T", "6146.T", "5803.T", "6920.T", "7735.T", "6723.T"]
 CONTAGION = ["NVDA", "TSM", "ASML", "6857.T", "8035.T", "^N225", "0700.HK", "^HSI", "^STOXX",
              "000660.KS", "005930.KS", "^KS11", "2330.TW", "^TWII"]
+
+
+def _signed(pct: float) -> str:
+    """A chart label: -1.43 -> '−1.4', 0.04 -> '0.0' (no signed zero), 2.1 -> '+2.1'."""
+    r = round(pct, 1) + 0.0
+    return "0.0" if r == 0 else f"{r:+.1f}".replace("-", "\u2212")
 
 
 def _ret(ticker: str, date: pd.Timestamp) -> float | None:
@@ -112,10 +119,12 @@ def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
     text = base.transform_filter("datum.show_label").mark_text(
         align="left", baseline="middle", dx=4, fontSize=10, lineBreak="\n", color="#222222"
     ).encode(x="end_utc:T", y=y, text="label:N", tooltip=tip)
-    keep = "datum.show_label && (datum.city == 'Tokyo' || datum.city == 'New York')"
+    keep = (f"datum.show_label && datum.session == '{first.isoformat()}' && "
+            "(datum.city == 'Tokyo' || datum.city == 'New York')")
     chart = narrow_layout(alt.layer(bars, text).properties(width=600, height=330),
                           set={"layer/1/transform": [{"filter": keep}]},
-                          note="Labels: Tokyo and New York; tap a session for its moves")
+                          note=f"Labels: Tokyo and New York on {first:%-d %b}; tap a session "
+                               "for its moves")
     return finish(
         chart,
         title=f"Tokyo closed {gap:.0f} hours before New York opened on {first:%-d %B}",
@@ -259,7 +268,8 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Bars of each security's move up to its market's first session after the US rout."""
     nv = table.set_index("ticker").loc["NVDA"]
     late = table.loc[table["city"].isin(["Seoul", "Taipei"])]
-    table = table.assign(label=table["name"] + " · " + table["end"].dt.strftime("%-d %b"),
+    table = table.assign(label=[PHONE.get(t, n) + " · " + f"{e:%-d %b}" for t, n, e in
+                                zip(table["ticker"], table["name"], table["end"])],
                          sign=["fell" if r < 0 else "rose" for r in table["ret_pct"]])
     y = alt.Y("label:N", sort=table["label"].tolist(), title=None,
               axis=alt.Axis(labelLimit=200))
@@ -317,8 +327,7 @@ def grid(markets: list[str] = ORDER, start: str | None = None, end: str | None =
     return table.assign(city=table["market"].map(CITY),
                         marker=table["market"].map(lambda m: SHORT[marker[m]]), ret_pct=moves,
                         cell=["closed" if m is None else "fell" if m < 0 else "rose" for m in moves],
-                        label=[("–" if m is None else f"{m:+.1f}".replace("-", "\u2212")
-                                + ("*" if h else ""))
+                        label=[("–" if m is None else _signed(m) + ("*" if h else ""))
                                for m, h in zip(moves, half)])
 
 
@@ -339,7 +348,7 @@ def grid_chart(table: pd.DataFrame) -> alt.LayerChart:
         x=x, y=text_y, tooltip=tip,
         color=alt.Color("cell:N", title="Index that day",
                         scale=alt.Scale(domain=["fell", "rose", "closed"],
-                                        range=["#f3c3a3", "#a9cce3", "#eeeeee"])))
+                                        range=["#F0C7A6", "#A6CEE4", "#EEEEEE"])))  # tints
     text = base.mark_text(fontSize=10).encode(
         x=x, y=text_y, text="label:N", tooltip=tip,
         color=alt.condition("datum.status == 'closed'", alt.value("#777777"), alt.value("#111111")))

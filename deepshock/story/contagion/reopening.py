@@ -32,8 +32,8 @@ PAIRS = {"^KS11": ("EWY", "iShares MSCI South Korea fund (EWY)"),
          "0700.HK": ("KWEB", "KraneShares China internet fund (KWEB)"),
          "000001.SS": ("MCHI", "iShares MSCI China fund (MCHI)")}
 CHINA_FUNDS = ["FXI", "MCHI", "KWEB"]
-SHORT = {"^KS11": "KOSPI", "^TWII": "Taiex", "2330.TW": "TSMC", "^HSI": "Hang Seng",
-         "0700.HK": "Tencent", "000001.SS": "Shanghai Composite"}
+SHORT = {"^KS11": "KOSPI", "^TWII": "Taiex", "2330.TW": "TSMC (Taipei)", "^HSI": "Hang Seng",
+         "0700.HK": "Tencent (HK)", "000001.SS": "Shanghai Comp."}
 PLACE = {"XKRX": "Seoul", "XTAI": "Taipei", "XHKG": "Hong Kong", "XSHG": "Shanghai"}
 
 
@@ -141,7 +141,7 @@ def chart_data(table: pd.DataFrame) -> pd.DataFrame:
         table.assign(measure="New York, over the closure",
                      value=table["fund_pct"])])
     short = long["ticker"].map(SHORT).fillna(long["name"])
-    return long.assign(label=short + " · " + long["place"],
+    return long.assign(label=short,
                        sign=["fell" if v < 0 else "rose" for v in long["value"]])
 
 
@@ -149,9 +149,10 @@ def chart(table: pd.DataFrame) -> alt.LayerChart:
     """Paired bars: each local line's reopening move next to what New York priced in the gap."""
     long = chart_data(table)
     measures = long["measure"].drop_duplicates().tolist()
-    order = table.assign(label=table["ticker"].map(SHORT).fillna(table["name"]) + " · "
-                         + table["place"]).sort_values("local_pct")["label"].tolist()
-    tip = [alt.Tooltip("label:N", title="Local line"), alt.Tooltip("measure:N", title="Measure"),
+    order = table.assign(label=table["ticker"].map(SHORT).fillna(table["name"])
+                         ).sort_values("local_pct")["label"].tolist()
+    tip = [alt.Tooltip("label:N", title="Local line"), alt.Tooltip("place:N", title="Market"),
+           alt.Tooltip("measure:N", title="Measure"),
            alt.Tooltip("fund_name:N", title="New York counterpart"),
            alt.Tooltip("value:Q", title="Move (%)", format="+.1f"),
            alt.Tooltip("left_pp:Q", title="Local minus New York (pp)", format="+.1f")]

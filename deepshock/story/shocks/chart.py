@@ -75,7 +75,7 @@ def map_chart(data: pd.DataFrame) -> alt.LayerChart:
         chart, title=title,
         subtitle=["Each dot: a comparison day for which the data hold the S&P 500's members; "
                   "size: share of them that fell", "Labelled: the named shocks"],
-        source="Yahoo Finance daily closes; S&P 500 members and RSP from Yahoo (panel)",
+        source="Yahoo Finance daily closes of the S&P 500 members and of RSP",
         description="Scatter of the comparison days in the panel's span: " + "; ".join(
             f"{r.event} ({r.day}): equal-weighted S&P 500 {r.rsp_pct:+.1f}%, SOX {r.sox_pct:+.1f}%,"
             f" {r.share_fell_pct:.0f}% of members fell" for r in data.itertuples()) + ".")
