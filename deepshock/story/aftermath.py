@@ -12,14 +12,15 @@ import pandas as pd
 
 from ..data import event, facts, load, sessions
 from ..methods import extremes
-from .charts import MUTED, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, finish, narrow_layout
+from .charts import MUTED, NEUTRAL, PALETTE, finish
 from .contagion.europe import unverified
 from .prose import Chapter, count, day, fall, join, level, pct
 
-# The recovery status on the blue-white-orange ramp: blue never fell below, orange had not got
-# back; the DeepSeek fortnight in the one accent, the tariff sell-off in grey.
-STATUS_COLOURS = [POSITIVE, "#8CC0DC", "#EAAE80", NEGATIVE]  # tints of blue and orange
+# The recovery status in greys, light to dark as the wait grows, and the names still below on
+# 30 June in the one accent (shapes tell them apart in print); the DeepSeek fortnight in the
+# accent, the tariff sell-off in grey.
 ACCENT = PALETTE[4]
+STATUS_COLOURS = [MUTED, "#888888", NEUTRAL, ACCENT]
 FORTNIGHT_COLOUR = ACCENT
 
 BASE = event.day("XNYS", -1)  # New York's last close before the shock (Tokyo's too)
