@@ -203,7 +203,7 @@ def tokyo_chart(table: pd.DataFrame) -> alt.LayerChart:
         source=SOURCE,
         description=("Grouped horizontal bars of close-to-close moves on the Tokyo sessions of "
                      f"{sess[0]} and {sess[1]} 2025: " + "; ".join(
-                         f"{n}: " + ", ".join(f"{r:+.2f}%" for r in g["ret_pct"])
+                         f"{n}: " + ", ".join(_signed(r) + "%" for r in g["ret_pct"])
                          for n, g in table.groupby("name", sort=False)) + "."),
     )
 
@@ -306,7 +306,7 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
         description=("Horizontal bars of each security's move from its last close before "
                      f"{nv['end']:%-d %B %Y} to its market's first session after New York's "
                      "sell-off: "
-                     + "; ".join(f"{r.name} ({r.window}) {r.ret_pct:+.2f}%"
+                     + "; ".join(f"{r.name} ({r.window}) {_signed(r.ret_pct)}%"
                                  for r in table.itertuples()) + "."),
     )
 
