@@ -171,7 +171,7 @@ def test_us_benchmark_is_the_panel_market_without_the_stock(snapshot):
 
 
 def test_plan_and_groups_of_three_or_fewer_are_described_not_tested(snapshot):
-    from deepshock.story import eventstudy_tables as tb
+    from deepshock.story.eventstudy import tables as tb
 
     study = es.run()
     out = study.plan.loc[~study.plan["included"]]
@@ -215,7 +215,7 @@ def test_shock_chapter_interface_still_works(snapshot):
 def test_chapter_executes_and_glues_the_module_results(snapshot):
     from deepshock.book import chapter
     from deepshock.book.report import number, pct
-    from deepshock.story import eventstudy_tables as tb
+    from deepshock.story.eventstudy import tables as tb
 
     glued = {k: v["text/markdown"] for k, v in chapter.execute("eventstudy").items()
              if "text/markdown" in v}
@@ -228,7 +228,7 @@ def test_chapter_executes_and_glues_the_module_results(snapshot):
     assert glued["es_hynix_t"] == number(h["hynix_t"], 2)
     assert glued["es_table_securities"] == es.markdown(
         tb.security_table(main, ("[-5,-1]", "[0]", "[0,+1]")))   # the single t keeps its stars
-    from deepshock.story import eventstudy_placebo as pl
+    from deepshock.story.eventstudy import placebo as pl
     keep = tb.starred(pl.rates(pl.placebo()))
     assert glued["es_table_groups"] == es.markdown(tb.group_table(main, keep=keep))
     assert glued["es_korea_day"] == "Friday 31 January 2025"

@@ -29,7 +29,7 @@ import pandas as pd
 from ..data import facts, load
 from . import crosssection as cs
 from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, WIDTH, finish, narrow_layout
-from .crosssection_chart import short_industry, short_name
+from .crosssection.charts import short_industry, short_name
 from .selloff import first_sessions
 
 BEFORE, AFTER = 10, 20          # sessions drawn before and after day 0 (NYSE sessions)

@@ -9,9 +9,9 @@ import re
 import altair as alt
 import pandas as pd
 
-from ..data import event
-from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
-from .selloff import count
+from ...data import event
+from ..charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
+from ..selloff import count
 
 _DAY0 = event.day0("XNYS")   # the book's event, New York's day 0 (data/shocks.csv)
 DAY = f"{_DAY0.day} {_DAY0:%B}"
