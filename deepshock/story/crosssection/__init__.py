@@ -7,3 +7,4 @@ tables and figures in one call. The model's names are re-exported here.
 """
 
 from .model import *  # noqa: F401,F403
+from .page import page  # noqa: E402,F401  (the page's one call)

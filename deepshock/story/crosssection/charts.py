@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from ...data import event
-from ..charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
+from ..charts import MUTED, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, finish, narrow_layout
 from ..selloff import count
 
 _DAY0 = event.day0("XNYS")   # the book's event, New York's day 0 (data/shocks.csv)
@@ -20,7 +20,7 @@ DAY_Y = f"{DAY} {_DAY0:%Y}"
 SOURCE = ("Yahoo Finance adjusted daily closes of the S&P 500 members; market-model abnormal "
           "returns")
 N_SHOWN = 10   # falls and rises beyond exposure drawn
-ACCENT = "#000000"
+ACCENT = PALETTE[4]   # the book's one accent (27 January among the ordinary sessions)
 LATER = " †"   # marks a company that joined the index after January 2025
 # Short labels for long Yahoo industry names (others are kept, cut to fit)
 SHORT = {"Utilities - Independent Power Producers": "Independent power producer",
