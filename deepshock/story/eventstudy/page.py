@@ -79,8 +79,8 @@ def _opening(main: es.Study, prim: pd.DataFrame, holm: pd.DataFrame) -> dict[str
                           "several hypotheses at once"),
         "es_op_jp_n": count(jp["n"]), "es_op_jp": move(jp["car"]),
         "es_op_jp_lo": pct(jp["lo"], 1), "es_op_jp_hi": pct(jp["hi"], 1),
-        "es_op_jp_verdict": ("an interval that includes zero" if jp["lo"] < 0 < jp["hi"] else
-                             "an interval that excludes zero"),
+        "es_op_jp_verdict": ("includes zero" if jp["lo"] < 0 < jp["hi"] else
+                             "excludes zero"),
     }
 
 
@@ -108,6 +108,7 @@ def chapter() -> Chapter:
     small = [f"{g} ({n})" for g, n in sizes.items() if n < es.TESTED]
     breadth = news.breadth().rename(index={"Unknown": "No sector in the panel"})
     tot, tech = breadth.loc["All"], breadth.loc["Technology"]
+    assert abs(tot["ew_ret"]) < 0.0005, "prose says the average member was unchanged to one decimal"
     sectors = breadth.drop(["All", "No sector in the panel"], errors="ignore")
     gspc0 = load.session_return("^GSPC", es.EVENT)["ret"]
     spy0 = load.session_return("SPY", es.EVENT)["ret"]
