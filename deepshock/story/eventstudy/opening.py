@@ -128,14 +128,13 @@ def chart(data: pd.DataFrame, table: pd.DataFrame) -> alt.TopLevelMixin:
     layered = alt.layer(ticks, zero, band, dots, labels).properties(width=560, height=210)
     out = finish(
         layered, title=title(table),
-        subtitle=["Abnormal return on the event (dot, with its 95% interval) against every "
-                  f"ordinary day of the year before (grey ticks: {spans[0]} sessions)",
-                  "Baskets: the stocks in equal parts; Tokyo over its first two sessions"],
+        subtitle=["Dot: the abnormal return on the event, with its 95% interval; grey ticks: "
+                  f"the {spans[0]} ordinary days of the year before",
+                  "Baskets hold the stocks in equal parts; Tokyo over its first two sessions"],
         source=SOURCE,
         description=(
             "Strip chart of the three primary tests. " + " ".join(
                 f"{r['label']} ({r['window']}): abnormal return {r['car'] * 100:.1f}%, 95% "
                 f"interval {r['lo'] * 100:.1f}% to {r['hi'] * 100:.1f}%; its ordinary "
                 f"days ranged down to {r['lowest'] * 100:.1f}%." for _, r in table.iterrows())))
-    return narrow_layout(out, set={"width": 250},
-                         note="Every test keeps its dot, interval and label")
+    return narrow_layout(out, set={"width": 260})

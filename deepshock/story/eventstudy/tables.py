@@ -328,7 +328,7 @@ def car_chart(data: pd.DataFrame) -> alt.FacetChart:
     line = alt.Chart().mark_line(strokeWidth=2).encode(
         x=alt.X("tau:Q", title="Sessions from day 0",
                 scale=alt.Scale(domain=list(PATH), nice=False), axis=alt.Axis(tickCount=5)),
-        y=alt.Y("car_pct:Q", title="Mean CAR since t = −5 (%)"),
+        y=alt.Y("car_pct:Q", title="Mean CAR (%)", axis=alt.Axis(tickCount=4)),
         color=alt.Color("ended:N", scale=alt.Scale(domain=["below", "above"],
                                                    range=[NEGATIVE, POSITIVE]), legend=None),
         tooltip=[alt.Tooltip("group:N", title="Group"),
@@ -341,8 +341,7 @@ def car_chart(data: pd.DataFrame) -> alt.FacetChart:
         facet=alt.Facet("short:N", sort=shorts, title=None,
                         header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
         columns=4).resolve_scale(y="shared")
-    chart = narrow_layout(chart, set={"columns": 2},
-                          note="Two panels a row; the dashed line is day 0")
+    chart = narrow_layout(chart, set={"columns": 2, "spec/width": 105, "spec/height": 90})
     return finish(
         chart,
         title=(f"{worst} fell furthest beyond the market on day 0 ({abs(day0[worst]):.1f}%); "
