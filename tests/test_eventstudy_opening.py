@@ -7,6 +7,7 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from deepshock.story import charts
@@ -44,7 +45,7 @@ def test_rows_are_the_primary_tests_and_their_ordinary_days(drawn):
 
 def test_title_states_the_data_as_rounded_and_keeps_to_the_colours(drawn):
     _, table, data, spec = drawn
-    title = spec["title"]["text"]
+    title = " ".join(spec["title"]["text"])
     shown = float(re.search(r"fell (\d+\.\d)%", title).group(1))
     nv = data.loc[(data["kind"] == "event")].iloc[0]["ar_pct"]
     assert shown == round(abs(nv), 1)
@@ -57,3 +58,24 @@ def test_title_states_the_data_as_rounded_and_keeps_to_the_colours(drawn):
     assert "\u2212" not in title and "-" not in re.sub(r"[A-Za-z]-[A-Za-z]", "", title)
     charts.check_chart(spec)
     assert np.isfinite(data["ar_pct"]).all()
+
+
+def test_group_chart_title_equals_its_data_and_the_group_table(drawn):
+    """The groups chart's day-0 number is the drawn path's step at day 0, and the group table's
+    CAAR [0] to the same decimal (it once read −21.4% against the table's −21.5)."""
+    from deepshock.story.eventstudy import tables as tb
+
+    main = drawn[0]
+    chart = tb.car_chart(tb.path_data(main)).to_dict()
+    rows = max((pd.DataFrame(r) for r in chart["datasets"].values()), key=len)
+    by = rows.set_index(["group", "tau"])["car_pct"]
+    groups = list(dict.fromkeys(rows["group"]))
+    day0 = pd.Series({g: by[(g, 0)] - by[(g, -1)] for g in groups})
+    worst = day0.idxmin()
+    m = re.match(r"(.+) fell furthest beyond the market on day 0 \((\d+\.\d)%\); (\d+) of (\d+)",
+                 " ".join(chart["title"]["text"]))
+    assert m and m.group(1) == worst and float(m.group(2)) == round(-day0[worst], 1)
+    assert int(m.group(3)) == int((pd.Series({g: by[(g, 20)] for g in groups}) < 0).sum())
+    table = tb.group_table(main)
+    caar = table.loc[(table["Group"] == worst) & (table["Window"] == "[0]"), "CAAR (%)"].iat[0]
+    assert caar.replace("\u2212", "-") == f"{-float(m.group(2)):+.1f}"

@@ -81,17 +81,19 @@ def chart_data(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def title(table: pd.DataFrame) -> str:
-    """Finding-first, from the rows: which primaries fell beyond every ordinary span."""
+def title(table: pd.DataFrame) -> list[str]:
+    """Finding-first, from the rows: which primaries fell beyond every ordinary span (two lines,
+    so that the printed edition keeps the chart's width)."""
     nv = table.iloc[0]
     beyond = table.loc[table["car"] < table["lowest"], "label"].tolist()
     head = f"Nvidia fell {abs(nv['car']) * 100:.1f}% beyond the market on {EVENT.day} {EVENT:%B}"
     if nv["label"] in beyond and len(beyond) > 1:
         others = " and ".join(b for b in beyond if b != nv["label"])
-        return f"{head}, further than on any ordinary day in the year before; so did the {others}"
+        return [f"{head},", f"further than on any ordinary day in the year before; so did the "
+                f"{others}"]
     if nv["label"] in beyond:
-        return f"{head}, further than on any ordinary day of the year before"
-    return head
+        return [f"{head},", "further than on any ordinary day in the year before"]
+    return [head]
 
 
 def chart(data: pd.DataFrame, table: pd.DataFrame) -> alt.TopLevelMixin:

@@ -344,9 +344,9 @@ def car_chart(data: pd.DataFrame) -> alt.FacetChart:
     chart = narrow_layout(chart, set={"columns": 2, "spec/width": 105, "spec/height": 90})
     return finish(
         chart,
-        title=(f"{worst} fell furthest beyond the market on day 0 ({abs(day0[worst]):.1f}%); "
+        title=[f"{worst} fell furthest beyond the market on day 0 ({abs(day0[worst]):.1f}%);",
                f"{below} of {len(groups)} groups were still below their market-model path "
-               f"{PATH[1]} sessions later"),
+               f"{PATH[1]} sessions later"],
         subtitle=["Mean cumulative abnormal return per group from five sessions before day 0; "
                   "orange: below the path at the end, blue: above",
                   f"Day 0 (dashed) is {es.EVENT.day} {es.EVENT:%B} in New York and Tokyo, "
