@@ -341,14 +341,16 @@ def car_chart(data: pd.DataFrame) -> alt.FacetChart:
         facet=alt.Facet("short:N", sort=shorts, title=None,
                         header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
         columns=4).resolve_scale(y="shared")
-    chart = narrow_layout(chart, set={"columns": 2, "spec/width": 105, "spec/height": 90})
+    chart = narrow_layout(chart, set={"columns": 2, "spacing": 8, "spec/width": 118,
+                                      "spec/height": 90, "spec/layer/2/encoding/y/title": None,
+                                      "spec/layer/2/encoding/x/axis/tickCount": 3})
     return finish(
         chart,
         title=[f"{worst} fell furthest beyond the market on day 0 ({abs(day0[worst]):.1f}%);",
                f"{below} of {len(groups)} groups were still below their market-model path "
                f"{PATH[1]} sessions later"],
-        subtitle=["Mean cumulative abnormal return per group from five sessions before day 0; "
-                  "orange: below the path at the end, blue: above",
+        subtitle=["Mean cumulative abnormal return per group (%) from five sessions before "
+                  "day 0; orange: below the path at the end, blue: above",
                   f"Day 0 (dashed) is {es.EVENT.day} {es.EVENT:%B} in New York and Tokyo, "
                   "later in Seoul and Taipei"],
         source=es.SOURCE,
