@@ -139,4 +139,4 @@ def chart(data: pd.DataFrame, table: pd.DataFrame) -> alt.TopLevelMixin:
                 f"{r['label']} ({r['window']}): abnormal return {r['car'] * 100:.1f}%, 95% "
                 f"interval {r['lo'] * 100:.1f}% to {r['hi'] * 100:.1f}%; its ordinary "
                 f"days ranged down to {r['lowest'] * 100:.1f}%." for _, r in table.iterrows())))
-    return narrow_layout(out, set={"width": 260})
+    return narrow_layout(out, set={"width": 320})   # the page fits it to the column

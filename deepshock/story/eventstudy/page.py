@@ -66,17 +66,18 @@ def _opening(main: es.Study, prim: pd.DataFrame, holm: pd.DataFrame) -> dict[str
     return {
         "es_op_nv": size(nv["car"]), "es_op_nv_sd": number(abs(nv["car"]) / nv["sd"], 0),
         "es_op_nv_days": f"{nv_days}",
-        "es_op_nv_beyond": ("further than on any of them" if beyond(nv) else
-                            "among the largest of them"),
+        "es_op_nv_beyond": ("further than on any" if beyond(nv) else
+                            "not as far as on the worst"),
         "es_op_nv_lo": size(nv["hi"]), "es_op_nv_hi": size(nv["lo"]),
         "es_op_us_n": count(us["n"]), "es_op_us": size(us["car"]),
         "es_op_us_beyond": ("also further than on any ordinary day" if beyond(us) else
                             "within the range of ordinary days"),
         "es_op_us_kp": ("is not significant" if adj[(us["name"], "Kolari-Pynnönen")] >= 0.05
                         else "is significant too"),
-        "es_op_survive": ("Both results survive the correction for testing several hypotheses "
-                          "at once" if survive else "Not both survive the correction for testing "
-                          "several hypotheses at once"),
+        "es_op_us_kp_but": ("But" if adj[(us["name"], "Kolari-Pynnönen")] >= 0.05 else "And"),
+        "es_op_survive": ("Both survive the correction for testing several hypotheses at once"
+                          if survive else
+                          "Not both survive the correction for testing several hypotheses"),
         "es_op_jp_n": count(jp["n"]), "es_op_jp": move(jp["car"]),
         "es_op_jp_lo": pct(jp["lo"], 1), "es_op_jp_hi": pct(jp["hi"], 1),
         "es_op_jp_verdict": ("includes zero" if jp["lo"] < 0 < jp["hi"] else
