@@ -5,10 +5,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..data import facts
-from . import marketvalue
-from .charts import finish
-from .verdicts import COLORS, SHAPES, VERDICTS
+from ...data import facts
+from .. import marketvalue
+from ..charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
+from .verdicts import SHAPES, VERDICTS
+
+SOURCE = "Reuters, 28 January 2025 (the claims); Yahoo Finance daily closes"
 
 
 def results_table(results: pd.DataFrame) -> str:
@@ -33,8 +35,14 @@ def dot_data(results: pd.DataFrame) -> pd.DataFrame:
         "verdict": moves["verdict"], "reason": moves["reason"]}).reset_index(drop=True)
 
 
+def largest_gap(data: pd.DataFrame) -> pd.Series:
+    """The claim whose reported move is furthest from the close-to-close move."""
+    return data.loc[(data["measured"] - data["reported"]).abs().idxmax()]
+
+
 def dot_chart(data: pd.DataFrame) -> alt.LayerChart:
-    """Reported (open circle) vs measured (filled, shape and colour = verdict) per claim."""
+    """Reported (open circle) against measured (filled; orange fell, blue rose; the shape is the
+    verdict) per claim, joined by a grey rule."""
     order = data.sort_values("measured")["claim"].tolist()
     present = [v for v in VERDICTS if v in set(data["verdict"])]
     y = alt.Y("claim:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
@@ -46,25 +54,28 @@ def dot_chart(data: pd.DataFrame) -> alt.LayerChart:
     link = base.mark_rule(color="#999999").encode(
         x=alt.X("reported:Q", title="Close-to-close move on the session (%)"), x2="measured:Q",
         y=y, tooltip=tooltip)
-    reported = base.mark_point(filled=False, size=70, color="#333333").encode(
+    reported = base.mark_point(filled=False, size=70, color=NEUTRAL).encode(
         x="reported:Q", y=y, tooltip=tooltip)
     measured = base.mark_point(filled=True, size=90, opacity=1).encode(
         x="measured:Q", y=y, tooltip=tooltip,
-        color=alt.Color("verdict:N", title="Verdict", scale=alt.Scale(
-            domain=present, range=[COLORS[v] for v in present])),
-        shape=alt.Shape("verdict:N", title="Verdict", scale=alt.Scale(
+        color=alt.condition("datum.measured < 0", alt.value(NEGATIVE), alt.value(POSITIVE)),
+        shape=alt.Shape("verdict:N", title="Verdict (filled mark)", scale=alt.Scale(
             domain=present, range=[SHAPES[v] for v in present])))
     chart = alt.layer(link, reported, measured).properties(width=380, height=len(order) * 26)
     n = len(data)
     exact = int((data["verdict"] == "confirmed").sum())
-    gap = (data["measured"] - data["reported"]).abs().max()
+    gap = largest_gap(data)
+    off = abs(gap["measured"] - gap["reported"])
     return finish(
-        chart,
-        title=f"{exact} of {n} reported moves match to their rounding; the largest gap "
-              f"is {gap:.2f} points",
-        subtitle="Open circle: figure in the article; filled mark: snapshot close-to-close move",
-        source="Reuters, 28 Jan 2025 (claims); Yahoo Finance closes (snapshot, PROVENANCE.md)",
-        description=(f"Dot plot of {n} percentage moves reported by the article against the moves "
-                     "measured from the snapshot's closes, one row per claim; the measured mark's "
-                     "colour and shape give the verdict."),
+        narrow_layout(chart, note="Tap a mark for the claim, both figures and the verdict"),
+        title=f"{exact} of {n} reported moves match the close to their rounding; the largest "
+              f"miss is {off:.1f} points ({gap['claim'].split(',')[0]})",
+        subtitle="Open circle: the figure in the article; filled mark: the close-to-close move "
+                 "(orange: fell), its shape the verdict",
+        source=SOURCE,
+        description=(f"Dot plot of {n} percentage moves reported by the article against the "
+                     "close-to-close moves in the daily data, one row per claim: "
+                     + "; ".join(f"{r.claim}: reported {r.reported:+.1f}%, measured "
+                                 f"{r.measured:+.2f}% ({r.verdict})" for r in data.itertuples())
+                     + "."),
     )

@@ -5,8 +5,7 @@ a share of the claim's size, else wrong; and whether a claim over- or understate
 from __future__ import annotations
 
 VERDICTS = ("confirmed", "approximately", "consistent", "not supported", "wrong")
-COLORS = {"confirmed": "#009E73", "approximately": "#E69F00", "consistent": "#56B4E9",
-          "not supported": "#555555", "wrong": "#D55E00"}
+# A verdict is a shape (colour stays for the direction of a move: orange fell, blue rose).
 SHAPES = {"confirmed": "circle", "approximately": "diamond", "consistent": "square",
           "not supported": "cross", "wrong": "triangle-down"}
 
