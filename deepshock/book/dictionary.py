@@ -137,6 +137,8 @@ FIGURES = {
     ("fig-nvda-records", "ret"): ("Close-to-close return of the session.", "fraction"),
     ("fig-nvda-records", "press_bn"): ("The press figure (empty for the shock day).", "US$ bn"),
     ("fig-nvda-records", "source"): ("Where the figure comes from.", ""),
+    ("fig-selloff-us", "short"): ("The security's short name, as the chart's bar labels show "
+                                  "it.", ""),
     ("fig-selloff-sox-worst", "day"): ("The session in words.", ""),
     ("fig-selloff-sox-worst", "when"): ("Earlier, on 27 January 2025, or later.", ""),
     ("fig-shocks-map", "day"): ("The comparison day: a New York session on which the SOX or "

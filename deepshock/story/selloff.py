@@ -301,6 +301,27 @@ def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.Layer
     )
 
 
+def sector_breadth(date: pd.Timestamp = SHOCK) -> pd.DataFrame:
+    """`methods.benchmarks.breadth` of the S&P 500 panel on `date`, by sector (members with no
+    sector on file are labelled "Not classified"), the whole index last."""
+    wide, members = load.panel_returns(), load.panel_members()
+    sp = members.loc[members["kind"] == "sp500"].set_index("ticker")["sector"]
+    sp = sp.fillna("").replace("", "Not classified")
+    table = benchmarks.breadth(wide.loc[pd.Timestamp(date), sp.index.intersection(wide.columns)], sp)
+    return table
+
+
+def breadth_markdown(table: pd.DataFrame) -> str:
+    """The sector breadth as a Markdown table, sectors by their equal-weighted move (two
+    decimals, as the prose gives the average member's: one would show +0.0%)."""
+    body = table.drop(index=benchmarks.ALL).sort_values("ew_ret")
+    lines = ["| Sector | Members | Rose | Fell | Average move |", "|---|---:|---:|---:|---:|"]
+    for name, r in [*body.iterrows(), ("All S&P 500 members", table.loc[benchmarks.ALL])]:
+        lines.append(f"| {name} | {int(r['members'])} | {int(r['rose'])} | {int(r['fell'])} | "
+                     f"{signed(r['ew_ret'], 2)} |")
+    return "\n".join(lines)
+
+
 # -- the chapter in one call ----------------------------------------------------------------
 
 def average_member(ew_ret: float) -> str:
@@ -321,7 +342,6 @@ def _moved(fraction: float) -> str:
 
 def chapter(date: pd.Timestamp = SHOCK) -> Chapter:
     """The US sell-off chapter: its prose numbers (glue name -> text) and its two figures."""
-    from .landing import breadth_markdown, sector_breadth  # the landing page's one breadth
     moves = us_moves(date)
     ranked = moves.loc[moves["ticker"] != VIX]
     worst, up, means = ranked.iloc[0], winners(moves), group_means(moves)
