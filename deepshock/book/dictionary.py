@@ -105,7 +105,10 @@ FIGURES = {
     ("fig-eventstudy-car", "car_pct"): ("Mean cumulative abnormal return of the group's "
                                         "securities from event day -5.", PCT),
     ("fig-eventstudy-car", "n"): ("Number of securities averaged.", "securities"),
-    ("fig-factcheck-moves", "claim"): ("The security and session a claim is about.", ""),
+    ("fig-factcheck-moves", "claim"): ("The security and session a claim is about, as the "
+                                       "chart labels it (short name, weekday).", ""),
+    ("fig-factcheck-moves", "security"): ("The security the claim is about (full name).", ""),
+    ("fig-factcheck-moves", "session"): ("The session the claim is about.", ""),
     ("fig-factcheck-moves", "reported"): ("The move the article reports.", PCT),
     ("fig-factcheck-moves", "measured"): ("The close-to-close return measured in the daily "
                                           "closes.", PCT),

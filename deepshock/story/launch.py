@@ -140,13 +140,17 @@ def change(ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> float:
 
 
 def _lanes(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, field: str = "shown",
-           width: float = WIDTH - 130) -> list[int]:
-    """Stack labels in lanes so that no two overlap (about 6 px per character at 10 px)."""
+           width: float = WIDTH - 130, centred: bool = False) -> list[int]:
+    """Stack labels in lanes so that no two overlap (about 6 px per character at 10 px); a
+    label is drawn right of its point, or `centred` on its date (the phone's strip)."""
     span = (end - start).days
     lanes_end: list[float] = []
     out = []
     for date, label in zip(events["date"], events[field]):
-        left = (date - start).days / span * width
+        if centred and not label:  # no label drawn (the phone drops the points): no lane
+            out.append(0)
+            continue
+        left = (date - start).days / span * width - (3.5 * len(label) + 8) * centred
         lane = next((i for i, edge in enumerate(lanes_end) if edge < left), len(lanes_end))
         if lane == len(lanes_end):
             lanes_end.append(0.0)
@@ -163,7 +167,7 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
         {"uncertain": " (date uncertain)"}).fillna(""),
         short=events["label"].map(SHORT_EVENTS).fillna(events["label"]))
     events = events.assign(lane=_lanes(events, start, end),
-                           lane_phone=_lanes(events, start, end, "short", PHONE_PLOT))
+                           lane_phone=_lanes(events, start, end, "short", PHONE_PLOT, True))
     x = alt.X("date:T", title=f"Trading day ({start:%B %Y} to {end:%B %Y})",
               scale=alt.Scale(domain=[start, end]), axis=alt.Axis(format="%d %b", labelAngle=0))
     certainty = ["confirmed", "uncertain"]
@@ -235,9 +239,11 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
                            **{f"vconcat/0/layer/{i}/encoding/y/field": "lane_phone"
                               for i in (0, 1)},
                            "vconcat/0/layer/1/encoding/text/field": "short",
+                           "vconcat/0/layer/1/mark/align": "center",
+                           "vconcat/0/layer/1/mark/dx": 0,
                            "vconcat/0/height": 18 * phone_lanes},
-                      drop=("vconcat/1/layer/4",),
-                      note="Dashed lines: DeepSeek's releases (tap one for its name)"),
+                      drop=("vconcat/0/layer/0", "vconcat/1/layer/4"),
+                      note="Release names shortened; tap a dashed line for the full one"),
         title=(f"Chip stocks drifted through DeepSeek's releases, then {lead} fell "
                f"{abs(drop):.1%} on {shock.day} {shock:%B}"
                if (pre - 100).abs().max() < (pre - shock_rows).min()

@@ -29,11 +29,14 @@ def _room(values: pd.Series) -> alt.Scale:
     return alt.Scale(domain=[lo - PAD * span * (lo < 0), hi + PAD * span * (hi > 0)])
 
 
-def _fitted(values: pd.Series) -> dict:
-    """The x scale on a phone: from zero to the data, nothing more (the page's script leaves
-    room for the value labels), so the bars keep their length."""
+def _fitted(values: pd.Series, room: float = 0.12) -> dict:
+    """The x scale on a phone: from zero to the data with a little room for the value labels
+    at the bar ends (the page's script adds what the longest label needs), not niced, so that
+    the bars keep their length."""
     lo, hi = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
-    return {"domain": [round(lo, 2), round(hi, 2)], "nice": False}
+    span = hi - lo
+    return {"domain": [round(lo - room * span * (lo < 0), 2), round(hi + room * span * (hi > 0), 2)],
+            "nice": False}
 
 
 HEADLINE = ["NVDA", "AVGO", "^SOX", "^IXIC", "^GSPC", "AAPL", "6857.T", "SU.PA", "^STOXX",

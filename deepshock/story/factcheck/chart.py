@@ -11,6 +11,8 @@ from ..charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 from .verdicts import SHAPES, VERDICTS
 
 SOURCE = "Reuters, 28 January 2025 (the claims); Yahoo Finance daily closes"
+# Short names for the chart's row labels (the full name is in the tooltip), so none is cut.
+SHORT = {"^SOX": "SOX", "GOOGL": "Alphabet", "9984.T": "SoftBank", "8035.T": "Tokyo Electron"}
 
 
 def results_table(results: pd.DataFrame) -> str:
@@ -28,8 +30,10 @@ def dot_data(results: pd.DataFrame) -> pd.DataFrame:
                         & results["measured_value"].notna()]
     names = {t: facts.name(t) for t in moves["subject"]}
     return pd.DataFrame({
-        "claim": [f"{names[s]}, {pd.Timestamp(d):%a %-d %b}" for s, d in
+        "claim": [f"{SHORT.get(s, names[s])}, {pd.Timestamp(d):%a}" for s, d in
                   zip(moves["subject"], moves["date"])],
+        "security": [names[s] for s in moves["subject"]],
+        "session": pd.to_datetime(moves["date"]).dt.normalize(),
         "reported": moves["claimed_value"].astype(float),
         "measured": moves["measured_value"].astype(float).round(2),
         "verdict": moves["verdict"], "reason": moves["reason"]}).reset_index(drop=True)
@@ -46,7 +50,8 @@ def dot_chart(data: pd.DataFrame) -> alt.LayerChart:
     order = data.sort_values("measured")["claim"].tolist()
     present = [v for v in VERDICTS if v in set(data["verdict"])]
     y = alt.Y("claim:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
-    tooltip = [alt.Tooltip("claim:N", title="Claim"),
+    tooltip = [alt.Tooltip("security:N", title="Security"),
+               alt.Tooltip("session:T", title="Session", format="%a %d %b %Y"),
                alt.Tooltip("reported:Q", title="Reported (%)", format="+.1f"),
                alt.Tooltip("measured:Q", title="Measured (%)", format="+.2f"),
                alt.Tooltip("verdict:N", title="Verdict"), alt.Tooltip("reason:N", title="Why")]
@@ -59,8 +64,10 @@ def dot_chart(data: pd.DataFrame) -> alt.LayerChart:
     measured = base.mark_point(filled=True, size=90, opacity=1).encode(
         x="measured:Q", y=y, tooltip=tooltip,
         color=alt.condition("datum.measured < 0", alt.value(NEGATIVE), alt.value(POSITIVE)),
-        shape=alt.Shape("verdict:N", title="Verdict (filled mark)", scale=alt.Scale(
-            domain=present, range=[SHAPES[v] for v in present])))
+        shape=alt.Shape("verdict:N", scale=alt.Scale(domain=present,
+                                                     range=[SHAPES[v] for v in present]),
+                        legend=alt.Legend(title="Verdict (filled mark)", symbolFillColor=NEUTRAL,
+                                          symbolStrokeColor=NEUTRAL)))
     chart = alt.layer(link, reported, measured).properties(width=380, height=len(order) * 26)
     n = len(data)
     exact = int((data["verdict"] == "confirmed").sum())
@@ -71,7 +78,7 @@ def dot_chart(data: pd.DataFrame) -> alt.LayerChart:
         title=f"{exact} of {n} reported moves match the close to their rounding; the largest "
               f"miss is {off:.1f} points ({gap['claim'].split(',')[0]})",
         subtitle="Open circle: the figure in the article; filled mark: the close-to-close move "
-                 "(orange: fell), its shape the verdict",
+                 "(orange: fell), its shape the verdict; Mon 27 or Tue 28 January 2025",
         source=SOURCE,
         description=(f"Dot plot of {n} percentage moves reported by the article against the "
                      "close-to-close moves in the daily data, one row per claim: "

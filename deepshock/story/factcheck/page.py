@@ -7,6 +7,7 @@ import pandas as pd
 
 from ...data import load
 from ..page import Chapter
+from ..selloff import count
 from .chart import dot_chart, dot_data, largest_gap, results_table
 from .check import check, claims, counts, tolerance
 from .evidence import signed
@@ -66,12 +67,14 @@ def chapter() -> Chapter:
         "fc_confirmed": str(tally["confirmed"]), "fc_approx": str(tally["approximately"]),
         "fc_consistent": str(tally["consistent"]), "fc_unsupported": str(tally["not supported"]),
         "fc_wrong": str(tally["wrong"]),
+        "fc_wrong_is": (f"{count(tally['wrong'])} is" if tally["wrong"] == 1 else
+                        f"{count(tally['wrong'])} are") + " wrong",
         "fc_wrong_claims": "; ".join(
             f"“{c}”" for c in results.loc[results["verdict"] == "wrong", "claim"]),
         "fc_where": where_doubts(results),
         "fc_moves_n": str(len(moves)),
         "fc_moves_exact": str(int((moves["verdict"] == "confirmed").sum())),
-        "fc_gap_claim": gap["claim"],
+        "fc_gap_claim": f"{gap['security']} on {gap['session']:%A}",
         "fc_gap": f"{abs(gap['measured'] - gap['reported']):.1f}",
         "fc_tol_examples": tolerance_examples(table),
         "fc_flagged": "; ".join(f"“{r['claim']}” {r['flag']} the measured figure"
