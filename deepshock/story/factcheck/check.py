@@ -78,7 +78,7 @@ def claimed_text(claim: pd.Series) -> str:
     if metric == "market_value_loss":
         return f"${float(value):g}bn"
     if metric == "upper_bound":
-        return f"under ${float(value):g}m" if claim["unit"] == "$m" else f"under {value}"
+        return f"under ${float(value):g}M" if claim["unit"] == "$m" else f"under {value}"
     if metric in ("rank_since", "worst_day_month", "led_meltdown", "release_month"):
         return f"{pd.Timestamp(value + '-01'):%b %Y}"
     if metric == "release_date":

@@ -57,11 +57,11 @@ def signed(value: float, digits: int = 2) -> str:
 
 
 def fmt(value: float, unit: str) -> str:
-    """A measured or claimed number in the claim's unit: '−16.97%', '$592.7bn', '$5.576m'."""
+    """A measured or claimed number in the claim's unit: '−16.97%', '$592.7bn', '$5.576M'."""
     if unit == "%":
         return signed(value)
     if unit == "$bn":
         return f"${value:,.1f}bn"
     if unit == "$m":
-        return f"${value:,.3f}m"
+        return f"${value:,.3f}M"
     return f"{value:g}"

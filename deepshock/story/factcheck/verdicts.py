@@ -26,7 +26,7 @@ def judge_number(claimed: float, measured: float, precision: float, tol: float |
     rounding overstates or understates the measurement. Differences are rounded to 1e-9 so a
     boundary case is decided by the rule, not by floating-point noise."""
     diff = round(abs(measured - claimed), 9)
-    suffix = {"%": " pp", "$bn": "bn", "$m": "m"}.get(unit, "")
+    suffix = {"%": " pp", "$bn": "bn", "$m": "M"}.get(unit, "")
     if diff <= round(precision / 2, 9):
         return "confirmed", f"within the claim's rounding (±{precision / 2:g}{suffix})", ""
     flag = direction(claimed, measured)
