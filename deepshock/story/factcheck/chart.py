@@ -61,9 +61,12 @@ def dot_chart(data: pd.DataFrame) -> alt.LayerChart:
         y=y, tooltip=tooltip)
     reported = base.mark_point(filled=False, size=70, color=NEUTRAL).encode(
         x="reported:Q", y=y, tooltip=tooltip)
-    measured = base.mark_point(filled=True, size=90, opacity=1).encode(
+    measured = base.transform_calculate(
+        direction="datum.measured < 0 ? 'fell' : 'rose'").mark_point(
+        filled=True, size=90, opacity=1).encode(
         x="measured:Q", y=y, tooltip=tooltip,
-        color=alt.condition("datum.measured < 0", alt.value(NEGATIVE), alt.value(POSITIVE)),
+        color=alt.Color("direction:N", legend=None, scale=alt.Scale(
+            domain=["fell", "rose"], range=[NEGATIVE, POSITIVE])),
         shape=alt.Shape("verdict:N", scale=alt.Scale(domain=present,
                                                      range=[SHAPES[v] for v in present]),
                         legend=alt.Legend(title="Verdict (filled mark)", symbolFillColor=NEUTRAL,
