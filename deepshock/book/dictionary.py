@@ -324,7 +324,8 @@ def _type(column: pd.Series) -> dict:
         stamps = pd.to_datetime(values)
         if (stamps == stamps.dt.normalize()).all():
             return {"type": "date"}
-        return {"type": "datetime", "format": "%Y-%m-%d %H:%M:%S"}
+        zone = "%z" if getattr(stamps.dt, "tz", None) is not None else ""  # to_csv writes +00:00
+        return {"type": "datetime", "format": f"%Y-%m-%d %H:%M:%S{zone}"}
     if column.dtype.kind == "O" and len(values) and values.map(
             lambda v: isinstance(v, int) and not isinstance(v, bool)).all():
         return {"type": "integer"}  # whole numbers with gaps (None)
