@@ -79,7 +79,7 @@ def dot_chart(data: pd.DataFrame) -> alt.LayerChart:
     return finish(
         narrow_layout(chart, note="Tap a mark for the claim, both figures and the verdict"),
         title=f"{exact} of {n} reported moves match the close to their rounding; the largest "
-              f"miss is {off:.1f} points ({gap['claim'].split(',')[0]})",
+              f"miss is {off:.1f} points ({gap['security']})",
         subtitle="Open circle: the figure in the article; filled mark: the close-to-close move "
                  "(orange: fell), its shape the verdict; Mon 27 or Tue 28 January 2025",
         source=SOURCE,
