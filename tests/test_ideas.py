@@ -62,15 +62,9 @@ KNOWN: dict[tuple[str, str], str] = {
     ("average_stock", "shocks"): "calls the equal-weighted fund's (RSP) rise of 0.1% the average "
                                  "stock, where the sell-off's average member was unchanged to "
                                  "one decimal: one measure, one name (h23-asia with h23-us)",
-    ("tsmc_move", "eventstudy"): "calls the ADR's abnormal return on 27 January the cleaner "
-                                 "measure of TSMC, where the contagion chapter names the Taipei "
-                                 "line the book's one TSMC figure (h23-research)",
 }
 # ideas whose glue key the owning page does not publish yet -> who adds it
-UNGLUED: dict[str, str] = {
-    "sox_recovery": "the aftermath draws it (103 sessions in its chart's CSV) but glues no value "
-                    "for the prose to cite (h23-asia: glue af_sox_sessions)",
-}
+UNGLUED: dict[str, str] = {}
 
 
 def glue_values(build: Path) -> dict[str, list[tuple[str, str]]]:

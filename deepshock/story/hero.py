@@ -251,7 +251,7 @@ def chart(line: pd.DataFrame, nv: pd.DataFrame, bars: pd.DataFrame, news: pd.Dat
         base = alt.Chart(data).encode(x=x, y=y)
         line = base.mark_line(color="#333333", strokeWidth=1.3, interpolate="linear").encode(
             detail="leg:N", tooltip=[when, alt.Tooltip("pct:Q", title=f"{name} (%)",
-                                                        format="+.2f")])
+                                                        format="+.1f")])
         zero = alt.Chart(pd.DataFrame({"pct": [0.0]})).mark_rule(
             color=NEUTRAL, strokeDash=[4, 3]).encode(y=alt.Y("pct:Q", title=y_title))
         label = alt.Chart(pd.DataFrame({"t": [name]})).mark_text(
