@@ -647,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
              verdict(result_panel["load_cold_s"] <= BUDGET["panel_load_s"])]]
     budgets += web["budgets"] if web else []
     if suite:
-        budgets.append(["make test (2 workers)", f"{suite['seconds']:.0f} s ({suite['cpu_s']:.0f} "
+        budgets.append(["make test", f"{suite['seconds']:.0f} s ({suite['cpu_s']:.0f} "
                         f"s CPU): {suite['outcome']}", f"<= {BUDGET['test_s']:.0f} s",
                         verdict(suite["exit"] == 0 and suite["seconds"] <= BUDGET["test_s"])])
     if "pdf" in med:

@@ -6,7 +6,8 @@ synced. It is carried by the elements of class `deepshock-edition` (`deepshock.b
 only there: the comparison blanks the text of those elements and nothing else.
 
 The session's build of the book (`tests.test_browser.site`) is compared with a second, clean
-build made here of a copy of the book sources, in another directory (a path that leaks into a
+build of a copy of the book sources (`second_build`: made in the session's background process,
+`tests.background`, or here when there is none), in another directory (a path that leaks into a
 page shows up), with an empty artefact store (the calendars, placebo rows and chart images are
 derived again) and every chapter executed again in fresh kernels. The copy is handed the same
 PDF edition as the session's build (the site publishes it; the PDF's own dates follow
