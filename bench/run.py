@@ -157,7 +157,7 @@ def test_suite(root: Path, cache: Path, work: Path) -> dict:
     seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
     text = logfile.read_text(errors="replace")
     outcome = re.findall(r"^=+ (.*\d+ (?:passed|failed).*) =+$", text, re.M)
-    slowest = re.findall(r"^(\d+\.\d+)s (setup|call|teardown)\s+(\S+)$", text, re.M)
+    slowest = re.findall(r"^(\d+\.\d+)s (setup|call|teardown)\s+(.+)$", text, re.M)
     log(f"  make test: {seconds:.0f} s ({cpu:.0f} s CPU), exit {code}: "
         f"{outcome[-1] if outcome else 'no summary'}")
     return {"seconds": round(seconds, 1), "cpu_s": round(cpu, 1), "exit": code,
