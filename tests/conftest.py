@@ -26,6 +26,45 @@ SNAPSHOT = Path(os.environ.get("MARKET_DATA", ROOT.parent / "shared" / "market-d
 CHROMIUM = os.environ.get("DEEPSHOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
+# Fixtures that read the real book's build: the session builds it in the background
+# (tests/background.py) while the other tests run, and runs the modules using them last.
+BOOK_FIXTURES = frozenset({"site", "glued", "pdf", "visits"})
+
+
+def _needs_book(item) -> bool:
+    needed = set(BOOK_FIXTURES) - ({"glued"} if os.environ.get("DEEPSHOCK_ORACLE_BUILD") else set())
+    return bool(needed & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Modules with a test that reads the built book run after all the others, in their own
+    order (whole modules move, so module fixtures are set up once): the background build
+    overlaps with everything before them."""
+    late = {item.module.__name__ for item in items
+            if _needs_book(item) and getattr(item, "module", None) is not None}
+    items[:] = ([i for i in items if getattr(i, "module", None) is None
+                 or i.module.__name__ not in late]
+                + [i for i in items if getattr(i, "module", None) is not None
+                   and i.module.__name__ in late])
+
+
+def pytest_collection_finish(session):
+    """Start the book's builds in the background when a selected test needs them."""
+    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
+        return
+    if any(_needs_book(item) for item in session.items):
+        from tests import background
+
+        background.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests import background
+
+    background.cleanup()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium under Playwright (launched through `executable_path`, never

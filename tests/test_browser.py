@@ -161,13 +161,18 @@ def visit(browser, url: str, width: int = DESKTOP, shots: Path | None = None) ->
 @functools.cache
 def build_site() -> Path:
     """Build the book with the same strict build as `make book` (once per test run), after the
-    PDF edition when TeX Live is installed, so that the site offers it as `make book` in CI does."""
+    PDF edition when TeX Live is installed, so that the site offers it as `make book` in CI does.
+    The session's background process (`tests.background`) makes both while other tests run;
+    without it they are made here."""
+    from tests import background
     from tests.test_pdf import build_pdf, can_build_pdf
 
     if can_build_pdf() and SITE_ROOT == ROOT:
         build_pdf()
-    code = build("html", root=SITE_ROOT)
-    assert code == 0, f"strict build of {SITE_ROOT} failed with exit code {code}"
+    made = background.wait("html")
+    code = made["code"] if made else build("html", root=SITE_ROOT)
+    assert code == 0, (f"strict build of {SITE_ROOT} failed with exit code {code}"
+                       + (f"\n{background.tail()}" if made else ""))
     return SITE_ROOT / "_build" / "html"
 
 

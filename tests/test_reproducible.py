@@ -6,7 +6,8 @@ synced. It is carried by the elements of class `deepshock-edition` (`deepshock.b
 only there: the comparison blanks the text of those elements and nothing else.
 
 The session's build of the book (`tests.test_browser.site`) is compared with a second, clean
-build made here of a copy of the book sources, in another directory (a path that leaks into a
+build of a copy of the book sources (`second_build`: made in the session's background process,
+`tests.background`, or here when there is none), in another directory (a path that leaks into a
 page shows up), with an empty artefact store (the calendars, placebo rows and chart images are
 derived again) and every chapter executed again in fresh kernels. The copy is handed the same
 PDF edition as the session's build (the site publishes it; the PDF's own dates follow
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -168,16 +170,37 @@ def test_every_local_stylesheet_and_script_link_carries_its_checksum(site):  # n
     assert not bare, f"linked without a checksum: {sorted(bare)[:10]}"
 
 
-@pytest.mark.build
-def test_a_second_clean_build_gives_the_same_bytes(site, tmp_path, monkeypatch):  # noqa: F811
-    copy = tmp_path / "book-copy"
+def second_build(copy: Path, artefacts: Path) -> int:
+    """Copy the book's sources to `copy` and build them there with the empty artefact store
+    `artefacts`; return the build's exit code. Made after the session's build (whose PDF edition
+    it is handed), in the session's background process (`tests.background`) or in the test."""
     shutil.copytree(SITE_ROOT, copy, ignore=NOT_BOOK, symlinks=True)
     pdf = SITE_ROOT / PDF_SOURCE
     if pdf.is_file():  # the session's build publishes the PDF edition: so does the copy's
         (copy / PDF_SOURCE).parent.mkdir(parents=True)
         shutil.copyfile(pdf, copy / PDF_SOURCE)
-    monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path / "artefacts"))  # derived afresh
-    assert build("html", root=copy) == 0, "the second build failed"
+    before = os.environ.get("DEEPSHOCK_ARTEFACTS")
+    os.environ["DEEPSHOCK_ARTEFACTS"] = str(artefacts)  # derived afresh
+    try:
+        return build("html", root=copy)
+    finally:
+        if before is None:
+            del os.environ["DEEPSHOCK_ARTEFACTS"]
+        else:
+            os.environ["DEEPSHOCK_ARTEFACTS"] = before
+
+
+@pytest.mark.build
+def test_a_second_clean_build_gives_the_same_bytes(site, tmp_path):  # noqa: F811
+    from tests import background
+
+    made = background.wait("second")
+    if made:
+        assert made["code"] == 0, f"the second build failed\n{background.tail()}"
+        copy = Path(made["root"])
+    else:
+        copy = tmp_path / "book-copy"
+        assert second_build(copy, tmp_path / "artefacts") == 0, "the second build failed"
     second = copy / "_build" / "html"
     report = json.loads((copy / "_build" / "deps" / "last-build.json").read_text())
     assert report["dropped_all"] and report["executed"], "the second build executed nothing"

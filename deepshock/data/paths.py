@@ -6,6 +6,7 @@ import ast
 import hashlib
 import os
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,11 +79,18 @@ def code_digest(*functions: Callable) -> str:
         module = function.__module__.split(".")
         path = PACKAGE.joinpath(*module[1:]).with_suffix(".py")
         text = path.read_text(encoding="utf-8")
-        node = _definition(ast.parse(text), function.__qualname__.split("."))
+        node = _definition(_parse(text), function.__qualname__.split("."))
         if node is None:
             raise ValueError(f"{function.__qualname__}: no definition in {path.name}")
         digest.update(ast.get_source_segment(text, node, padded=True).encode())
     return digest.hexdigest()[:12]
+
+
+@lru_cache(maxsize=32)
+def _parse(text: str) -> ast.Module:
+    """The syntax tree of a module's text (parsed once per text: every kept calendar and chart
+    image of a kernel names its functions' digest, most of them in the same few modules)."""
+    return ast.parse(text)
 
 
 def _definition(tree: ast.AST, names: list[str]) -> ast.AST | None:
