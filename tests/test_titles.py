@@ -53,7 +53,7 @@ def test_headline_title(snapshot):
     rose = rows.loc[rows["ret_pct"] > 0, "name"] if "name" in rows else None
     subtitle = chart.to_dict()["title"]["subtitle"][0]
     worst = rows.sort_values("ret_pct").iloc[0]
-    assert subtitle == f"Biggest fall: {worst['label']} {worst['ret_pct']:+.1f}%"
+    assert subtitle == f"Biggest fall: {worst['label']} {worst['ret_pct']:+.1f}%".replace("-", "−")
     if rose is not None and 0 < len(rose) <= 2:
         assert " and ".join(rose) in title(chart)
 

@@ -23,6 +23,12 @@ import vl_convert as vlc
 # Okabe-Ito: distinguishable for colour-blind readers; pair it with shapes or dashes for greyscale.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
 NEGATIVE, POSITIVE, NEUTRAL, MUTED = "#D55E00", "#0072B2", "#555555", "#BBBBBB"
+# The book's colours: orange NEGATIVE = fell, blue POSITIVE = rose, greys (NEUTRAL, MUTED and any
+# other shade with equal red, green and blue) for context, and ACCENT, the one highlight colour,
+# for what is neither a fall nor a rise. Nothing else (tests/test_chart_rules.py).
+ACCENT = PALETTE[4]
+# Graded fills run on one ramp: orange (fell) through white to blue (rose): `ramp`, `tint`.
+RAMP = (NEGATIVE, "#FFFFFF", POSITIVE)
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 4], [10, 2]]
 SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge"]
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -157,13 +163,25 @@ alt.renderers.register("deepshock", render)
 alt.renderers.enable("deepshock")
 
 
-def finish(chart: alt.TopLevelMixin, *, title: str, source: str, description: str,
+_HYPHEN_MINUS = re.compile(r"(?:^|(?<=[\s(\[{,:;=/]))-(?=\d)")
+
+
+def minus(text: str) -> str:
+    """House style: a minus sign (U+2212) where a hyphen stands for one ('-9.1%' -> '−9.1%',
+    'fell (-2.5%)'), leaving ISO dates and ranges ('12-15') alone."""
+    return _HYPHEN_MINUS.sub("\u2212", text)
+
+
+def finish(chart: alt.TopLevelMixin, *, title: str | list[str], source: str, description: str,
            subtitle: str | list[str] = ()) -> alt.TopLevelMixin:
-    """Attach the finding-first title, a source line and the accessible description."""
+    """Attach the finding-first title, a source line and the accessible description (every
+    minus sign in them written as U+2212)."""
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    text = minus(title) if isinstance(title, str) else [minus(t) for t in title]
     return chart.properties(
-        title=alt.TitleParams(text=title, subtitle=lines + [f"Source: {source}"]),
-        description=description,
+        title=alt.TitleParams(text=text, subtitle=[minus(line) for line in lines]
+                              + [f"Source: {source}"]),
+        description=minus(description),
     )
 
 
@@ -176,7 +194,7 @@ def narrow_layout(chart: alt.TopLevelMixin, *, drop: tuple[str, ...] = (),
     (e.g. where the dropped values are). The PDF and wide screens draw the chart as built."""
     narrow = {"drop": list(drop), "set": dict(set or {}), "transpose": transpose}
     if note:
-        narrow["note"] = note
+        narrow["note"] = minus(note)
     return chart.properties(usermeta={"narrow": narrow})
 
 
@@ -220,3 +238,52 @@ def check_chart(spec: dict) -> None:
         raise ValueError(f"chart {title['text']!r}: axis {sorted(fields - titled)} has no title")
     if not has_tooltip:
         raise ValueError(f"chart {title['text']!r} has no tooltip")
+
+
+# ---- the book's colours ---------------------------------------------------------------------
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    text = colour.strip().lstrip("#")
+    if len(text) in (3, 4):
+        text = "".join(c * 2 for c in text[:3])
+    if len(text) not in (6, 8) or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise ValueError(f"not a hex colour: {colour!r}")
+    return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+
+
+def tint(colour: str, share: float) -> str:
+    """`colour` mixed with white: share 1 is the colour itself, 0 is white. A lighter orange or
+    blue (a graded cell, a faint band) stays on the book's ramp."""
+    if not 0 <= share <= 1:
+        raise ValueError(f"tint share {share} outside [0, 1]")
+    mixed = (round(255 - (255 - c) * share) for c in _rgb(colour))
+    return "#" + "".join(f"{c:02X}" for c in mixed)
+
+
+def ramp(low: float, high: float, mid: float = 0.0) -> alt.Scale:
+    """A graded colour scale on the book's ramp: orange at `low` (falls), white at `mid`, blue
+    at `high` (rises); values beyond the ends are clamped."""
+    if not low < mid < high:
+        raise ValueError(f"ramp needs low < mid < high, got {low}, {mid}, {high}")
+    return alt.Scale(domain=[low, mid, high], range=list(RAMP), clamp=True)
+
+
+def colour_role(colour: str, tolerance: int = 3) -> str | None:
+    """What a colour means in the book: 'fell' (NEGATIVE or a tint of it), 'rose' (POSITIVE or
+    a tint), 'accent' (ACCENT), 'grey' (equal red, green and blue, white and black included),
+    or None: a colour the book does not use."""
+    rgb = _rgb(colour)
+    if max(rgb) - min(rgb) <= tolerance:
+        return "grey"
+    if rgb == _rgb(ACCENT):
+        return "accent"
+    for role, base in (("fell", NEGATIVE), ("rose", POSITIVE)):
+        pure = _rgb(base)
+        # the share of the colour in a mix with white, fitted on the channel furthest from white
+        k = max(range(3), key=lambda i: 255 - pure[i])
+        share = (255 - rgb[k]) / (255 - pure[k])
+        if 0 < share <= 1 and all(abs(255 - (255 - p) * share - c) <= tolerance
+                                  for p, c in zip(pure, rgb)):
+            return role
+    return None
+
