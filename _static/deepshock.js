@@ -1,29 +1,37 @@
-/* The DeepSeek Shock: draws every chart of a page with the site's own vega bundle (no CDN).
+/* The DeepSeek Shock: draws every chart of a page with the site's own Vega runtime (no CDN,
+ * no Vega-Lite: each chart arrives compiled to Vega at build time, deepshock.book.vega).
  *
- * Each chart is a <div class="deepshock-chart"> whose inline script hands its Vega-Lite spec to
- * deepshockChart(el, spec). The bundle (0.9 MB) is fetched only when the first chart comes near
- * the viewport, and each chart is drawn when it does (all at once when window.deepshockEager
- * is set before the page's scripts run, as the benchmark does).
- * Layout is chosen for the column the chart is drawn in: titles wrap to the column, no text is
- * smaller than MIN_FONT px, and on a narrow column the plots shrink (facets drop columns,
- * legends stack) until the whole chart fits, so it is never scaled down as a picture.
+ * Each chart is a <div class="deepshock-chart"> whose inline script hands its payload to
+ * deepshockChart(el, payload): {wide: [vega, ...], narrow: [vega, ...] or null, data: {key:
+ * rows}, layout: {font, title, subtitle, axisTitle}}; each list holds the chart and, for a
+ * wrapped facet, the same chart with one column fewer at a time. The runtime (vega-bundle.js,
+ * 0.5 MB, 147 kB brotli) is fetched only when the first chart comes near the viewport, and
+ * each chart is drawn when it does (all at once when window.deepshockEager is set before the
+ * page's scripts run, as the benchmark does).
+ * Layout is chosen for the column the chart is drawn in: below NARROW px the chart's phone
+ * layout, titles wrapped to the column, label limits and legends capped, and the plots shrunk
+ * (facets drop columns) until the whole chart fits, so it is never scaled down as a picture.
+ * A chart at the top of its page (payload.preview) shows its build-time picture and goes live
+ * only when the reader touches it or an input it is bound to.
+ * Tooltips are drawn by this file too (vega-tooltip's role, without vega-embed).
  * window.deepshockDrawAll() draws every chart at once (tests, printing).
  */
 (function () {
   "use strict";
-  var MIN_FONT = 11, MIN_PLOT = 90, NARROW = 560;
+  var MIN_PLOT = 90, NARROW = 560;
   var here = document.currentScript && document.currentScript.src;
-  var bundleUrl = here ? here.replace(/deepshock\.js(\?.*)?$/, "vega-bundle.js") : null;
+  var bundleUrl = here ? here.replace(/deepshock\.js(\?[^#]*)?$/, "vega-bundle.js$1") : null;
   var bundle = null;
 
   function loadBundle() {
-    if (typeof window.vegaEmbed === "function") return Promise.resolve();
+    if (window.vega && typeof window.vega.View === "function") return Promise.resolve();
     if (!bundle) {
       bundle = new Promise(function (resolve, reject) {
         var s = document.createElement("script");
         s.src = bundleUrl;
+        s.async = true;
         s.onload = resolve;
-        s.onerror = function () { reject(new Error("vega bundle missing")); };
+        s.onerror = function () { reject(new Error("vega runtime missing")); };
         document.head.appendChild(s);
       });
     }
@@ -31,6 +39,23 @@
   }
 
   function clone(x) { return JSON.parse(JSON.stringify(x)); }
+
+  // A variant of the payload with its rows put back (each draw gets its own copy: Vega marks
+  // the rows it ingests).
+  function hydrate(spec, data) {
+    var out = clone(spec);
+    (function visit(node) {
+      if (Array.isArray(node)) { node.forEach(visit); return; }
+      if (!node || typeof node !== "object") return;
+      if (Array.isArray(node.data)) {
+        node.data.forEach(function (d) {
+          if (d && d.deepshockData) { d.values = clone(data[d.deepshockData]); delete d.deepshockData; }
+        });
+      }
+      Object.keys(node).forEach(function (k) { if (k !== "data") visit(node[k]); });
+    })(out);
+    return out;
+  }
 
   // ---- text -------------------------------------------------------------------------------
   var canvas = document.createElement("canvas").getContext("2d");
@@ -53,173 +78,68 @@
     [].concat(text).forEach(function (l) { out = out.concat(wrapLine(l, width, size, bold, font)); });
     return out;
   }
+  function wrappable(t) { return typeof t === "string" || Array.isArray(t); }
 
-  // Every font size in the spec (marks, axes, legends, headers, titles) at least MIN_FONT.
-  function clampFonts(node) {
-    if (Array.isArray(node)) { node.forEach(clampFonts); return; }
-    if (!node || typeof node !== "object") return;
-    Object.keys(node).forEach(function (k) {
-      if (k === "data" || k === "datasets") return;
-      var v = node[k];
-      if (/fontsize$/i.test(k) && typeof v === "number" && v < MIN_FONT) node[k] = MIN_FONT;
-      else clampFonts(v);
-    });
-  }
-
-  // ---- layout for the column --------------------------------------------------------------
-  function wrapTitle(spec, width) {
-    var cfg = spec.config || {}, t = cfg.title || {}, font = t.font || cfg.font || "sans-serif";
+  // ---- layout for the column (on the compiled Vega spec) ------------------------------------
+  function wrapTitle(spec, width, fonts) {
     var title = spec.title;
     if (!title) return;
     if (typeof title !== "object" || Array.isArray(title)) title = spec.title = {text: title};
-    title.text = wrapAll(title.text, width, t.fontSize || 13, true, font);
-    if (title.subtitle) {
-      title.subtitle = wrapAll(title.subtitle, width, t.subtitleFontSize || MIN_FONT, false, font);
+    if (wrappable(title.text)) title.text = wrapAll(title.text, width, fonts.title, true, fonts.font);
+    if (title.subtitle && wrappable(title.subtitle)) {
+      title.subtitle = wrapAll(title.subtitle, width, fonts.subtitle, false, fonts.font);
     }
   }
 
+  // Label limits of axes and legends, and legends' columns, capped for the column.
   function capLimits(node, axisLimit, legendLimit, where, width) {
     if (Array.isArray(node)) { node.forEach(function (n) { capLimits(n, axisLimit, legendLimit, where, width); }); return; }
     if (!node || typeof node !== "object") return;
     Object.keys(node).forEach(function (k) {
-      if (k === "data" || k === "datasets") return;
+      if (k === "data") return;
       var v = node[k];
       if (k === "labelLimit" && typeof v === "number") {
         node[k] = Math.min(v, where === "legend" ? legendLimit : axisLimit);
       } else if (k === "columns" && where === "legend" && typeof v === "number") {
         node[k] = width < 420 ? 1 : Math.min(v, 2);
       } else {
-        capLimits(v, axisLimit, legendLimit, k === "legend" ? "legend" : where, width);
+        capLimits(v, axisLimit, legendLimit, /^legend/.test(k) ? "legend" : where, width);
       }
     });
   }
 
-  // Axis titles wrap to the plot; a bar's value label keeps clear of the axis labels: the x
-  // scale of a view with text marks is padded by the widest label, at most a fifth of the
-  // view's width (re-applied as the view shrinks, see fit()).
-  var pads = [];
-  function layoutAxes(node, width, cfg, data, view, spec) {
-    if (Array.isArray(node)) { node.forEach(function (n) { layoutAxes(n, width, cfg, data, view, spec); }); return; }
-    if (!node || typeof node !== "object") return;
-    data = node.data || data;
-    if (typeof node.width === "number" || node.layer || node.mark) view = view && !("width" in node) ? view : node;
-    var font = cfg.font || "sans-serif", size = (cfg.axis && cfg.axis.titleFontSize) || 12;
-    var enc = node.encoding;
-    var widest = isText(node) || (node.layer || []).some(isText) ? widestLabel(spec, node, data) : 0;
-    if (enc && typeof enc === "object") {
-      ["x", "y"].forEach(function (ch) {
-        var e = enc[ch];
-        if (!e || typeof e !== "object") return;
-        var limit = ch === "x" ? width * 0.85 : Math.max(120, (node.height || 200) * 1.1);
-        if (typeof e.title === "string" || Array.isArray(e.title)) {
-          e.title = wrapAll(e.title, limit, size, false, font);
-        } else if (e.axis && (typeof e.axis.title === "string" || Array.isArray(e.axis.title))) {
-          e.axis.title = wrapAll(e.axis.title, limit, size, false, font);
-        }
+  // The value of a size: a number, or a signal with a fixed value.
+  function sizeOf(spec, ref, fallback) {
+    if (typeof ref === "number") return ref;
+    var name = ref && ref.signal;
+    var found = (spec.signals || []).filter(function (s) { return s.name === name; })[0];
+    return found && typeof found.value === "number" ? found.value : fallback;
+  }
+
+  // Axis titles wrap to the column (x) or to the plot's height (y).
+  function wrapAxisTitles(spec, width, fonts) {
+    (function visit(node, height) {
+      if (Array.isArray(node)) { node.forEach(function (n) { visit(n, height); }); return; }
+      if (!node || typeof node !== "object") return;
+      var enc = node.encode && node.encode.update;
+      if (node === spec) height = sizeOf(spec, typeof spec.height === "number" ? spec.height : {signal: "height"}, 200);
+      else if (enc && enc.height) height = sizeOf(spec, enc.height, 200);
+      (node.axes || []).forEach(function (axis) {
+        if (!wrappable(axis.title)) return;
+        var x = axis.orient === "bottom" || axis.orient === "top";
+        var own = (fonts.yTitles || {})[[].concat(axis.title).join(" ")];
+        var limit = x ? width * 0.85 : own || Math.max(120, height * 1.1);
+        axis.title = wrapAll(axis.title, limit, fonts.axisTitle, false, fonts.font);
       });
-      var x = enc.x;
-      var own = widest || node._deepshockWidest || 0;
-      if (x && typeof x === "object" && x.type === "quantitative" && own) {
-        pads.push({enc: x, view: view, widest: own});
-      }
-    }
-    if (node.layer && widest) node.layer.forEach(function (l) { l._deepshockWidest = widest; });
-    Object.keys(node).forEach(function (k) {
-      if (k !== "data" && k !== "datasets" && k !== "encoding" && k !== "config") {
-        layoutAxes(node[k], width, cfg, data, view, spec);
-      }
-    });
-    delete node._deepshockWidest;
-  }
-  function applyPads(cfg) {
-    pads.forEach(function (p) {
-      var w = (p.view && typeof p.view.width === "number" ? p.view.width : null) ||
-        (cfg.view && cfg.view.continuousWidth) || 300;
-      p.enc.scale = Object.assign({}, p.enc.scale || {}, {padding: Math.round(Math.min(p.widest + 8, w * 0.2))});
-    });
-  }
-  // Widest text a text mark draws, in px at MIN_FONT (from the chart's inline data).
-  function widestLabel(spec, node, inherited) {
-    var widest = 0;
-    (function visit(n, data) {
-      if (!n || typeof n !== "object") return;
-      data = n.data || data;
-      if (isText(n) && n.encoding && n.encoding.text && n.encoding.text.field) {
-        var rows = (data && (data.values || (data.name && spec.datasets && spec.datasets[data.name]))) || [];
-        var field = n.encoding.text.field;
-        rows.forEach(function (r) {
-          if (r && r[field] != null) widest = Math.max(widest, String(r[field]).length * MIN_FONT * 0.6);
-        });
-      }
-      (n.layer || []).forEach(function (c) { visit(c, data); });
-    })(node, node.data || inherited);
-    return widest;
-  }
-  function isText(n) {
-    var m = n && n.mark;
-    return m === "text" || (m && typeof m === "object" && m.type === "text");
+      (node.marks || []).forEach(function (m) { visit(m, height); });
+    })(spec, 200);
   }
 
-  // A chart may carry its own narrow layout: usermeta.narrow = {transpose, set: {path: value},
-  // drop: [path], note}, applied in that order, with paths like "layer/2" or
-  // "vconcat/0/layer/1/mark/fontSize".
-  function patch(spec) {
-    var narrow = spec.usermeta && spec.usermeta.narrow;
-    if (!narrow) return;
-    function walkTo(path) {
-      var keys = path.split("/"), node = spec;
-      for (var i = 0; i < keys.length - 1 && node; i++) node = node[keys[i]];
-      return {parent: node, key: keys[keys.length - 1]};
-    }
-    if (narrow.transpose) transpose(spec);
-    Object.keys(narrow.set || {}).forEach(function (path) {
-      var at = walkTo(path);
-      if (at.parent) at.parent[at.key] = narrow.set[path];
-    });
-    (narrow.drop || []).slice().sort().reverse().forEach(function (path) {
-      var at = walkTo(path);
-      if (!at.parent) return;
-      if (Array.isArray(at.parent)) at.parent.splice(Number(at.key), 1);
-      else delete at.parent[at.key];
-    });
-    if (narrow.note && spec.title && typeof spec.title === "object") {
-      var sub = [].concat(spec.title.subtitle || []), at2 = sub.length;
-      while (at2 > 0 && /^Source: /.test(sub[at2 - 1])) at2--;
-      sub.splice(at2, 0, narrow.note);
-      spec.title.subtitle = sub;
-    }
-  }
-
-  // Swap the x and y channels of every view (a wide grid becomes a tall one).
-  function transpose(node) {
-    if (Array.isArray(node)) { node.forEach(transpose); return; }
-    if (!node || typeof node !== "object") return;
-    var enc = node.encoding;
-    if (enc) {
-      [["x", "y"], ["x2", "y2"], ["xOffset", "yOffset"]].forEach(function (pair) {
-        var a = enc[pair[0]], b = enc[pair[1]];
-        delete enc[pair[0]]; delete enc[pair[1]];
-        if (b !== undefined) enc[pair[0]] = b;
-        if (a !== undefined) enc[pair[1]] = a;
-      });
-      ["x", "y"].forEach(function (ch) {
-        if (enc[ch] && enc[ch].axis && typeof enc[ch].axis === "object") delete enc[ch].axis.labelAngle;
-      });
-    }
-    if (typeof node.width === "number" || typeof node.height === "number") {
-      var w = node.width, h = node.height;
-      node.width = h; node.height = w;
-    }
-    if (node.layer) transpose(node.layer);
-  }
-
-
-  function narrow(spec, width) {
+  function narrow(spec, width, fonts) {
     var cfg = spec.config = spec.config || {};
     var axisLimit = Math.round(width * 0.35), legendLimit = Math.round(width * 0.8);
     capLimits(spec, axisLimit, legendLimit, null, width);
-    pads = [];
-    layoutAxes(spec, width, cfg, null, null, spec);
+    wrapAxisTitles(spec, width, fonts);
     cfg.axis = Object.assign({labelLimit: axisLimit}, cfg.axis || {});
     cfg.axis.labelLimit = Math.min(cfg.axis.labelLimit, axisLimit);
     cfg.legend = Object.assign({}, cfg.legend || {});
@@ -228,40 +148,61 @@
     cfg.axisX = Object.assign({labelOverlap: true, labelFlush: true}, cfg.axisX || {});
   }
 
-  // Shrink every sized view by `over` px of total width; returns false when nothing can shrink.
-  function shrink(node, over, cfg) {
-    var changed = false;
-    if (!node || typeof node !== "object") return false;
-    if (node.hconcat) {
-      var ws = node.hconcat.map(function (c) { return c.width || 0; });
-      var sum = ws.reduce(function (a, b) { return a + b; }, 0) || 1;
-      node.hconcat.forEach(function (c, i) { changed = shrink(c, over * ws[i] / sum, cfg) || changed; });
-      return changed;
+  // The chart's fixed widths: the view's own, and every width signal of its parts (concat
+  // views, facet cells), as {name: px}.
+  function widthsOf(spec) {
+    var out = {};
+    if (typeof spec.width === "number") out.width = spec.width;
+    (spec.signals || []).forEach(function (s) {
+      if (/(^|_)width$/.test(s.name) && typeof s.value === "number" && !s.update) out[s.name] = s.value;
+    });
+    return out;
+  }
+  function setWidths(spec, widths) {
+    Object.keys(widths).forEach(function (name) {
+      if (name === "width" && typeof spec.width === "number") { spec.width = widths[name]; return; }
+      (spec.signals || []).forEach(function (s) { if (s.name === name) s.value = widths[name]; });
+    });
+  }
+
+  // ---- tooltips ---------------------------------------------------------------------------
+  var tip = null;
+  function tooltip(handler, event, item, value) {
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.id = "vg-tooltip-element";
+      tip.className = "deepshock-tooltip";
+      tip.setAttribute("role", "tooltip");
+      document.body.appendChild(tip);
     }
-    if (node.vconcat || node.concat) {
-      (node.vconcat || node.concat).forEach(function (c) { changed = shrink(c, over, cfg) || changed; });
-      return changed;
-    }
-    if (node.facet || node.repeat) {
-      var cols = node.columns || (node.facet && node.facet.column ? 3 : 1);
-      var inner = node.spec || {};
-      var w = typeof inner.width === "number" ? inner.width : (cfg.view && cfg.view.continuousWidth) || 200;
-      var target = w - over / cols;
-      if (target < MIN_PLOT * 1.2 && node.columns > 1) {
-        node.columns -= 1;
-        inner.width = w;
-        return true;
+    if (value == null || value === "") { tip.classList.remove("visible"); return; }
+    tip.textContent = "";
+    if (typeof value === "object" && !Array.isArray(value)) {
+      if (value.title != null) {
+        var head = document.createElement("h2");
+        head.textContent = String(value.title);
+        tip.appendChild(head);
       }
-      inner.width = Math.max(MIN_PLOT, Math.floor(target));
-      node.spec = inner;
-      return inner.width < w;
+      var table = document.createElement("table");
+      Object.keys(value).forEach(function (key) {
+        var v = value[key];
+        if (key === "title" || v === undefined) return;
+        var row = table.insertRow();
+        row.insertCell().textContent = key;
+        row.cells[0].className = "key";
+        row.insertCell().textContent = typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+      });
+      tip.appendChild(table);
+    } else {
+      tip.textContent = Array.isArray(value) ? "[" + value.join(", ") + "]" : String(value);
     }
-    var cur = typeof node.width === "number" ? node.width
-      : (cfg.view && cfg.view.continuousWidth) || 300;
-    var next = Math.max(MIN_PLOT, Math.floor(cur - over));
-    if (node.width === "container") return false;
-    node.width = next;
-    return next < cur;
+    tip.classList.add("visible");
+    var box = tip.getBoundingClientRect(), gap = 10;
+    var x = event.clientX + gap, y = event.clientY + gap;
+    if (x + box.width > window.innerWidth - 4) x = Math.max(4, event.clientX - gap - box.width);
+    if (y + box.height > window.innerHeight - 4) y = Math.max(4, event.clientY - gap - box.height);
+    tip.style.left = x + "px";
+    tip.style.top = y + "px";
   }
 
   // ---- drawing ----------------------------------------------------------------------------
@@ -278,22 +219,46 @@
   function embed(el, spec) {
     el.dataset.renders = String(Number(el.dataset.renders || 0) + 1);
     if (el._deepshockView) { el._deepshockView.finalize(); el._deepshockView = null; }
-    return window.vegaEmbed(el, spec, {renderer: "svg", actions: false}).then(function (res) {
-      el._deepshockView = res;
-      return svgWidth(el);
-    });
+    var view = new window.vega.View(window.vega.parse(spec), {
+      renderer: "svg", container: el, tooltip: tooltip, logLevel: window.vega.Warn});
+    el._deepshockView = {view: view, finalize: function () { view.finalize(); }};
+    return view.runAsync().then(function () { return svgWidth(el); });
   }
 
   function draw(el) {
-    var original = el._deepshockSpec;
-    if (!original) return Promise.resolve();
+    var chart = el._deepshockSpec;
+    if (!chart) return Promise.resolve();
+    if (!chart.wide) return Promise.resolve(fail(el, "no compiled chart (rebuild the book)"));
     var avail = Math.floor(el.clientWidth) || 600;
     el.dataset.drawnFor = String(avail);
-    var spec = clone(original);
-    clampFonts(spec);
-    if (avail < NARROW) patch(spec);
-    wrapTitle(spec, avail - 16);  // vega pads the view by 5 px a side
-    if (avail < NARROW) narrow(spec, avail);
+    var phone = avail < NARROW;
+    var family = phone && chart.narrow ? chart.narrow : chart.wide;
+    var level = 0, widths = null, spec = null;
+    function prepare() {  // the family's spec at this level, laid out for the column
+      spec = hydrate(family[level], chart.data || {});
+      wrapTitle(spec, avail - 16, chart.layout);  // vega pads the view by 5 px a side
+      if (phone) narrow(spec, avail, chart.layout);
+      if (widths) setWidths(spec, widths);
+      widths = widthsOf(spec);
+    }
+    // Narrow the chart by `cut` px: every width at once, or a grid's columns by their share
+    // (a column fewer when the cells would get too small); false when nothing can shrink.
+    function shrink(cut) {
+      var columns = spec.layout && spec.layout.columns;
+      var grid = typeof columns === "number" && columns > 1;
+      if (grid && level + 1 < family.length) {
+        var w = Math.max.apply(null, Object.keys(widths).map(function (k) { return widths[k]; }).concat([0]));
+        if (w - cut / columns < MIN_PLOT * 1.2) { level += 1; prepare(); return true; }
+      }
+      var changed = false;
+      Object.keys(widths).forEach(function (name) {
+        var next = Math.max(MIN_PLOT, Math.floor(widths[name] - (grid ? cut / columns : cut)));
+        if (next < widths[name]) changed = true;
+        widths[name] = next;
+      });
+      setWidths(spec, widths);
+      return changed;
+    }
     var tries = 0, lastWidth = null, lastCut = null;
     function fit(width) {
       var over = width - avail;
@@ -303,12 +268,10 @@
       var gain = lastCut ? Math.min(1, Math.max(0.3, (lastWidth - width) / lastCut)) : 1;
       lastWidth = width;
       lastCut = Math.ceil(over / gain) + 2;
-      if (!shrink(spec, lastCut, spec.config || {})) { el.classList.add("deepshock-overflow"); return; }
-      return embedFitted().then(fit);
+      if (!shrink(lastCut)) { el.classList.add("deepshock-overflow"); return; }
+      return embed(el, clone(spec)).then(fit);
     }
-    var layoutPads = pads; pads = [];
-    function embedFitted() { pads = layoutPads; applyPads(spec.config || {}); pads = []; return embed(el, spec); }
-    return loadBundle().then(embedFitted).then(fit)
+    return loadBundle().then(function () { prepare(); return embed(el, clone(spec)); }).then(fit)
       .then(function () { el.classList.add("deepshock-drawn"); })
       .catch(function (e) { fail(el, e && e.message ? e.message : e); });
   }
@@ -320,10 +283,25 @@
   }
   window.deepshockDrawAll = function () { return Promise.all(registered.map(drawOnce)); };
 
-  window.deepshockChart = function (el, spec) {
-    el._deepshockSpec = spec;
+  // A chart shown as its build-time picture (deepshock.book.preview) goes live when the reader
+  // touches it, or focuses or types in an input it is bound to.
+  function wakeOnTouch(el, chart) {
+    function wake() { drawOnce(el); }
+    var once = {once: true, passive: true};
+    ["pointerenter", "pointerdown", "touchstart", "focusin"].forEach(function (type) {
+      el.addEventListener(type, wake, once);
+    });
+    ((chart.wide && chart.wide[0].signals) || []).forEach(function (s) {
+      var input = s.bind && s.bind.element && document.querySelector(s.bind.element);
+      if (input) ["focus", "pointerdown", "input"].forEach(function (type) { input.addEventListener(type, wake, once); });
+    });
+  }
+
+  window.deepshockChart = function (el, chart) {
+    el._deepshockSpec = chart;
     registered.push(el);
     if (window.deepshockEager || !("IntersectionObserver" in window)) { drawOnce(el); return; }
+    if (chart.preview && el.querySelector(".deepshock-preview")) { wakeOnTouch(el, chart); return; }
     if (!io) {
       io = new IntersectionObserver(function (entries) {
         entries.forEach(function (entry) {
@@ -336,31 +314,7 @@
     io.observe(el);
   };
 
-  // MathJax (sphinx-mathjax-offline's copy, configured by the page, declared by a script of
-  // type text/x-deepshock-lazy) when a formula nears the view.
-  function lazyMath() {
-    var formulas = document.querySelectorAll(".math");
-    var declared = document.querySelector('script[type="text/x-deepshock-lazy"][src*="mathjax"]');
-    if (!formulas.length || !declared || (window.MathJax && window.MathJax.version)) return;
-    var loaded = false;
-    function load() {
-      if (loaded) return;
-      loaded = true;
-      var s = document.createElement("script");
-      s.src = declared.src;
-      s.async = true;
-      document.head.appendChild(s);
-    }
-    window.addEventListener("beforeprint", load);
-    if (!("IntersectionObserver" in window)) { load(); return; }
-    var mo = new IntersectionObserver(function (entries) {
-      if (entries.some(function (e) { return e.isIntersecting; })) { mo.disconnect(); load(); }
-    }, {rootMargin: "200px 0px"});
-    Array.prototype.forEach.call(formulas, function (f) { mo.observe(f); });
-  }
-
   function start() {
-    lazyMath();
     window.addEventListener("beforeprint", window.deepshockDrawAll);
     var last = window.innerWidth, timer = null;
     window.addEventListener("resize", function () {

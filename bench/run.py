@@ -301,6 +301,7 @@ def page_sizes(html_root: Path, docnames: list[str]) -> list[dict]:
             if len(raw) > largest:
                 largest = len(raw)
                 spec = json.loads(raw.replace("<\\/", "</"))
+                spec = spec["wide"][0] if "wide" in spec else spec   # compiled (book.vega)
                 t = spec.get("title", {})
                 title = t.get("text", "") if isinstance(t, dict) else str(t)
         total = len(text.encode()) + images

@@ -5,9 +5,12 @@ production web server would (brotli when the `brotli` module is installed, else 
 the PDF as they are). Each page is then
 
 - loaded in a fresh Playwright context of Debian Chromium (empty cache: a first visit) at a
-  phone's width, once without scrolling ("load") and once scrolled to the end so every lazily
-  drawn chart is drawn ("read"); the transfer is the sum of the compressed bodies and headers
-  of every response; the budget applies to "read";
+  phone's width (390 x 844 px): once without scrolling ("first screen"), once scrolled to the
+  end so every lazily drawn chart is drawn ("scrolled", the measure called "read" before issue
+  25), and once scrolled to the end with every chart touched, so a chart shown as its
+  build-time picture (the explorer) goes live too ("read": every chart drawn live, the
+  runtime and any data file it loads included); the transfer is the sum of the compressed
+  bodies and headers of every response; budgets: first screen <= 240 KB, read <= 500 KB;
 - audited by Lighthouse (npm `lighthouse@12.2.3`, installed on first use under
   `.cache/lighthouse/`, run with Node and the Debian Chromium through CHROME_PATH, mobile
   profile: simulated slow 4G and a 4x slower CPU), which reports performance, accessibility,
@@ -36,7 +39,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGET = {"first_visit_kb": 700, "performance": 90, "accessibility": 100,
+BUDGET = {"read_kb": 500, "first_screen_kb": 240, "performance": 90, "accessibility": 100,
           "best-practices": 100, "seo": 100,
           "explorer_kb": 600}  # the explorer page with its data file (chapters/explorer)
 LIGHTHOUSE = "lighthouse@12.2.3"
@@ -118,8 +121,9 @@ def page_names(site: Path) -> list[str]:
 
 # ---- transfer of a first visit -----------------------------------------------------------------
 
-def first_visit(browser, url: str, scroll: bool) -> dict:
-    """Compressed bytes moved by a first visit to `url` (fresh context, phone width)."""
+def first_visit(browser, url: str, scroll: bool, touch: bool = False) -> dict:
+    """Compressed bytes moved by a first visit to `url` (fresh context, phone width), scrolled
+    to the end or not, with every chart touched (made live) or not."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
     page = context.new_page()
     responses = []
@@ -131,6 +135,9 @@ def first_visit(browser, url: str, scroll: bool) -> dict:
               for (let y = 0; y < document.body.scrollHeight; y += 600) {
                 window.scrollTo(0, y); await new Promise(r => setTimeout(r, 60)); }
               window.scrollTo(0, document.body.scrollHeight); }""")
+            for chart in page.query_selector_all(".deepshock-chart") if touch else []:
+                chart.scroll_into_view_if_needed()
+                chart.hover()   # a chart shown as its picture goes live when touched
             try:
                 page.wait_for_function("""() => Array.from(document.querySelectorAll(
                   '.deepshock-chart')).every(el => el.querySelector('svg') ||
@@ -217,11 +224,15 @@ def measure(site: Path, with_lighthouse: bool = True, only: list[str] | None = N
                                                  args=["--no-sandbox", "--disable-gpu"])
             for name in names:
                 load = first_visit(browser, f"{base}/{name}", scroll=False)
-                read = first_visit(browser, f"{base}/{name}", scroll=True)
-                rows.append({"page": name, "load_kb": load["kb"], "read_kb": read["kb"],
-                             "requests": read["requests"], "largest": read["largest"],
-                             "foreign": sorted(set(load["foreign"] + read["foreign"]))})
-                log(f"  {name}: first visit {load['kb']} KB (read to the end {read['kb']} KB)")
+                scrolled = first_visit(browser, f"{base}/{name}", scroll=True)
+                read = first_visit(browser, f"{base}/{name}", scroll=True, touch=True)
+                rows.append({"page": name, "load_kb": load["kb"], "scrolled_kb": scrolled["kb"],
+                             "read_kb": read["kb"], "requests": read["requests"],
+                             "largest": read["largest"],
+                             "foreign": sorted(set(load["foreign"] + scrolled["foreign"]
+                                                   + read["foreign"]))})
+                log(f"  {name}: first screen {load['kb']} KB, scrolled {scrolled['kb']} KB, "
+                    f"read (every chart live) {read['kb']} KB")
             browser.close()
         cli = lighthouse_cli() if with_lighthouse else None
         lighthouse_note = ("skipped" if not with_lighthouse else
@@ -245,11 +256,21 @@ def budgets(rows: list[dict]) -> list[list[str]]:
     out = []
     if rows:
         worst = max(rows, key=lambda r: r["read_kb"])
-        out.append(["first visit, compressed (max)", f"{worst['read_kb']:.0f} KB ({worst['page']})",
-                    f"<= {BUDGET['first_visit_kb']} KB",
-                    verdict(worst["read_kb"] <= BUDGET["first_visit_kb"])])
+        out.append(["page read to its end, compressed (max)",
+                    f"{worst['read_kb']:.0f} KB ({worst['page']})",
+                    f"<= {BUDGET['read_kb']} KB", verdict(worst["read_kb"] <= BUDGET["read_kb"])])
+        worst = max(rows, key=lambda r: r["load_kb"])
+        out.append(["first screen, compressed (max)",
+                    f"{worst['load_kb']:.0f} KB ({worst['page']})",
+                    f"<= {BUDGET['first_screen_kb']} KB",
+                    verdict(worst["load_kb"] <= BUDGET["first_screen_kb"])])
+        worst = max(rows, key=lambda r: r.get("scrolled_kb", r["read_kb"]))
+        out.append(["scrolled to the end (the old 'read', reported)",
+                    f"{worst.get('scrolled_kb', worst['read_kb']):.0f} KB ({worst['page']})",
+                    "-", "n/a"])
         for row in (r for r in rows if r["page"] == "chapters/explorer.html"):
-            out.append(["explorer first visit, compressed", f"{row['read_kb']:.0f} KB",
+            out.append(["explorer read to its end (data file included)",
+                        f"{row['read_kb']:.0f} KB",
                         f"<= {BUDGET['explorer_kb']} KB",
                         verdict(row["read_kb"] <= BUDGET["explorer_kb"])])
         foreign = sorted({u for r in rows for u in r["foreign"]})
@@ -282,12 +303,13 @@ def table(rows: list[list[str]]) -> str:
 
 def report(result: dict) -> str:
     """The per-page table and the budgets, as printed by `make bench`."""
-    rows = [["page", "first visit KB", "read KB", "requests", "perf", "a11y", "best pr.", "seo",
-             "LCP", "TBT"]]
+    rows = [["page", "first screen KB", "scrolled KB", "read KB", "requests", "perf", "a11y",
+             "best pr.", "seo", "LCP", "TBT"]]
     for p in result["pages"]:
         lh = p.get("lighthouse") or {}
         metrics = lh.get("metrics", {})
-        rows.append([p["page"], f"{p['load_kb']:.0f}", f"{p['read_kb']:.0f}", p["requests"],
+        rows.append([p["page"], f"{p['load_kb']:.0f}", f"{p.get('scrolled_kb', 0):.0f}",
+                     f"{p['read_kb']:.0f}", p["requests"],
                      *(str(lh.get(k, "-")) for k in ("performance", "accessibility",
                                                      "best-practices", "seo")),
                      metrics.get("largest-contentful-paint", "-"),

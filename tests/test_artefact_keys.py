@@ -172,3 +172,40 @@ def test_chart_images_change_name_when_the_code_that_draws_them_changes(package,
         assert name() != before, function.__name__
         path.write_text(text)
         assert name() == before
+
+
+def test_compiled_charts_and_their_pictures_change_name_when_their_code_changes(package):
+    """A compiled chart's file (`book.vega.payload_name`) hashes every function of
+    `book.vega.COMPILER`, and its pictures every function of `book.preview.pictures`' digest:
+    editing any of them renames the file; editing another function of their modules does not."""
+    from deepshock.book import layout, preview, vega
+
+    spec = {"mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    drawers = (preview.text_width, preview.wrap, preview.laid_out, preview.with_data,
+               preview.pictures)
+
+    def names() -> tuple[str, str]:
+        return vega.payload_name(spec), paths.code_digest(*drawers)
+
+    base = names()
+    compilers = {f.__name__ for f in vega.COMPILER}
+    pictures = {f.__name__ for f in drawers}
+    checked = 0
+    for module in ("deepshock.book.layout", "deepshock.book.vega", "deepshock.book.preview"):
+        path = module_path(package, module)
+        text = path.read_text()
+        for node in functions(path):
+            if node.col_offset:       # a nested function: part of the one around it
+                continue
+            path.write_text(edited(text, node))
+            try:
+                payload, picture = names()
+                assert (payload != base[0]) == (node.name in compilers and module !=
+                                                "deepshock.book.preview"), (module, node.name)
+                assert (picture != base[1]) == (node.name in pictures and module ==
+                                                "deepshock.book.preview"), (module, node.name)
+                checked += 1
+            finally:
+                path.write_text(text)
+    assert checked >= 25 and names() == base
+    assert {f.__name__ for f in layout.STEPS} <= compilers

@@ -100,6 +100,7 @@ PROBE = """() => {
     }
   }
   return {ready: document.readyState, charts, errors: document.querySelectorAll('.chart-error').length,
+          vega_lite: ['vegaLite', 'vl', 'vegaEmbed'].filter(name => typeof window[name] !== 'undefined'),
           viewport: document.documentElement.clientWidth,
           page_width: document.documentElement.scrollWidth, column: round(col.width),
           wide: wide.slice(0, 10),
@@ -135,6 +136,8 @@ def visit(browser, url: str, width: int = DESKTOP, shots: Path | None = None) ->
         page.goto(url, wait_until="load")
         for chart in page.query_selector_all(".deepshock-chart"):
             chart.scroll_into_view_if_needed()
+            if chart.query_selector(".deepshock-preview"):
+                chart.hover()   # a chart shown as its picture goes live when a reader touches it
         try:
             page.wait_for_function(SETTLED, timeout=CHART_WAIT_MS)
         except Exception:  # reported below as undrawn charts
@@ -390,22 +393,26 @@ def test_search_indexes_prose_not_code(site):
     assert not code, f"the search index holds code: {code}"
 
 
+def _payload(script: str) -> dict:
+    """A chart's compiled payload, as its page hands it to deepshock.js."""
+    found = re.search(r"var spec=(\{.*?\});function draw", script, re.S)
+    return json.loads(found.group(1).replace("<\\/", "</"))
+
+
 def _spec_row_counts(script: str, page: Path) -> list[int]:
     """Rows of each dataset a chart draws (a layered chart's CSV may stack several); a file
     the chart loads by URL is read from the site, relative to its `page`."""
-    found = re.search(r"var spec=(\{.*?\});function draw", script, re.S)
-    spec = json.loads(found.group(1).replace("<\\/", "</"))
-    counts = [len(rows) for rows in spec.get("datasets", {}).values()]
-    stack = [spec]
+    chart = _payload(script)
+    counts = [len(rows) for rows in chart["data"].values()]
+    stack = [chart["wide"]]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            if isinstance(node.get("data"), dict) and "values" in node["data"]:
-                counts.append(len(node["data"]["values"]))
-            if isinstance(node.get("data"), dict) and "url" in node["data"]:
-                loaded = page.parent / urlsplit(node["data"]["url"]).path
-                assert loaded.is_file(), f"{page.name}: the chart loads {loaded}, not in the site"
-                counts.append(len(pd.read_csv(loaded)))
+            for entry in node.get("data") if isinstance(node.get("data"), list) else []:
+                if isinstance(entry, dict) and "url" in entry:
+                    loaded = page.parent / urlsplit(entry["url"]).path
+                    assert loaded.is_file(), f"{page.name}: the chart loads {loaded}, not in the site"
+                    counts.append(len(pd.read_csv(loaded)))
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
@@ -453,3 +460,146 @@ def test_download_menu_offers_source_notebook_and_the_book_not_a_print(site):
     assert (page.parent / links[".md"]).read_text(encoding="utf-8").startswith("---")
     if (site / "_static" / "deepseek-shock.pdf").is_file():
         assert (page.parent / links["book .pdf"]).read_bytes()[:5] == b"%PDF-"
+
+
+# --- the chart runtime: compiled charts, loaded late, tooltips -------------------------------------
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_no_page_loads_the_vega_lite_compiler(visits, site):
+    """Charts arrive compiled to Vega (deepshock.book.vega): no script a page loads holds the
+    Vega-Lite compiler or vega-embed, and no page defines their globals."""
+    assert not {v["url"]: v["vega_lite"] for v in visits if v["vega_lite"]}
+    scripts = {urlsplit(u).path for v in visits for u in v["requests"]
+               if urlsplit(u).path.endswith(".js")}
+    assert any(path.endswith("/vega-bundle.js") for path in scripts), scripts
+    for path in sorted(scripts):   # strings of the compiler's and vega-embed's own code
+        text = (site / path.lstrip("/")).read_text(encoding="utf-8", errors="replace")
+        found = [s for s in ("vega-lite", "Invalid specification", "vegaEmbed") if s in text]
+        assert not found, f"{path} holds the Vega-Lite compiler or vega-embed: {found}"
+    checked = 0
+    for page in pages(site):
+        html = page.read_text(encoding="utf-8")
+        assert "schema/vega-lite" not in html, f"{page.name} holds a Vega-Lite spec"
+        for script in BeautifulSoup(html, "html.parser").select(".deepshock-chart + script"):
+            chart = _payload(script.string)
+            assert chart["wide"] and all("marks" in spec for spec in chart["wide"]), page.name
+            checked += 1
+    assert checked >= 10
+
+
+FIRST_CHART_TOP = """() => { const c = document.querySelector('.deepshock-chart');
+  return c ? c.getBoundingClientRect().top + scrollY : null; }"""
+
+
+def _first_visit(browser, url: str):
+    """A phone's first visit to `url`: (context, page, the URLs it requested)."""
+    context = browser.new_context(viewport={"width": PHONE, "height": 844})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(urlsplit(r.url).path))
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(1500)
+    return context, page, requests
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_the_chart_runtime_loads_only_when_a_chart_nears_the_view(site, browser):
+    """On a page whose first chart is below the first screen, nothing of Vega is fetched until
+    the reader scrolls to it; then the chart draws."""
+    server, base = serve(site)
+    found = None
+    try:
+        for page_path in pages(site):
+            if "deepshock-chart" not in page_path.read_text(encoding="utf-8"):
+                continue
+            context, page, requests = _first_visit(browser, f"{base}/{page_path.relative_to(site).as_posix()}")
+            try:
+                top = page.evaluate(FIRST_CHART_TOP)
+                if top is None or top < 844 + 600:   # in or near the first screen: not this test's
+                    continue
+                found = page_path.name
+                assert not [r for r in requests if r.endswith("vega-bundle.js")], requests
+                assert page.evaluate("() => !document.querySelector('.deepshock-chart svg')")
+                page.query_selector(".deepshock-chart").scroll_into_view_if_needed()
+                page.wait_for_function("() => document.querySelector('.deepshock-chart.deepshock-drawn')",
+                                       timeout=CHART_WAIT_MS)
+                assert [r for r in requests if r.endswith("vega-bundle.js")]
+            finally:
+                context.close()
+            break
+    finally:
+        server.shutdown()
+    assert found, "no page has its first chart below the first screen"
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_a_chart_at_the_top_shows_its_picture_and_goes_live_when_touched(site, browser):
+    """The explorer's chart (`story.charts.preview`): its first screen shows the build-time
+    picture and fetches neither the runtime nor the chart's data; focusing the box it is bound
+    to makes it live."""
+    server, base = serve(site)
+    context, page, requests = _first_visit(browser, f"{base}/chapters/explorer.html")
+    try:
+        shown = page.evaluate("""() => { const img = document.querySelector(
+          '.deepshock-chart .deepshock-preview img'); return img && img.complete ?
+          [img.naturalWidth, img.getBoundingClientRect().width, img.currentSrc] : null; }""")
+        assert shown and shown[0] > 0 and 0 < shown[1] <= PHONE, shown
+        assert "-narrow-" in shown[2], shown   # the phone's picture
+        assert not [r for r in requests if r.endswith("vega-bundle.js") or "/figdata/" in r]
+        page.focus("#explorer-pick")
+        page.wait_for_function("() => document.querySelector('.deepshock-chart.deepshock-drawn')",
+                               timeout=CHART_WAIT_MS)
+        assert [r for r in requests if r.endswith("vega-bundle.js")]
+        assert page.evaluate("() => !document.querySelector('.deepshock-preview')")
+    finally:
+        context.close()
+        server.shutdown()
+
+
+TOOLTIP = """() => { const t = document.querySelector('#vg-tooltip-element.visible');
+  return t ? t.textContent : null; }"""
+
+
+@pytest.mark.build
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_hovering_a_mark_shows_its_tooltip(site, browser, width):
+    server, base = serve(site)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/chapters/nvidia.html", wait_until="load")
+        chart = page.query_selector(".deepshock-chart")
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelector('.deepshock-chart.deepshock-drawn')",
+                               timeout=CHART_WAIT_MS)
+        text = None
+        for mark in chart.query_selector_all("svg .role-mark > *")[:40]:
+            box = mark.bounding_box()
+            if not box or box["width"] < 2 or box["height"] < 2:
+                continue
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_timeout(100)
+            text = page.evaluate(TOOLTIP)
+            if text:
+                break
+        assert text and len(text) > 3, "no tooltip on any mark"
+        tip = page.evaluate("() => document.querySelector('#vg-tooltip-element').getBoundingClientRect().right")
+        assert tip <= width, "the tooltip runs off the screen"
+        page.mouse.move(1, 1)
+        page.wait_for_function("() => !document.querySelector('#vg-tooltip-element.visible')",
+                               timeout=5_000)
+    finally:
+        context.close()
+        server.shutdown()
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_no_page_fetches_an_icon_font(visits):
+    fonts = {v["url"]: [u for u in v["requests"] if re.search(r"\.(woff2?|ttf|otf)(\?|$)", u)]
+             for v in visits}
+    assert not {url: f for url, f in fonts.items() if f}, "pages fetch web fonts"

@@ -115,11 +115,14 @@ def test_pdf_link_appears_once_the_pdf_exists_and_math_is_served_locally(tmp_pat
     assert build("html", root=root) == 0, capfd.readouterr().out[-3000:]
     assert "built without the PDF edition" in page_text(root, "downloads")
     html = (root / "_build" / "html" / "downloads.html").read_text(encoding="utf-8")
-    scripts = " ".join(tag.get("src", "") for tag in BeautifulSoup(html, "html.parser")("script"))
-    mathjax = [src for src in scripts.split() if "mathjax" in src.lower()]
-    assert mathjax and all(src.startswith("_static/mathjax/") for src in mathjax), mathjax
-    assert (root / "_build" / "html" / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    soup = BeautifulSoup(html, "html.parser")
+    scripts = " ".join(tag.get("src", "") + (tag.string or "") for tag in soup("script"))
+    assert "mathjax" not in scripts.lower(), "formulas are MathML: no MathJax script"
     assert html.count('class="math') >= 2
+    formulas = soup.select(".math > math")   # written at build time (deepshock.book.mathml)
+    assert [f.get("display") for f in formulas] == ["inline", "block"], formulas
+    assert formulas[0]["alttext"] == "R_t = \\alpha + \\beta R_{m,t}"
+    assert formulas[0].find("mi", string="\u03b1") and formulas[1].find("mfrac")
     published = root / "_build" / "html" / "_static" / "deepseek-shock.pdf"
     assert not published.exists()
 

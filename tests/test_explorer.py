@@ -317,6 +317,7 @@ def _pick(browser, site: Path, width: int) -> None:
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     try:
         page.goto(f"{base}/{PAGE}", wait_until="load")
+        page.hover(".deepshock-chart")   # its picture goes live when the reader touches it
         page.wait_for_function("() => document.querySelector('.deepshock-chart.deepshock-drawn')",
                                timeout=20_000)
         first = page.evaluate(CARD)

@@ -111,6 +111,16 @@ FIGURES = {
                                           "closes.", PCT),
     ("fig-factcheck-moves", "verdict"): ("The fact-check's verdict.", ""),
     ("fig-factcheck-moves", "reason"): ("Why.", ""),
+    ("fig-intro-clock", "what"): ("What the row draws: the S&P 500 CFD's thinned minute "
+                                  "closes, Nvidia's hourly closes, a labelled point, a press "
+                                  "report, a market's session or closure, or a news span.", ""),
+    ("fig-intro-clock", "utc"): ("Time of a point (the end of its bar), in UTC.", ""),
+    ("fig-intro-clock", "pct"): ("Price against New York's close of Friday 24 January 2025 "
+                                 "(the S&P 500 CFD, Nvidia), or the move a press report "
+                                 "states.", PCT),
+    ("fig-intro-clock", "start"): ("Start of a bar (a session, closure or news span), UTC.", ""),
+    ("fig-intro-clock", "end"): ("End of a bar (a session, closure or news span), UTC.", ""),
+    ("fig-intro-clock", "lane"): ("The row of the lower panel: a market, or the news.", ""),
     ("fig-intro-first", "date"): ("The security's first session on or after 27 January 2025.",
                                   ""),
     ("fig-launch-timeline", "date"): ("The session (a price row) or the event's day (an event "
@@ -325,7 +335,8 @@ def _type(column: pd.Series) -> dict:
         stamps = pd.to_datetime(values)
         if (stamps == stamps.dt.normalize()).all():
             return {"type": "date"}
-        return {"type": "datetime", "format": "%Y-%m-%d %H:%M:%S"}
+        zone = "%z" if getattr(stamps.dt, "tz", None) is not None else ""  # to_csv writes +00:00
+        return {"type": "datetime", "format": f"%Y-%m-%d %H:%M:%S{zone}"}
     if column.dtype.kind == "O" and len(values) and values.map(
             lambda v: isinstance(v, int) and not isinstance(v, bool)).all():
         return {"type": "integer"}  # whole numbers with gaps (None)

@@ -10,10 +10,15 @@
 - Every page carries the book's favicon, a meta description (its "In short" paragraph, else
   its first paragraph) and an Open Graph card: title, description and, on a page with a chart,
   a PNG of its first chart (`_static/og/`, drawn offline by vl-convert, once per chart).
-- Scripts a page does not use are not loaded: the vega bundle is fetched by `deepshock.js` only
-  when a chart comes into view, MathJax only on a page with math and when a formula does; the
-  theme's 1.5 MB icon-font script is replaced by CSS icons (`_static/deepshock.css`), and
-  Sphinx's search scripts load on the search page only (the search box elsewhere submits to it).
+- Each chart's Vega-Lite spec is compiled to Vega as the page is written
+  (`deepshock.book.vega.compile_page`): the page loads the Vega runtime, never the Vega-Lite
+  compiler.
+- Scripts a page does not use are not loaded: the Vega runtime is fetched by `deepshock.js`
+  only when a chart comes into view (formulas are MathML, `deepshock.book.mathml`: no script);
+  the theme's 1.5 MB icon-font script is replaced by CSS icons (`_static/deepshock.css`),
+  Sphinx's search scripts load on the search page only (the search box elsewhere submits to
+  it), and every other script file is deferred (run in order once the page is parsed, as each
+  already waits for), so none holds up the first paint.
 """
 
 from __future__ import annotations
@@ -35,7 +40,6 @@ EDITION = "deepshock-edition"  # the edition stamp (deepshock.book.site): never 
 FAVICON = "_static/favicon.svg"
 READING = "deepshock-reading-time"  # "6 min read" under each page's title
 WORDS_PER_MINUTE = 230
-LAZY = "text/x-deepshock-lazy"  # a script the browser neither fetches nor runs until deepshock.js
 DESCRIPTION_CHARS = 300
 SPEC = re.compile(r"var spec=(\{.*?\});function draw", re.S)
 # Template-level scripts the pages do not need (written by the theme's layout, not script_files).
@@ -242,17 +246,10 @@ def page_meta(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         for kind, key, value in tags)
 
     has_chart = "deepshock-chart" in body
-    has_math = 'class="math' in body
     kept = []
     for asset in context.get("script_files", []):
         name = str(getattr(asset, "filename", "") or "")
-        inline = str(getattr(asset, "attributes", {}).get("body", ""))
-        if not has_math and ("mathjax" in name or "window.MathJax" in inline):
-            continue  # MathJax (256 kB compressed) only where there is math,
-        if name.endswith("tex-chtml.js"):  # declared, but fetched by deepshock.js only when
-            asset.attributes["type"] = LAZY  # the first formula nears the view
-        if name.endswith("vega-bundle.js") or (name.endswith("deepshock.js")
-                                                and not (has_chart or has_math)):
+        if name.endswith("vega-bundle.js") or (name.endswith("deepshock.js") and not has_chart):
             continue
         if name.endswith("design-tabs.js") and "sd-tab" not in body:
             continue
@@ -260,10 +257,38 @@ def page_meta(app: Sphinx, pagename: str, templatename: str, context: dict, doct
             if pagename != "search":
                 continue
             asset.attributes["defer"] = "defer"  # after searchtools.js, before the search runs
-        if name.endswith("deepshock.js"):
-            asset.attributes["defer"] = "defer"
+        if name and pagename != "search" and "defer" not in asset.attributes:
+            # no script holds up the first paint: each runs, in order, once the page is parsed
+            # (a copy: the builder shares one asset object among all pages)
+            asset = type(asset)(asset.filename, priority=asset.priority,
+                                **{**asset.attributes, "defer": "defer"})
         kept.append(asset)
     context["script_files"] = kept
+
+
+def compile_charts(app: Sphinx, pagename: str, templatename: str, context: dict,
+                   doctree) -> None:
+    """Each chart of the page compiled to Vega (after `page_meta`, which draws the card's image
+    from the Vega-Lite spec)."""
+    body = context.get("body", "")
+    if "deepshock-chart" not in body:
+        return
+    from . import preview
+    from .vega import compile_page
+
+    def show(chart: dict, name: str) -> str:   # a chart at the top of its page: its pictures
+        figdata = Path(app.srcdir) / "_build" / "figdata"
+        urls, sizes = {}, {}
+        for layout, svg in preview.pictures(chart, name, figdata).items():
+            target = Path(app.outdir) / "_static" / "preview" / svg.name
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(svg.read_bytes())
+            urls[layout] = context["pathto"](f"_static/preview/{svg.name}", 1)
+            sizes[layout] = preview.size(svg)
+        return preview.picture(urls, sizes)
+
+    context["body"] = compile_page(body, show)
 
 
 def trim_pages(app: Sphinx, exception: Exception | None) -> None:
@@ -300,4 +325,5 @@ def setup(app: Sphinx) -> None:
     app.connect("doctree-resolved", reading_time, priority=800)  # after the code moved
     app.connect("builder-inited", index_prose_only)
     app.connect("html-page-context", page_meta, priority=700)
+    app.connect("html-page-context", compile_charts, priority=900)
     app.connect("build-finished", trim_pages)

@@ -20,7 +20,8 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
   of the about page drops its clock columns (when each notebook ran and for how long);
 - shapes each page for readers (`deepshock.book.page`): the opening text before the code
   toggles, its reading time under the title, a search index of prose only, a meta description
-  and an Open Graph card, and no script a page does not use;
+  and an Open Graph card, charts compiled to Vega (`deepshock.book.vega`), formulas as MathML
+  (`deepshock.book.mathml`), and no script a page does not use;
 - makes numbers searchable (`deepshock.book.search`): "593" finds the pages that state $593bn
   or $592.7bn;
 - publishes the data file a chart loads by URL (`report.data_url`: the explorer) under
@@ -46,7 +47,7 @@ from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from . import about, latex, page, search
+from . import about, latex, mathml, page, search
 from ..data.sync import read_manifest
 
 PDF_NAME = "deepseek-shock.pdf"
@@ -55,8 +56,7 @@ PDF_TARGET = f"_static/{PDF_NAME}"
 EDITION = page.EDITION  # class of the elements that carry the edition stamp
 CLOCK_COLUMNS = ("Modified", "Run Time (s)")  # myst-nb's execution table: when, how long
 # Extensions' build-finished handlers that copy static files the pages link to.
-LATE_ASSETS = [("myst_nb.sphinx_ext", "add_global_html_resources"),
-               ("sphinx-mathjax-offline", "copy_mathjax_files")]
+LATE_ASSETS = [("myst_nb.sphinx_ext", "add_global_html_resources")]
 
 
 def pdf_source(srcdir: str | Path) -> Path | None:
@@ -254,6 +254,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("build-finished", publish_pdf)
     app.connect("write-started", assets_before_pages)
     page.setup(app)
+    mathml.setup(app)
     search.setup(app)
     latex.setup(app)
     app.add_directive("deepshock-pdf", PdfLink)

@@ -252,6 +252,14 @@ def figures_in_order(tables: Tables, name: str) -> None:
                           f"not {low:g} to {high:g}", table)
 
 
+def span_in_order(tables: Tables, name: str) -> None:
+    table = tables[name]
+    for i, (start, end) in enumerate(zip(table["utc_from"], table["utc_to"])):
+        if end < start:
+            fail(name, i, f"utc_to {end:%Y-%m-%d %H:%M} is before utc_from "
+                          f"{start:%Y-%m-%d %H:%M}", table)
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -275,6 +283,7 @@ RULES = [
     Rule("announced_first", announced_first, ("index_changes",)),
     Rule("period_in_order", period_in_order, ("capex",)),
     Rule("figures_in_order", figures_in_order, ("capex",)),
+    Rule("span_in_order", span_in_order, ("clock_moments",)),
 ]
 
 

@@ -195,7 +195,20 @@ def narrow_layout(chart: alt.TopLevelMixin, *, drop: tuple[str, ...] = (),
     narrow = {"drop": list(drop), "set": dict(set or {}), "transpose": transpose}
     if note:
         narrow["note"] = minus(note)
-    return chart.properties(usermeta={"narrow": narrow})
+    return chart.properties(usermeta={**_usermeta(chart), "narrow": narrow})
+
+
+def preview(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A chart at the top of its page, shown at once as a picture drawn when the book is built
+    (`deepshock.book.preview`) and made live (Vega runtime, tooltips, bound inputs) when the
+    reader touches it or an input it is bound to: the page's first screen then loads no
+    chart runtime and runs no chart code. The PDF draws the chart as built."""
+    return chart.properties(usermeta={**_usermeta(chart), "preview": True})
+
+
+def _usermeta(chart: alt.TopLevelMixin) -> dict:
+    meta = getattr(chart, "usermeta", alt.Undefined)
+    return dict(meta) if isinstance(meta, dict) else {}
 
 
 def _walk(node: object):

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..data import facts, load
 from . import crosssection as cs
-from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, WIDTH, finish, narrow_layout
+from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, WIDTH, finish, narrow_layout, preview
 from .crosssection_chart import short_industry, short_name
 from .selloff import first_sessions
 
@@ -275,7 +275,7 @@ def chart(frame: pd.DataFrame, url: str) -> alt.VConcatChart:
     first = frame.set_index("ticker").at[FIRST, "name"]
     phone = {f"vconcat/{k}/width": PHONE_WIDTH for k in range(3)}
     return finish(
-        narrow_layout(body, set=phone),
+        preview(narrow_layout(body, set=phone)),  # at the top of its page: a picture first
         title=f"Any of {total} securities around {day0:%-d %B %Y}, against the average member",
         subtitle=[f"Line: return since the close on {base:%-d %B}, in each market's own sessions.",
                   "Orange if the security fell on day 0, blue if it rose; grey dashed: the "

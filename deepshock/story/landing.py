@@ -8,8 +8,9 @@ S&P 500 panel), so that the landing page and the chapters give one number per id
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import altair as alt
 import pandas as pd
 
 from ..data import event, load, sessions
@@ -92,8 +93,6 @@ def last_close() -> pd.Timestamp:
     return load.prices("NVDA")["date"].max()
 
 
-
-
 def counts() -> dict[str, int]:
     """How many securities each part of the book follows, from the one list of series, so that
     the landing page can explain once why the counts differ from page to page."""
@@ -111,3 +110,56 @@ def counts() -> dict[str, int]:
             "aftermath": len(aftermath.members()), "headline": len(selloff.HEADLINE),
             "panel": int((members["kind"] == "sp500").sum()),
             "panel_funds": int((members["kind"] == "etf").sum())}
+
+
+def day(date: pd.Timestamp | str, weekday: bool = False) -> str:
+    """'27 January 2025' (with `weekday`, 'Monday 27 January 2025'), as the book writes days."""
+    stamp = pd.Timestamp(date)
+    return f"{stamp:%A} " * weekday + f"{stamp.day} {stamp:%B %Y}"
+
+
+def usd_bn(dollars: float) -> str:
+    """592.66e9 -> '$592.7bn'."""
+    return f"${dollars / 1e9:,.1f}bn"
+
+
+@dataclass
+class Chapter:
+    text: dict[str, str]                      # glue name -> prose
+    figures: dict[str, tuple[alt.TopLevelMixin, pd.DataFrame]] = field(default_factory=dict)
+
+
+def chapter() -> Chapter:
+    """The landing page's numbers (glue name -> text) and its two figures, the hero clock and
+    the first sessions, in one call."""
+    from . import hero, launch, sameclock, selloff
+    from .selloff import fall
+    nv, sox = (load.session_return(t, SHOCK) for t in ("NVDA", "^SOX"))
+    tsm_adr = load.session_return("TSM", SHOCK)
+    adv1, adv2, adv_two = two_sessions("6857.T")
+    hynix, tsmc = first_session("000660.KS"), first_session("2330.TW")
+    wide, n, first = breadth(), counts(), selloff.first_sessions()
+    cost, v3 = launch.training_cost(), launch.event("V3 weights")["date"]
+    store = launch.event("App Store No. 1")["date"]
+    text = dict(
+        in_nv_fall=fall(nv["ret"]), in_nv_lost=usd_bn(nvidia_loss()),
+        in_sox_fall=fall(sox["ret"]),
+        in_adv_day1=day(adv1.name, weekday=True), in_adv_fall1=fall(adv1["ret"]),
+        in_adv_day2=day(adv2.name, weekday=True), in_adv_fall2=fall(adv2["ret"]),
+        in_adv_two=fall(adv_two),
+        in_hynix=fall(hynix["ret"]), in_hynix_day=day(hynix["date"], weekday=True),
+        in_tsmc=fall(tsmc["ret"]), in_tsmc_day=day(tsmc["date"], weekday=True),
+        in_tsm_adr=fall(tsm_adr["ret"]),
+        in_sp_fell=f"{wide.fell:,}", in_sp_rose=f"{wide.rose:,}", in_sp_n=f"{wide.members:,}",
+        in_tech_fell=f"{wide.tech_fell:,}", in_tech_n=f"{wide.tech_members:,}",
+        in_last=day(last_close()), in_cost=f"${cost.cost / 1e6:.3f}M",
+        in_v3=f"{v3.day} {v3:%B}", in_store=day(store, weekday=True).rsplit(" ", 1)[0],
+        in_n_total=f"{n['total']}", in_n_us=f"{n['us']}", in_n_tokyo=count(n["tokyo_stocks"]),
+        in_n_krtw=count(n["korea_taiwan"]), in_n_china=count(n["china_hk"]),
+        in_n_europe=count(n["europe"]), in_n_after=f"{n['aftermath']}",
+        in_n_head=f"{n['headline']}", in_n_panel=f"{n['panel']}",
+        in_clock=sameclock.words()["sc_intro"], **hero.words())
+    return Chapter(text=text, figures={
+        "fig-intro-clock": hero.figure(),
+        "fig-intro-first": (selloff.headline_chart(first),
+                            first[["label", "prev_date", "date", "ret_pct"]])})

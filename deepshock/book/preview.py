@@ -1,0 +1,141 @@
+"""A chart's picture, drawn when the book is built, shown until the reader touches the chart.
+
+For a chart marked with `story.charts.preview` (one at the top of its page: the explorer), the
+page shows an SVG of its compiled Vega spec (`deepshock.book.vega`) drawn offline by vl-convert,
+one for a phone's column and one for a wide one (a `<picture>`: the browser fetches the one its
+screen needs), and loads the Vega runtime only when the reader touches the chart or an input it
+is bound to (`_static/deepshock.js`). Its first screen then costs no chart runtime and runs no
+chart code.
+
+The picture is laid out as `deepshock.js` lays out the live chart for a column of `COLUMNS`
+px (titles and, on a phone, axis titles wrapped to it), with text widths estimated from the
+font's proportions rather than measured; the live chart, drawn on the first touch, measures
+them. Data a chart loads by URL (`story.charts.PUBLISHED`) is inlined from the build's figure
+data, in the version the URL names.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from pathlib import Path
+
+import vl_convert as vlc
+
+from ..data.paths import code_digest, kept
+from ..story.charts import published, version
+
+COLUMNS = {"narrow": 342, "wide": 768}   # a 390 px phone's column, and a 1400 px screen's
+PHONE_MEDIA = "(max-width: 607.98px)"     # where the page's column is under 560 px (phone layout)
+# Advance of a character in em of DejaVu Sans (the charts' first font), by kind: an estimate.
+NARROW_CHARS, WIDE_CHARS = set("fijlrt.,:;'!|()[] "), set("mwMW%@")
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Estimated width of `text` in px at `size` px (DejaVu Sans proportions, a little wide)."""
+    em = 0.0
+    for char in text:
+        em += (0.34 if char in NARROW_CHARS else 0.92 if char in WIDE_CHARS
+               else 0.72 if char.isupper() or char.isdigit() else 0.6)
+    return em * size * (1.08 if bold else 1.0)
+
+
+def wrap(text: object, width: float, size: float, bold: bool = False) -> list[str]:
+    """`text` (a line or lines) wrapped to `width` px, word by word, as deepshock.js does."""
+    out: list[str] = []
+    for line in [text] if isinstance(text, str) else list(text):
+        current = ""
+        for word in str(line).split():
+            candidate = f"{current} {word}" if current else word
+            if current and text_width(candidate, size, bold) > width:
+                out.append(current)
+                current = word
+            else:
+                current = candidate
+        if current:
+            out.append(current)
+    return out
+
+
+def laid_out(vega: dict, column: int, fonts: dict, phone: bool) -> dict:
+    """`vega` with its titles (and on a phone its axis titles) wrapped for `column` px."""
+    vega = copy.deepcopy(vega)
+    title = vega.get("title")
+    if isinstance(title, (str, list)):
+        title = vega["title"] = {"text": title}
+    if isinstance(title, dict):
+        if isinstance(title.get("text"), (str, list)):
+            title["text"] = wrap(title["text"], column - 16, fonts["title"], bold=True)
+        if isinstance(title.get("subtitle"), (str, list)):
+            title["subtitle"] = wrap(title["subtitle"], column - 16, fonts["subtitle"])
+    if phone:
+        for node in _nodes(vega):
+            for axis in node.get("axes") or []:
+                if not isinstance(axis.get("title"), (str, list)):
+                    continue
+                key = " ".join([axis["title"]] if isinstance(axis["title"], str)
+                               else map(str, axis["title"]))
+                x = axis.get("orient") in ("bottom", "top")
+                limit = column * 0.85 if x else (fonts.get("yTitles") or {}).get(key, 220)
+                axis["title"] = wrap(axis["title"], limit, fonts["axisTitle"])
+    return vega
+
+
+def _nodes(vega: object):
+    """Every scope of a Vega spec (the spec and its group marks)."""
+    if isinstance(vega, dict):
+        yield vega
+        for mark in vega.get("marks") or []:
+            yield from _nodes(mark)
+
+
+def with_data(vega: dict, rows: dict, figdata: Path) -> dict:
+    """`vega` with its rows put back and the files it loads from the site inlined (checked
+    against the version their URL names)."""
+    vega = copy.deepcopy(vega)
+    for node in _nodes(vega):
+        for entry in node.get("data") or []:
+            if "deepshockData" in entry:
+                entry["values"] = rows[entry.pop("deepshockData")]
+            found = published(str(entry.get("url", "")))
+            if found:
+                path = figdata / found[0]
+                text = path.read_text(encoding="utf-8") if path.is_file() else None
+                if text is None or version(text) != found[1]:
+                    raise ValueError(f"{path}: {'missing' if text is None else 'another version'}"
+                                     f" (a chart's preview loads {entry['url']})")
+                del entry["url"]
+                entry["values"] = text
+    return vega
+
+
+def pictures(payload: dict, name: str, figdata: Path) -> dict[str, Path]:
+    """The chart's two pictures ({"narrow", "wide"}: SVG files in the artefact store, named by
+    the payload's file `name` and the code that draws them)."""
+    code = code_digest(text_width, wrap, laid_out, with_data, pictures)
+    out = {}
+    for layout in ("narrow", "wide"):
+        family = payload[layout] if layout == "wide" or payload.get("narrow") else payload["wide"]
+        spec = laid_out(family[0], COLUMNS[layout], payload["layout"], layout == "narrow")
+        out[layout] = kept(f"{name.removesuffix('.json')}-{layout}-{code}.svg", lambda spec=spec: (
+            vlc.vega_to_svg(with_data(spec, payload["data"], figdata)).encode("utf-8")))
+    return out
+
+
+def size(svg: Path) -> tuple[int, int]:
+    """(width, height) of an SVG file's root element."""
+    head = svg.read_text(encoding="utf-8")[:2000]
+    found = re.search(r'<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"', head)
+    return (round(float(found.group(1))), round(float(found.group(2)))) if found else (0, 0)
+
+
+def picture(urls: dict[str, str], sizes: dict[str, tuple[int, int]]) -> str:
+    """The `<picture>` a chart shows until it is live (its figure has the description)."""
+    (nw, nh), (ww, wh) = sizes["narrow"], sizes["wide"]
+    return (f'<picture class="deepshock-preview"><source media="{PHONE_MEDIA}" '
+            f'srcset="{html.escape(urls["narrow"])}" width="{nw}" height="{nh}">'
+            f'<img src="{html.escape(urls["wide"])}" alt="" width="{ww}" height="{wh}" '
+            'decoding="async"></picture>')
+

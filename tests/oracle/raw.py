@@ -1,0 +1,146 @@
+"""The oracle's own readers and formatting: the raw snapshot files and the committed facts read
+with plain pandas, and numbers written as the book prints them. Nothing here imports
+`deepshock.story` or the loaders of `deepshock.data` (the whole point is to be independent of
+them); the formats are the house style's, written out again."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import exchange_calendars as xcals
+import numpy as np
+import pandas as pd
+
+from tests.conftest import ROOT, SNAPSHOT
+
+DATA = ROOT / "data"
+SHOCK = pd.Timestamp("2025-01-27")  # New York's day 0 (data/shocks.csv)
+WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+# --- raw files --------------------------------------------------------------------------------
+
+@functools.cache
+def manifest() -> pd.DataFrame:
+    return pd.read_csv(SNAPSHOT / "manifest.csv").set_index("ticker")
+
+
+@functools.cache
+def bars(ticker: str) -> pd.DataFrame:
+    """The snapshot's daily bars of one security, indexed by date (its own sessions)."""
+    path = SNAPSHOT / manifest().at[ticker, "file"]
+    return pd.read_csv(path, parse_dates=["date"]).set_index("date").sort_index()
+
+
+def close(ticker: str) -> pd.Series:
+    return bars(ticker)["close"]
+
+
+@functools.cache
+def rets(ticker: str) -> pd.Series:
+    """Close-to-close returns on the security's own consecutive sessions (a holiday is no row)."""
+    c = close(ticker)
+    return (c / c.shift(1) - 1).iloc[1:]
+
+
+def ret(ticker: str, day) -> float:
+    return float(rets(ticker).loc[pd.Timestamp(day)])
+
+
+def first_on_or_after(ticker: str, day=SHOCK) -> pd.Timestamp:
+    r = rets(ticker)
+    return r.index[r.index >= pd.Timestamp(day)][0]
+
+
+def window(ticker: str, start, end) -> float:
+    """Compounded return over the sessions from `start` to `end` (both included)."""
+    r = rets(ticker)
+    part = r.loc[(r.index >= pd.Timestamp(start)) & (r.index <= pd.Timestamp(end))]
+    return float(np.prod(1 + part.to_numpy()) - 1)
+
+
+@functools.cache
+def panel_closes() -> pd.DataFrame:
+    frame = pd.read_csv(SNAPSHOT / "panel" / "closes.csv", parse_dates=["date"])
+    return frame.set_index("date").sort_index().astype(float)
+
+
+@functools.cache
+def panel_rets() -> pd.DataFrame:
+    c = panel_closes()
+    return (c / c.shift(1) - 1).iloc[1:]
+
+
+@functools.cache
+def panel_members() -> pd.DataFrame:
+    return pd.read_csv(SNAPSHOT / "panel" / "members.csv", dtype=str,
+                       keep_default_na=False).set_index("ticker")
+
+
+def sp500() -> list[str]:
+    m = panel_members()
+    return sorted(m.index[m["kind"] == "sp500"])
+
+
+@functools.cache
+def facts(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def universe() -> pd.DataFrame:
+    return facts("universe").set_index("ticker")
+
+
+def name(ticker: str) -> str:
+    return universe().at[ticker, "name"]
+
+
+def shares(ticker: str) -> float:
+    return float(facts("shares").set_index("ticker").at[ticker, "shares"])
+
+
+def event_date(label: str) -> pd.Timestamp:
+    e = facts("events")
+    return pd.Timestamp(e.loc[e["label"] == label, "date"].iloc[0])
+
+
+# --- formatting (the house style, written again) --------------------------------------------
+
+def fall(fraction: float, digits: int = 1) -> str:
+    assert fraction < 0, fraction
+    return f"{-fraction * 100:.{digits}f}%"
+
+
+def pct(fraction: float, digits: int = 1, signed: bool = True) -> str:
+    return f"{fraction * 100:{'+' if signed else ''}.{digits}f}%"
+
+
+def bn(dollars: float, digits: int = 1) -> str:
+    return f"${dollars / 1e9:,.{digits}f}bn"
+
+
+def day(stamp, weekday: bool = False) -> str:
+    s = pd.Timestamp(stamp)
+    text = f"{s.day} {s:%B %Y}"
+    return f"{s:%A} {text}" if weekday else text
+
+
+def count(n: int) -> str:
+    """Small counts in words (house style)."""
+    return WORDS[n] if 0 <= n < len(WORDS) else f"{n:,}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@functools.cache
+def calendar(code: str, start: str = "2019-01-01", end: str = "2025-12-31"):
+    """An exchange calendar over [start, end] only (the Korean one is slow to build in full)."""
+    return xcals.get_calendar(code, start=start, end=end)
+
+
+def path(*parts: str) -> Path:
+    return SNAPSHOT.joinpath(*parts)
