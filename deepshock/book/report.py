@@ -79,6 +79,14 @@ def figure(name: str, chart: alt.TopLevelMixin, data: pd.DataFrame) -> None:
     glue(name, _Rendered(spec), display=False)
 
 
+def publish(chapter) -> None:
+    """Glue everything a chapter's one call returns (`story.page.Chapter`: `text`, glue name ->
+    prose; `figures`, glue name -> (chart, data))."""
+    glue_text(**chapter.text)
+    for name, (chart, data) in chapter.figures.items():
+        figure(name, chart, data)
+
+
 def _write_csv(name: str, data: pd.DataFrame) -> str:
     text = data.to_csv(index=False, lineterminator="\n")
     out = figdata_dir()

@@ -130,7 +130,7 @@ def _nvda_price_title() -> str:
     prev = c.loc[:SHOCK].iloc[-2]
     back = ("won back only part of it the next day" if c[NEXT] < prev
             else "won it all back the next day")
-    return f"Nvidia lost {abs(raw.ret('NVDA', SHOCK)):.0%} in one session on 27 January and {back}"
+    return f"Nvidia fell {abs(raw.ret('NVDA', SHOCK)):.1%} in one session on 27 January and {back}"
 
 
 @value("chapters/nvidia", "fig-nvda-records")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
-from .marketvalue import SHOCK_DAYS, SOURCE, label
+from ..charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
+from .valuation import COUNT_WORDS, SHOCK_DAYS, SOURCE, label
 
 
 def chart_data(table: pd.DataFrame, records: pd.DataFrame,
@@ -18,8 +18,8 @@ def chart_data(table: pd.DataFrame, records: pd.DataFrame,
         layer="company", loss_bn=(bars["loss_usd"] / 1e9).round(2),
         label=[label(v, a) for v, a in zip(bars["loss_usd"], bars["approximate"])],
         figure=bars["approximate"].map({True: "approximate", False: "exact"}),
-        detail=[f"shares grade {g}; price level {b}" + ("" if t else "; not in the totals "
-                                                       "(the company counts by its home line)")
+        detail=[f"share count: {COUNT_WORDS[g]}; price level: {b}"
+                + ("" if t else "; not in the totals (the company counts by its home line)")
                 for g, b, t in zip(bars["grade"], bars["basis"], bars["in_total"])])
     bars = bars.sort_values("loss_usd", ascending=False)
     refs = records.assign(

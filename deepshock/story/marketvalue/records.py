@@ -15,12 +15,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..data import context, event, facts, load, sharecounts
-from .charts import MUTED, NEGATIVE, finish, narrow_layout
+from ...data import context, event, facts, load, sharecounts
+from ..charts import MUTED, NEGATIVE, finish, narrow_layout
+from .valuation import convention, list_table
 
 SHOCK = event.day0("XNYS")
 SHOCK_DAY = f"{SHOCK.day} {SHOCK:%B %Y}"  # the chart's name for the shock day's bars
-SOURCE = "Yahoo Finance daily closes (snapshot); data/shares.csv (dated share counts)"
+SOURCE = "Yahoo Finance daily closes; company filings (dated share counts)"
 EXCLUDED_LINES = {"TSM": "TSMC counts by its Taipei line, which trades in Taiwan dollars"}
 
 
@@ -46,8 +47,6 @@ def population() -> pd.DataFrame:
 
 
 def _as_traded(ticker: str) -> bool:
-    from .marketvalue import convention
-
     return convention(ticker) == "as traded"
 
 
@@ -127,8 +126,6 @@ def previous_record(ranks: pd.DataFrame, day: pd.Timestamp = SHOCK) -> pd.Series
 
 def top_table(ranks: pd.DataFrame, by: str = "rank_usd", n: int = 10) -> str:
     """The top `n` company-days by `by` as a MyST table (27 January's rows marked)."""
-    from .marketvalue import list_table
-
     top = ranks.sort_values([by, "date"]).head(n)
     rows = [[str(getattr(r, by)), r.label + (" (the shock)" if r.date == SHOCK else ""),
              f"${r.loss_usd / 1e9:,.1f}bn", f"{r.ret * 100:.1f}%".replace("-", "−"),
@@ -148,9 +145,12 @@ def chart_data(ranks: pd.DataFrame, checks: pd.DataFrame, n: int = 15) -> pd.Dat
     top["loss_bn"] = (top["loss_usd"] / 1e9).round(1)
     top["fall_pct"] = (top["ret"] * 100).round(2)
     top["day"] = [SHOCK_DAY if d == SHOCK else "other days" for d in top["date"]]
-    top["count"] = [f"{a:%d %b %Y}, grade {g}" for a, g in zip(top["as_of"], top["grade"])]
-    return top[["rank_usd", "label", "ticker", "date", "loss_bn", "fall_pct", "press_bn",
-                "count", "day"]]
+    top["move"] = [f"{r * 100:.1f}%".replace("-", "\u2212") for r in top["ret"]]
+    top["count"] = [f"{a:%d %b %Y}" + (" (an estimate)" if g == "C" else "")
+                    for a, g in zip(top["as_of"], top["grade"])]
+    return top[["rank_usd", "label", "ticker", "date", "loss_bn", "fall_pct", "move",
+                "press_bn", "count", "day"]]
+
 
 
 def loss_chart(data: pd.DataFrame, n_days: int) -> alt.LayerChart:
@@ -161,7 +161,7 @@ def loss_chart(data: pd.DataFrame, n_days: int) -> alt.LayerChart:
     tooltip = [alt.Tooltip("label:N", title="Company-day"),
                alt.Tooltip("loss_bn:Q", title="Loss computed (US$ bn)", format=",.1f"),
                alt.Tooltip("press_bn:Q", title="Press figure (US$ bn)", format=",.0f"),
-               alt.Tooltip("fall_pct:Q", title="Move (%)", format="+.1f"),
+               alt.Tooltip("move:N", title="Close-to-close move"),
                alt.Tooltip("count:N", title="Share count of")]
     base = alt.Chart(data).encode(y=y)
     bars = base.mark_bar().encode(
