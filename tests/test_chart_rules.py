@@ -78,8 +78,6 @@ KNOWN_STYLE: dict[str, str] = {
     "fig-contagion-grid": "hyphens in the cell labels, two-decimal tooltip; h23-asia",
     "fig-contagion-first": "two-decimal tooltip and description; h23-asia",
     "fig-eventstudy-car": "hyphen in the axis title (t = -5); h23-research",
-    "fig-nvda-price": "two-decimal tooltip; nvidia chapter (no helper assigned)",
-    "fig-nvda-records": "hyphens in the press labels (shares -7.8%); nvidia chapter (no helper)",
 }
 # (chart, number as written in the title) -> the test that checks it against the chart's data
 # instead (a number the data hold only as a difference of times, a floor, a threshold).

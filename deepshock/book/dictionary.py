@@ -132,6 +132,7 @@ FIGURES = {
     ("fig-marketvalue-losses", "layer"): ("company (a bar) or record (a press record drawn as "
                                           "a line).", ""),
     ("fig-marketvalue-losses", "name"): ("The company.", ""),
+    ("fig-marketvalue-losses", "short"): ("The company's name as a phone's axis shows it.", ""),
     ("fig-marketvalue-losses", "loss_bn"): ("Market value lost on the session (shares x the "
                                             "fall in the close, in US dollars), or the press "
                                             "record's figure.", "US$ bn"),
@@ -144,6 +145,7 @@ FIGURES = {
     ("fig-nvda-records", "rank_usd"): ("Rank of the company-day's loss in dollars among every "
                                        "company-day ranked (1 = largest).", "rank"),
     ("fig-nvda-records", "label"): ("The company-day: company and session.", ""),
+    ("fig-nvda-records", "short"): ("The company-day as a phone's axis shows it.", ""),
     ("fig-nvda-records", "loss_bn"): ("Market value lost that session: the share count serving "
                                       "the day x (previous close - close).", "US$ bn"),
     ("fig-nvda-records", "fall_pct"): ("Close-to-close return of the session.", PCT),

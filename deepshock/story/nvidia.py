@@ -94,7 +94,7 @@ def price_chart(prices: pd.DataFrame, events: pd.DataFrame, rec: RecordDay) -> a
                  alt.Tooltip("move:N", title="Change on the day")])
     shock = prices.loc[prices["date"] == rec.date].assign(
         note=f"{rec.ret * 100:.1f}%".replace("-", MINUS) + f" on {rec.date.day} {rec.date:%b}")
-    fall = alt.Chart(shock).mark_text(align="left", dx=8, dy=4, fontSize=12,
+    fall = alt.Chart(shock).mark_text(align="right", dx=-8, dy=4, fontSize=12,
                                       fontWeight="bold").encode(
         x=x, y="close:Q", text="note:N",
         color=alt.condition("datum.ret_pct < 0", alt.value(NEGATIVE), alt.value(POSITIVE)))
@@ -120,8 +120,9 @@ def price_chart(prices: pd.DataFrame, events: pd.DataFrame, rec: RecordDay) -> a
                   else "won it all back the next day")),
         subtitle="Daily closing price; dashed lines mark DeepSeek's releases and market events",
         source=SOURCE,
-        description=(f"Line chart of Nvidia's daily closing price from {prices['date'].min():%d %B} "
-                     f"to {prices['date'].max():%d %B %Y}. The price falls from {rec.prev_close:.2f} "
+        description=(f"Line chart of Nvidia's daily closing price from "
+                     f"{prices['date'].min():%d %B} to {prices['date'].max():%d %B %Y}. "
+                     f"The price falls from {rec.prev_close:.2f} "
                      f"to {rec.close:.2f} dollars on {rec.date.day} {rec.date:%B}, a fall of "
                      f"{abs(rec.ret):.1%}, then rebounds to {rec.rebound_close:.2f} the next day."),
     )
@@ -187,7 +188,8 @@ def chapter() -> Chapter:
     press = float(facts.claims().set_index("id").at["nvda-loss", "claimed"])
     text = {
         "nv_ret": fall(rec.ret), "nv_ret_abs": _pct(rec.ret),
-        "nv_prev_date": _day(rec.prev_date, weekday=True), "nv_prev_close": f"${rec.prev_close:,.2f}",
+        "nv_prev_date": _day(rec.prev_date, weekday=True),
+        "nv_prev_close": f"${rec.prev_close:,.2f}",
         "nv_close": f"${rec.close:,.2f}", "nv_lost": _bn(landing.nvidia_loss()),
         "nv_shares": f"{rec.shares / 1e9:,.2f} billion", "nv_press_loss": f"${press:,.0f}bn",
         "nv_shares_source": ("the count on the cover of Nvidia's quarterly report, as of "
@@ -196,7 +198,8 @@ def chapter() -> Chapter:
         "nv_rebound_ret": _pct(rec.rebound_ret), "nv_rebound_close": f"${rec.rebound_close:,.2f}",
         "nv_regained": _bn(rec.value_regained),
         "nv_regained_share": f"{rec.value_regained / rec.value_lost:.0%}",
-        "nv_vol": f"{vol.volume / 1e6:,.1f} million", "nv_vol_usual": f"{vol.usual / 1e6:,.1f} million",
+        "nv_vol": f"{vol.volume / 1e6:,.1f} million",
+        "nv_vol_usual": f"{vol.usual / 1e6:,.1f} million",
         "nv_vol_sessions": str(vol.sessions), "nv_vol_ratio": f"{vol.ratio:,.1f}",
         "nv_vol_from": _day(vol.base_start), "nv_vol_to": _day(vol.base_end),
         "nv_rank_n": f"{len(ranks):,}", "nv_rank_companies": str(days["ticker"].nunique()),

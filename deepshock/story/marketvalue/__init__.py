@@ -6,8 +6,8 @@
 ranked by one rule. `chart`: the chapter's chart. `page`: the chapter in one call.
 """
 
-from .valuation import (COUNT_WORDS, FX, HOME_LINE, SHOCK_DAYS, SOURCE, HomeLoss, MarketMove,  # noqa: F401
-                     Reconciliation, Totals, convention, count_for, count_kind, home_loss, label,
-                     list_table, losses, market_move, overlap, reconcile, split_multiplier,
-                     splits, splits_table, summary_table, totals)
+from .valuation import (  # noqa: F401
+    COUNT_WORDS, FX, HOME_LINE, SHOCK_DAYS, SOURCE, HomeLoss, MarketMove, Reconciliation, Totals,
+    convention, count_for, count_kind, home_loss, label, list_table, losses, market_move, overlap,
+    reconcile, split_multiplier, splits, splits_table, summary_table, totals)
 from .page import chapter  # noqa: F401
