@@ -19,8 +19,8 @@ import pytest
 from deepshock.data import artefacts, paths, validate
 
 KEPT = {   # artefact name -> (producing module, the parts its caller passes)
-    "eventstudy-run": "deepshock.story.eventstudy",
-    "eventstudy-placebo": "deepshock.story.eventstudy_placebo",
+    "eventstudy-run": "deepshock.story.eventstudy.study",
+    "eventstudy-placebo": "deepshock.story.eventstudy.placebo",
     "shocks-measure": "deepshock.story.shocks",
 }
 
@@ -32,8 +32,10 @@ def module_path(root: Path, module: str) -> Path:
 
 def imports(root: Path, module: str) -> set[str]:
     """Package modules `module` imports (relative or absolute)."""
-    tree = ast.parse(module_path(root, module).read_text())
-    package = module.split(".")[:-1]
+    path = module_path(root, module)
+    tree = ast.parse(path.read_text())
+    # a package's __init__ imports relative to the package itself
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -102,7 +104,7 @@ def each_edit(root: Path, modules: set[str]):
 
 def test_results_kept_with_keep_change_key_when_any_function_they_depend_on_changes(package):
     from deepshock.story import eventstudy as es
-    from deepshock.story import eventstudy_placebo as pl
+    from deepshock.story.eventstudy import placebo as pl
 
     parts = {"eventstudy-run": (es.NEW, es.EVENT, None),
              "eventstudy-placebo": (sorted(pl.GROUPS.items()), es.NEW, None, pl.SEED,
@@ -111,7 +113,7 @@ def test_results_kept_with_keep_change_key_when_any_function_they_depend_on_chan
     base = {name: artefacts.key(name, *parts[name]) for name in KEPT}
     deps = {name: closure(package, module) for name, module in KEPT.items()}
     # the producing module itself and the methods it uses are among the dependencies
-    assert "deepshock.story.eventstudy_placebo" in deps["eventstudy-placebo"]
+    assert "deepshock.story.eventstudy.placebo" in deps["eventstudy-placebo"]
     assert {"deepshock.methods.batch", "deepshock.methods.leadlag", "deepshock.data.context"
             } <= deps["eventstudy-placebo"]
     checked = 0

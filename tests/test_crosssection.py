@@ -300,7 +300,7 @@ def test_a_change_with_a_bad_kind_or_dates_is_rejected(book):
 
 def test_chart_titles_are_computed_from_the_drawn_frames():
     from deepshock.story import crosssection as cs
-    from deepshock.story import crosssection_chart as cc
+    from deepshock.story.crosssection import charts as cc
     ch = cs.chapter()
     chart, data = ch.figures["fig-xs-quintiles"]
     title = chart.to_dict()["title"]["text"]

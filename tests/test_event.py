@@ -129,7 +129,7 @@ def test_literals_are_found():
 def test_no_event_date_literal_in_the_story_code():
     first, last = map(pd.Timestamp, EVENT_WINDOW)
     found = []
-    for path in sorted((ROOT / "deepshock" / "story").glob("*.py")):
+    for path in sorted((ROOT / "deepshock" / "story").rglob("*.py")):
         for date in literals(path.read_text(encoding="utf-8")):
             if first <= pd.Timestamp(date) <= last and (path.name, date) not in ALLOWED:
                 found.append(f"{path.name}: {date}")
@@ -165,7 +165,7 @@ def test_written_dates_are_found():
 def test_no_written_event_date_in_the_story_code():
     first, last = map(pd.Timestamp, EVENT_WINDOW)
     found = []
-    for path in sorted((ROOT / "deepshock" / "story").glob("*.py")):
+    for path in sorted((ROOT / "deepshock" / "story").rglob("*.py")):
         for text, date in written_dates(path.read_text(encoding="utf-8")):
             if first <= date <= last and (path.name, text) not in TEXT_ALLOWED:
                 found.append(f"{path.name}: {text!r}")

@@ -176,7 +176,7 @@ def test_us_benchmark_is_the_panel_market_without_the_stock(snapshot):
 
 
 def test_plan_and_groups_of_three_or_fewer_are_described_not_tested(snapshot):
-    from deepshock.story import eventstudy_tables as tb
+    from deepshock.story.eventstudy import tables as tb
 
     study = es.run()
     out = study.plan.loc[~study.plan["included"]]
@@ -219,8 +219,9 @@ def test_shock_chapter_interface_still_works(snapshot):
 @pytest.mark.build
 def test_chapter_executes_and_glues_the_module_results(snapshot):
     from deepshock.book import chapter
-    from deepshock.book.report import number, pct
-    from deepshock.story import eventstudy_tables as tb
+    from deepshock.story.eventstudy import tables as tb
+    from deepshock.story.eventstudy.page import table
+    from deepshock.story.eventstudy.words import number, pct
 
     glued = {k: v["text/markdown"] for k, v in chapter.execute("eventstudy").items()
              if "text/markdown" in v}
@@ -231,11 +232,14 @@ def test_chapter_executes_and_glues_the_module_results(snapshot):
     assert glued["es_semis_kp0"] == number(h["us_semis_kp"], 2)
     assert glued["es_japan_caar1"] == pct(h["japan_semis_caar"], 1)
     assert glued["es_hynix_t"] == number(h["hynix_t"], 2)
-    assert glued["es_table_securities"] == es.markdown(
+    assert glued["es_table_securities"] == table(
         tb.security_table(main, ("[-5,-1]", "[0]", "[0,+1]")))   # the single t keeps its stars
-    from deepshock.story import eventstudy_placebo as pl
+    assert "\u2212" in glued["es_nv_ar"] and "-" not in glued["es_nv_ar"]   # house-style minus
+    from deepshock.story.eventstudy import placebo as pl
     keep = tb.starred(pl.rates(pl.placebo()))
-    assert glued["es_table_groups"] == es.markdown(tb.group_table(main, keep=keep))
+    assert glued["es_table_groups"] == table(tb.group_table(main, keep=keep))
+    # the opening verdict: Nvidia's day-0 abnormal return, unsigned after its verb
+    assert glued["es_op_nv"] == pct(abs(h["nvda_ar"]), 1, signed=False)
     assert glued["es_korea_day"] == "Friday 31 January 2025"
     assert "Stargate announced" in glued["es_nv_pre_news"]
     assert "US tariff orders signed" in glued["es_tsmc_news"]

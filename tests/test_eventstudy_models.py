@@ -13,9 +13,9 @@ from statsmodels.stats.multitest import multipletests
 from deepshock.methods import eventstudy as mes
 from deepshock.methods import groups, leadlag
 from deepshock.story import eventstudy as es
-from deepshock.story import eventstudy_news as news
-from deepshock.story import eventstudy_placebo as pl
-from deepshock.story import eventstudy_tables as tb
+from deepshock.story.eventstudy import news
+from deepshock.story.eventstudy import placebo as pl
+from deepshock.story.eventstudy import tables as tb
 from tests.conftest import SNAPSHOT, raw_close
 
 TAU = np.arange(-260, 25)

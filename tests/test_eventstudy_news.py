@@ -10,7 +10,7 @@ import pytest
 
 from deepshock.data import context
 from deepshock.story import eventstudy as es
-from deepshock.story import eventstudy_news as news
+from deepshock.story.eventstudy import news
 from tests.conftest import ROOT, raw_close
 from tests.test_facts import append, rejects, table  # noqa: F401
 

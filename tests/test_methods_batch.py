@@ -110,7 +110,7 @@ def test_group_statistics_match_group_by_group():
 
 
 def test_the_placebo_fast_path_equals_the_per_day_path_on_the_real_groups(snapshot):
-    from deepshock.story import eventstudy_placebo as pl
+    from deepshock.story.eventstudy import placebo as pl
 
     key = ["date", "group", "window", "test", "ticker"]
     for group, tickers in pl.GROUPS.items():

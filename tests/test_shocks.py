@@ -56,7 +56,7 @@ def test_day_zero_is_the_first_close_after_the_news(monkeypatch):
                             "description": "x", "source": "test", "certainty": "reported",
                             "news_utc": news, "precision": pd.Timedelta(minutes=1),
                             "time_source": "test", "role": ["comparison", "comparison", "primary"]})
-    monkeypatch.setattr(shocks.event.context, "shocks", lambda: made_up)
+    monkeypatch.setattr(shocks.measures.event.context, "shocks", lambda: made_up)
     table = shocks.events().set_index("label")
     assert table.at["a", "day0"] == pd.Timestamp("2025-02-03")   # a Saturday -> Monday
     assert table.at["b", "day0"] == pd.Timestamp("2025-01-21")   # Martin Luther King Jr. Day
@@ -70,7 +70,7 @@ def test_moves_and_path_on_a_made_up_series(monkeypatch):
     rets.iloc[10] = -0.10   # the made-up shock: day 0
     rets.iloc[5] = -0.20    # one larger fall earlier
     rets.iloc[20] = -0.05
-    monkeypatch.setattr(shocks, "_series", lambda ticker: rets)
+    monkeypatch.setattr(shocks.measures, "_series", lambda ticker: rets)
     moves = shocks.moves(dates[10]).set_index("ticker")
     assert moves.at["NVDA", "rank"] == 2 and moves.at["NVDA", "out_of"] == 40
     assert moves.at["^VIX", "rank"] == 39   # by rises: 37 days of +1% and the -5% day rose more

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from deepshock.methods import extremes
-from deepshock.story import shocks_days
+from deepshock.story.shocks import days as shocks_days
 from tests.conftest import SNAPSHOT, raw_close
 
 DAY = pd.Timestamp("2025-01-27")

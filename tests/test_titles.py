@@ -4,11 +4,13 @@ those rows, and compares. A title that drifts from its data fails here."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
 
-from deepshock.story import aftermath, asia, launch, nvidia, reopening, sameclock, selloff
+from deepshock.story import aftermath, asia, launch, nvidia, sameclock, selloff
+from deepshock.story.contagion import reopening
 from deepshock.story.landing import count
 
 D = pd.Timestamp
@@ -119,7 +121,9 @@ def test_reopening_title(snapshot):
     index = rows.loc[rows["ticker"].str.startswith("^") | (rows["ticker"] == "000001.SS")]
     gap = (index["local_pct"] - index["fund_pct"]).abs()
     near, far = index.loc[gap < 2, "place"].tolist(), index.loc[gap >= 2, "place"].tolist()
-    head, _, tail = title(chart).partition(" reopened within 2 points")
+    bound = math.ceil(round(gap[gap < 2].max() * 10, 6)) / 10   # the largest near gap, rounded up
+    head, _, tail = title(chart).partition(f" reopened within {bound:.1f} points")
+    assert tail, title(chart)
     assert sorted(re.split(r", | and ", head)) == sorted(near)
     assert (tail.endswith(" did not") and sorted(re.split(r", | and ", tail.split("; ")[1][:-8]))
             == sorted(far)) if far else "; " not in tail
@@ -139,11 +143,13 @@ def test_aftermath_titles(snapshot):
 
     rec = aftermath.recovery(aftermath.paths(), window)
     chart = aftermath.recovery_chart(rec, window)
-    rows = drawn(chart, "name", "status", "label")
+    rows = drawn(chart, "name", "status", "label", "end_pct")
     done = int(rows["status"].isin(aftermath.STATUS[:3]).sum())
+    above = int((rows["end_pct"].astype(float) >= 0).sum())
     nv = rows.loc[rows["ticker"] == "NVDA"].iloc[0]
-    assert title(chart) == (f"{done} of {len(rows)} were back at their pre-shock close by 30 June; "
-                            f"Nvidia took {nv['label'].split()[0]} sessions")
+    assert title(chart) == (f"{done} of {len(rows)} got back to their pre-shock close and {above} "
+                            f"were at or above it on 30 June; Nvidia took "
+                            f"{nv['label'].split()[0]} sessions")
 
 
 def test_launch_timeline_title(snapshot):

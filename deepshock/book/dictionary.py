@@ -105,6 +105,17 @@ FIGURES = {
     ("fig-eventstudy-car", "car_pct"): ("Mean cumulative abnormal return of the group's "
                                         "securities from event day -5.", PCT),
     ("fig-eventstudy-car", "n"): ("Number of securities averaged.", "securities"),
+    ("fig-eventstudy-verdict", "row"): ("The primary test: the security or basket and its "
+                                        "event days.", ""),
+    ("fig-eventstudy-verdict", "kind"): ("'event' for the event's abnormal return, 'ordinary' "
+                                         "for one ordinary session (or span) of the estimation "
+                                         "window.", ""),
+    ("fig-eventstudy-verdict", "ar_pct"): ("Abnormal return (summed over the window's sessions) "
+                                           "under the market model.", PCT),
+    ("fig-eventstudy-verdict", "lo_pct"): ("Lower end of the event's 95% confidence interval "
+                                           "(empty for ordinary days).", PCT),
+    ("fig-eventstudy-verdict", "hi_pct"): ("Upper end of the event's 95% confidence interval "
+                                           "(empty for ordinary days).", PCT),
     ("fig-factcheck-moves", "claim"): ("The security and session a claim is about.", ""),
     ("fig-factcheck-moves", "reported"): ("The move the article reports.", PCT),
     ("fig-factcheck-moves", "measured"): ("The close-to-close return measured in the daily "

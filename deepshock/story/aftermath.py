@@ -12,11 +12,16 @@ import pandas as pd
 
 from ..data import event, facts, load, sessions
 from ..methods import extremes
-from .charts import NEUTRAL, PALETTE, finish
+from .charts import MUTED, NEUTRAL, PALETTE, finish
+from .contagion.europe import unverified
+from .prose import Chapter, count, day, fall, join, level, pct
 
-# Category hues for the recovery status (never the fell/rose orange and blue).
-STATUS_COLOURS = [PALETTE[2], PALETTE[4], PALETTE[6], "#999999"]
-FORTNIGHT_COLOUR = PALETTE[7]
+# The recovery status in greys, light to dark as the wait grows, and the names still below on
+# 30 June in the one accent (shapes tell them apart in print); the DeepSeek fortnight in the
+# accent, the tariff sell-off in grey.
+ACCENT = PALETTE[4]
+STATUS_COLOURS = [MUTED, "#888888", NEUTRAL, ACCENT]
+FORTNIGHT_COLOUR = ACCENT
 
 BASE = event.day("XNYS", -1)  # New York's last close before the shock (Tokyo's too)
 END = pd.Timestamp("2025-06-30")
@@ -28,6 +33,11 @@ FORTNIGHT = sessions.last_session_before(
 EXCLUDE = ("^VIX", "JPY=X")
 SOURCE = ("Yahoo Finance daily closes; exchange calendars; tariff sell-off dated from the "
           "S&P 500's moves")
+# names short enough for a phone's axis (the tooltip keeps the full name)
+SHORT = {"AMD": "AMD", "SMCI": "Super Micro", "CEG": "Constellation", "BABA": "Alibaba (ADR)",
+         "SMH": "Chip ETF (SMH)", "QQQ": "Nasdaq-100 (QQQ)", "SPY": "S&P 500 ETF (SPY)",
+         "XLK": "Tech ETF (XLK)", "XLU": "Utilities ETF (XLU)", "^SOX": "SOX",
+         "6723.T": "Renesas", "005930.KS": "Samsung", "^TWII": "Taiex"}
 STATUS = ["never closed below", "regained before the tariff sell-off",
           "regained after the tariff sell-off", "not regained by 30 June"]
 
@@ -51,7 +61,11 @@ def paths(tickers: list[str] | None = None, base: pd.Timestamp = BASE,
         out.append(pd.DataFrame({"ticker": ticker, "base_date": start, "date": after["date"],
                                  "session": range(1, len(after) + 1),
                                  "cum": (1 + after["ret"]).cumprod().to_numpy() - 1}))
-    return pd.concat(out, ignore_index=True)
+    table = pd.concat(out, ignore_index=True)
+    # an unverified close is left out as a point; the later points do not depend on it
+    skip = pd.Series(list(zip(table["ticker"], table["date"]))).isin(unverified()).to_numpy()
+    table.loc[skip, "cum"] = float("nan")
+    return table
 
 
 def tariff_window(year_month: str = "2025-04", index: str = "^GSPC") -> dict:
@@ -172,8 +186,8 @@ def groups_chart(groups: pd.DataFrame, window: dict) -> alt.FacetChart:
         title=(f"{later} of {len(summary)} groups fell further in the April tariff rout than "
                "after DeepSeek"),
         subtitle=["Average (equal-weighted) cumulative return from each security's last close "
-                  f"before {DAY0:%-d %B}", f"Yellow band: {BASE:%-d %b}–{FORTNIGHT:%-d %b}; grey "
-                  "band: the April tariff sell-off, a separate shock"],
+                  f"before {DAY0:%-d %B}", f"Coloured band: {BASE:%-d %b}–{FORTNIGHT:%-d %b}, the "
+                  "shock; grey band: the April tariff sell-off, a separate shock"],
         source=SOURCE,
         description=(f"{len(order)} small line charts, one per group, of the equal-weighted "
                      f"cumulative return from {BASE:%-d %B} to {END:%-d %B %Y}, with the April "
@@ -191,13 +205,14 @@ def recovery_chart(rec: pd.DataFrame, window: dict) -> alt.LayerChart:
     when it did not), labelled with the number of sessions."""
     rank = {s: i for i, s in enumerate(STATUS)}
     table = rec.assign(rank=rec["status"].map(rank),
+                       short=[SHORT.get(t, n) for t, n in zip(rec["ticker"], rec["name"])],
                        stop=rec["regained_date"].fillna(END).where(rec["status"] != STATUS[0],
                                                                    rec["base_date"]),
                        label=[("never below" if s == STATUS[0] else "not by 30 Jun" if n is None
                                or pd.isna(n) else f"{int(n)} sessions")
                               for s, n in zip(rec["status"], rec["sessions"])])
-    table = table.sort_values(["rank", "stop", "name"])
-    y = alt.Y("name:N", sort=table["name"].tolist(), title=None, axis=alt.Axis(labelLimit=170))
+    table = table.sort_values(["rank", "stop", "short"])
+    y = alt.Y("short:N", sort=table["short"].tolist(), title=None, axis=alt.Axis(labelLimit=170))
     tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("group:N", title="Group"),
            alt.Tooltip("status:N", title="Status"),
            alt.Tooltip("base_date:T", title="Base close", format="%d %b %Y"),
@@ -223,13 +238,9 @@ def recovery_chart(rec: pd.DataFrame, window: dict) -> alt.LayerChart:
     text = base.mark_text(align="left", dx=6, fontSize=9, color="#222222").encode(
         x="stop:T", y=y, text="label:N", tooltip=tip)
     chart = alt.layer(_band(window), bars, dots, text).properties(width=400, height=14 * len(table))
-    done = int(rec["status"].isin(STATUS[:3]).sum())
-    nv = rec.set_index("ticker").loc["NVDA"]
-    nv_text = (f"Nvidia took {int(nv['sessions'])} sessions" if nv["status"] in STATUS[1:3]
-               else f"Nvidia: {nv['status']}")
     return finish(
         chart,
-        title=f"{done} of {len(rec)} were back at their pre-shock close by 30 June; {nv_text}",
+        title=recovery_title(rec),
         subtitle=["Sessions counted on each security's own exchange; grey band: April tariff "
                   "sell-off (a separate shock)"],
         source=SOURCE,
@@ -237,3 +248,60 @@ def recovery_chart(rec: pd.DataFrame, window: dict) -> alt.LayerChart:
                      "first close at or above it: " + "; ".join(
                          f"{r.name}: {r.label}" for r in table.itertuples()) + "."),
     )
+
+
+def recovery_title(rec: pd.DataFrame) -> str:
+    """The recovery chart's finding: how many got back at some point, how many stood at or above
+    the base close on the last day, and Nvidia's count."""
+    back = int(rec["status"].isin(STATUS[:3]).sum())
+    above = int((rec["end_pct"] >= 0).sum())
+    nv = rec.set_index("ticker").loc["NVDA"]
+    nv_text = (f"Nvidia took {int(nv['sessions'])} sessions" if nv["status"] in STATUS[1:3]
+               else f"Nvidia: {nv['status']}")
+    return (f"{back} of {len(rec)} got back to their pre-shock close and {above} were at or above it on "
+            f"{END:%-d %B}; {nv_text}")
+
+
+def chapter() -> Chapter:
+    """The chapter's prose numbers (glue name -> text) and its two figures."""
+    path, window = paths(), tariff_window()
+    rec = recovery(path, window)
+    groups = group_paths(path)
+    summary = group_summary(groups, window)
+    n_status = rec["status"].value_counts()
+    by = rec.set_index("ticker")
+    nv, sox = by.loc["NVDA"], by.loc["^SOX"]
+    semis = summary.set_index("group").loc["US semiconductors"]
+    early = rec.loc[rec["status"].isin(STATUS[:2])]
+    fell_back = early.loc[early["end_pct"] < 0].sort_values("end_pct")
+    never = rec.loc[rec["status"] == STATUS[3]].sort_values("end_pct")
+    (f1, r1), (f2, r2) = sorted(window["falls"])
+    skipped = sorted(unverified())
+    text = {
+        "n_total": str(len(rec)), "n_never_below": count(n_status.get(STATUS[0], 0)),
+        "n_before": count(n_status.get(STATUS[1], 0)), "n_after": count(n_status.get(STATUS[2], 0)),
+        "n_not": count(n_status.get(STATUS[3], 0)),
+        "n_back": count(int(rec["status"].isin(STATUS[:3]).sum())),
+        "n_above_end": count(int((rec["end_pct"] >= 0).sum())),
+        "not_names": join(never["name"].tolist()),
+        "af_skipped": join([f"{by.at[t, 'name']}'s close of {day(d)}" for t, d in skipped]),
+        "n_fell_back": count(len(fell_back)), "fell_back_names": join(fell_back["name"].tolist()),
+        "n_low_window": str(int(rec["low_in_window"].sum())),
+        "fall1_date": day(f1, weekday=True), "fall1": pct(r1), "fall2_date": day(f2, weekday=True),
+        "fall2": pct(r2), "rise_date": day(window["rise"][0], weekday=True),
+        "rise": pct(window["rise"][1]), "spx_low": day(window["low"], weekday=True),
+        "nv_sessions": str(int(nv["sessions"])), "nv_regained": day(nv["regained_date"], weekday=True),
+        "nv_low": level(nv["low_pct"] / 100), "nv_low_date": day(nv["low_date"]),
+        "nv_first": fall(nv["first_pct"] / 100), "nv_end": level(nv["end_pct"] / 100),
+        "nv_low_when": ("inside the tariff window" if nv["low_in_window"]
+                        else "outside the tariff window"),
+        "af_sox_sessions": str(int(sox["sessions"])), "af_sox_regained": day(sox["regained_date"]),
+        "semis_shock": level(semis["low_shock_pct"] / 100), "semis_shock_date": day(semis["low_shock_date"]),
+        "semis_tariff": level(semis["low_tariff_pct"] / 100),
+        "semis_tariff_date": day(semis["low_tariff_date"]), "semis_end": level(semis["end_pct"] / 100),
+        "n_groups": count(len(summary)),
+        "n_groups_lower": count(int((summary["low_tariff_pct"] < summary["low_shock_pct"]).sum())),
+        "group_table": summary_markdown(summary),
+    }
+    return Chapter(text, {"fig-aftermath-groups": (groups_chart(groups, window), groups),
+                          "fig-aftermath-recovery": (recovery_chart(rec, window), rec)})

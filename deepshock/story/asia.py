@@ -29,10 +29,17 @@ SHORT = {"^N225": "Nikkei 225", "^HSI": "Hang Seng", "SU.PA": "Schneider", "^GSP
          "^GDAXI": "DAX", "^STOXX50E": "Euro STOXX 50", "0700.HK": "Tencent",
          "9988.HK": "Alibaba (HK)", "9888.HK": "Baidu (HK)", "ASML": "ASML (ADR)",
          "TSM": "TSMC (ADR)", "2330.TW": "TSMC (Taipei)"}
+PHONE = {"8035.T": "Tokyo Elec.", "005930.KS": "Samsung", "6857.T": "Advantest"}  # axis labels
 CITY = {**sessions.CITY, "XSHG": "Shanghai", "XETR": "Europe (Xetra)"}
 TOKYO_NAMES = ["6857.T", "8035.T", "9984.T", "6146.T", "5803.T", "6920.T", "7735.T", "6723.T"]
 CONTAGION = ["NVDA", "TSM", "ASML", "6857.T", "8035.T", "^N225", "0700.HK", "^HSI", "^STOXX",
              "000660.KS", "005930.KS", "^KS11", "2330.TW", "^TWII"]
+
+
+def _signed(pct: float) -> str:
+    """A chart label: -1.43 -> '−1.4', 0.04 -> '0.0' (no signed zero), 2.1 -> '+2.1'."""
+    r = round(pct, 1) + 0.0
+    return "0.0" if r == 0 else f"{r:+.1f}".replace("-", "\u2212")
 
 
 def _ret(ticker: str, date: pd.Timestamp) -> float | None:
@@ -62,7 +69,7 @@ def timeline(days: tuple = TOKYO) -> pd.DataFrame:
             model = day if traded else sessions.first_session(market, day)
             shift = day - model
             moves = [(t, _ret(t, day)) for t in MARKERS[market]] if traded else []
-            label = ([f"{SHORT[t]} ({r * 100:+.1f}%)" for t, r in moves]
+            label = ([f"{SHORT[t]} ({r * 100:+.1f}%)".replace("-", "\u2212") for t, r in moves]
                      + (["(half day)"] if state == "early close" else [])) if traded else ["closed"]
             first = moves[0][1] if moves else None
             for start, end in sessions.trading_blocks(market, model):
@@ -112,8 +119,12 @@ def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
     text = base.transform_filter("datum.show_label").mark_text(
         align="left", baseline="middle", dx=4, fontSize=10, lineBreak="\n", color="#222222"
     ).encode(x="end_utc:T", y=y, text="label:N", tooltip=tip)
+    keep = (f"datum.show_label && datum.session == '{first.isoformat()}' && "
+            "(datum.city == 'Tokyo' || datum.city == 'New York')")
     chart = narrow_layout(alt.layer(bars, text).properties(width=600, height=330),
-                          drop=("layer/1",), note="Tap a session for its moves")
+                          set={"layer/1/transform": [{"filter": keep}]},
+                          note=f"Labels: Tokyo and New York on {first:%-d %b}; tap a session "
+                               "for its moves")
     return finish(
         chart,
         title=f"Tokyo closed {gap:.0f} hours before New York opened on {first:%-d %B}",
@@ -159,16 +170,18 @@ def tokyo_chart(table: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("name:N", sort=order, title=None)
     tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("ticker:N", title="Ticker"),
            alt.Tooltip("session:N", title="Tokyo session"),
-           alt.Tooltip("ret_pct:Q", title="Close-to-close (%)", format="+.2f"),
-           alt.Tooltip("two_day_pct:Q", title="Both sessions (%)", format="+.2f")]
+           alt.Tooltip("ret_pct:Q", title="Close-to-close (%)", format="+.1f"),
+           alt.Tooltip("two_day_pct:Q", title="Both sessions (%)", format="+.1f")]
     table = table.assign(sign=["fell" if r < 0 else "rose" for r in table["ret_pct"]],
-                         tag=[f"{d[:3]} {r:+.1f}" for d, r in zip(table["session"], table["ret_pct"])])
+                         tag=[f"{d[:3]} {r:+.1f}".replace("-", "\u2212")
+                              for d, r in zip(table["session"], table["ret_pct"])])
     colour = alt.Color("sign:N", title="Move", scale=alt.Scale(domain=["fell", "rose"],
                                                                range=[NEGATIVE, POSITIVE]))
     base = alt.Chart(table)
     bars = base.mark_bar(height=9).encode(
         x=alt.X("ret_pct:Q", title="Close-to-close move (%)", scale=alt.Scale(
-            domain=[table["ret_pct"].min() - 5, max(table["ret_pct"].max(), 0) + 1])), y=y,
+            domain=[table["ret_pct"].min() * 1.3, max(table["ret_pct"].max(), 0) + 1],
+            nice=False)), y=y,
         yOffset=alt.YOffset("session:N", sort=sess), color=colour,
         opacity=alt.Opacity("session:N", title="Tokyo session", sort=sess,
                             scale=alt.Scale(domain=sess, range=[0.5, 1.0])),
@@ -190,7 +203,7 @@ def tokyo_chart(table: pd.DataFrame) -> alt.LayerChart:
         source=SOURCE,
         description=("Grouped horizontal bars of close-to-close moves on the Tokyo sessions of "
                      f"{sess[0]} and {sess[1]} 2025: " + "; ".join(
-                         f"{n}: " + ", ".join(f"{r:+.2f}%" for r in g["ret_pct"])
+                         f"{n}: " + ", ".join(_signed(r) + "%" for r in g["ret_pct"])
                          for n, g in table.groupby("name", sort=False)) + "."),
     )
 
@@ -255,19 +268,21 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Bars of each security's move up to its market's first session after the US rout."""
     nv = table.set_index("ticker").loc["NVDA"]
     late = table.loc[table["city"].isin(["Seoul", "Taipei"])]
-    table = table.assign(label=table["name"] + " · " + table["window"],
+    table = table.assign(label=[PHONE.get(t, n) + " · " + f"{e:%-d %b}" for t, n, e in
+                                zip(table["ticker"], table["name"], table["end"])],
                          sign=["fell" if r < 0 else "rose" for r in table["ret_pct"]])
     y = alt.Y("label:N", sort=table["label"].tolist(), title=None,
-              axis=alt.Axis(labelLimit=340))
+              axis=alt.Axis(labelLimit=200))
     tip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("city:N", title="Market"),
            alt.Tooltip("base:T", title="From close of", format="%a %d %b %Y"),
            alt.Tooltip("end:T", title="To close of", format="%a %d %b %Y"),
-           alt.Tooltip("sessions:Q", title="Sessions"),
-           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.2f")]
+           alt.Tooltip("window:N", title="Sessions measured"),
+           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.1f")]
     base = alt.Chart(table)
     bars = base.mark_bar(height=14).encode(
         x=alt.X("ret_pct:Q", title="Close-to-close move (%)",
-                scale=alt.Scale(domain=[table["ret_pct"].min() - 5, max(table["ret_pct"].max(), 0) + 4])),
+                scale=alt.Scale(domain=[table["ret_pct"].min() * 1.25,
+                                        max(table["ret_pct"].max(), 0) * 1.25 + 1], nice=False)),
         y=y, color=alt.Color("sign:N", title="Move", scale=alt.Scale(
             domain=["fell", "rose"], range=[NEGATIVE, POSITIVE])),
         tooltip=tip)
@@ -285,12 +300,13 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
                f"{abs(worst['ret_pct']):.1f}% on {worst['end']:%d %b}"),
         subtitle=[f"Each bar: from the last close before {nv['end']:%-d %b} to the close of the "
                   "market's first session", f"that opened after New York's {nv['end']:%-d %b} "
-                  f"close, in order of closing time. Dashed line: Nvidia on {nv['end']:%-d %b}"],
+                  "close (the date in each label), in order of closing time",
+                  f"Dashed line: Nvidia on {nv['end']:%-d %b}"],
         source=SOURCE,
         description=("Horizontal bars of each security's move from its last close before "
                      f"{nv['end']:%-d %B %Y} to its market's first session after New York's "
                      "sell-off: "
-                     + "; ".join(f"{r.name} ({r.window}) {r.ret_pct:+.2f}%"
+                     + "; ".join(f"{r.name} ({r.window}) {_signed(r.ret_pct)}%"
                                  for r in table.itertuples()) + "."),
     )
 
@@ -311,7 +327,7 @@ def grid(markets: list[str] = ORDER, start: str | None = None, end: str | None =
     return table.assign(city=table["market"].map(CITY),
                         marker=table["market"].map(lambda m: SHORT[marker[m]]), ret_pct=moves,
                         cell=["closed" if m is None else "fell" if m < 0 else "rose" for m in moves],
-                        label=[("–" if m is None else f"{m:+.1f}" + ("*" if h else ""))
+                        label=[("–" if m is None else _signed(m) + ("*" if h else ""))
                                for m, h in zip(moves, half)])
 
 
@@ -326,13 +342,13 @@ def grid_chart(table: pd.DataFrame) -> alt.LayerChart:
                                                                format="%a %d %b %Y"),
            alt.Tooltip("status:N", title="Calendar"), alt.Tooltip("open_utc:N", title="Open (UTC)"),
            alt.Tooltip("close_utc:N", title="Close (UTC)"), alt.Tooltip("marker:N", title="Index"),
-           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.2f")]
+           alt.Tooltip("ret_pct:Q", title="Move (%)", format="+.1f")]
     base = alt.Chart(table)
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         x=x, y=text_y, tooltip=tip,
         color=alt.Color("cell:N", title="Index that day",
                         scale=alt.Scale(domain=["fell", "rose", "closed"],
-                                        range=["#f3c3a3", "#a9cce3", "#eeeeee"])))
+                                        range=["#F0C7A6", "#A6CEE4", "#EEEEEE"])))  # tints
     text = base.mark_text(fontSize=10).encode(
         x=x, y=text_y, text="label:N", tooltip=tip,
         color=alt.condition("datum.status == 'closed'", alt.value("#777777"), alt.value("#111111")))

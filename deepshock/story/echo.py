@@ -174,6 +174,21 @@ def table(pairs, names: dict[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def rounding_note(pairs, names: dict[str, str] | None = None) -> str:
+    """A sentence for under a chapter's table: each figure is rounded on its own to one
+    decimal, so a row's usual echo and excess can miss its total by 0.1; says how many rows do."""
+    frame = table_frame(pairs)
+    frame = frame.loc[frame["bound"].isin(["cc", "oc", "intraday"])]
+    off = frame.loc[(frame["total"].map(_r) - frame["predicted"].map(_r)
+                     - frame["excess"].map(_r)).abs() > 0.05]
+    head = ("Each figure is rounded on its own to one decimal, so the usual echo and the excess "
+            "can add up to a total 0.1 away from the one shown")
+    if off.empty:
+        return head + "; in this table they all add up."
+    n = len(off)
+    return head + (f"; in this table {'one row does' if n == 1 else f'{n} rows do'}.")
+
+
 def join(items: list[str]) -> str:
     """'A, B and C'."""
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]

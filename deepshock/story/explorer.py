@@ -29,7 +29,8 @@ import pandas as pd
 from ..data import facts, load
 from . import crosssection as cs
 from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, WIDTH, finish, narrow_layout, preview
-from .crosssection_chart import short_industry, short_name
+from .crosssection.charts import short_industry, short_name
+from .eventstudy.words import day, number
 from .selloff import first_sessions
 
 BEFORE, AFTER = 10, 20          # sessions drawn before and after day 0 (NYSE sessions)
@@ -323,6 +324,18 @@ class Page:
     last: pd.Timestamp
     window: tuple            # the chip sensitivity's first and last session
     late: list               # markets whose first session came after day 0
+
+    @property
+    def text(self) -> dict[str, str]:
+        """The page's prose numbers (glue name -> house-style text)."""
+        return {
+            "ex_total": number(self.total, 0), "ex_members": number(self.members, 0),
+            "ex_funds": number(self.funds, 0), "ex_book": number(self.book, 0),
+            "ex_outside": number(self.outside, 0), "ex_before": number(BEFORE, 0),
+            "ex_after": number(AFTER, 0), "ex_base": day(self.base),
+            "ex_day0": day(self.day0, weekday=True), "ex_last": day(self.last),
+            "ex_window": f"{day(self.window[0])} to {day(self.window[1])}",
+            "ex_late": " and ".join(self.late)}
 
 
 def page(publish: Callable[[str, pd.DataFrame], str], name: str = "fig-explorer") -> Page:

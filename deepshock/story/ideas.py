@@ -41,7 +41,7 @@ IDEAS: dict[str, tuple[str, str, str]] = {
         "above it, uncensored (the comparison days' recovery, cut at the next comparison day, "
         "is another measure)."),
     "spx_recovery": (
-        "deepshock.story.shocks_days:ranks", "sh_rec_spx",
+        "deepshock.story.shocks.days:ranks", "sh_rec_spx",
         "The S&P 500's sessions from its last close before the shock to the first close at or "
         "above it."),
     "tsmc_move": (

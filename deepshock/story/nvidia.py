@@ -10,6 +10,7 @@ import pandas as pd
 from ..data import event, facts, load, sharecounts
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 from .page import MINUS, Chapter
+from .prose import day as _day, size as _pct
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 WINDOW = (-15, 14)  # the chart's New York sessions around day 0 (2025's first session on)
@@ -154,17 +155,8 @@ def volume_day(ticker: str = "NVDA", date: pd.Timestamp = SHOCK, sessions: int =
 
 # -- the chapter in one call ----------------------------------------------------------------
 
-def _day(date: pd.Timestamp, weekday: bool = False) -> str:
-    text = f"{date.day} {date:%B %Y}"
-    return f"{date:%A} {text}" if weekday else text
-
-
 def _bn(dollars: float, digits: int = 1) -> str:
     return f"${dollars / 1e9:,.{digits}f}bn"
-
-
-def _pct(fraction: float, digits: int = 1) -> str:
-    return f"{abs(fraction) * 100:.{digits}f}%"
 
 
 def chapter() -> Chapter:

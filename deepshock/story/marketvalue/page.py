@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ...data import facts, holdings, load
-from ..page import MINUS, Chapter, signed
+from ..page import Chapter, signed
+from ..prose import day as _day, join as names, size as _pct
 from . import chart as mvc
 from .valuation import (FX, HOME_LINE, SHOCK_DAYS, count_for, home_loss, label, losses, market_move,
                      reconcile, splits_table, summary_table, totals)
@@ -15,21 +16,6 @@ from .scope import scope
 
 def _bn(dollars: float, digits: int = 1) -> str:
     return f"${dollars / 1e9:,.{digits}f}bn"
-
-
-def _pct(fraction: float, digits: int = 1) -> str:
-    return f"{abs(fraction) * 100:.{digits}f}%"
-
-
-def _day(date: pd.Timestamp, weekday: bool = False) -> str:
-    text = f"{date.day} {date:%B %Y}"
-    return f"{date:%A} {text}" if weekday else text
-
-
-def names(items) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    items = list(items)
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def moved(fraction: float, digits: int = 1) -> str:

@@ -14,7 +14,7 @@ from ...data import context
 from .. import launch
 from ..landing import last_close
 from ..selloff import count, fall
-from .prices import (STANDING, day as _day, level, rank_text, results, standing,  # noqa: F401
+from .prices import (ON, STANDING, day as _day, level, rank_text, results, standing,  # noqa: F401
                      standing_chart, standing_long, standing_title)
 from .spending import (QUARTERS, bn, changes_text, plans, plans_chart,  # noqa: F401
                        plans_frame, plans_markdown, plans_title, smallest)
@@ -83,11 +83,11 @@ def chapter() -> Chapter:
         "me_lows": (f"all {count(len(stand))} series" if stand["low_in_tariffs"].all() else
                     f"{count(int(stand['low_in_tariffs'].sum()))} of the {count(len(stand))} "
                     "series"),
-        "me_standing_lead": ("the falls of 27 January had been made good" if
+        "me_standing_lead": (f"the falls of {ON} had been made good" if
                              (stand["end_pct"] >= 0).all() else
                              f"{count(int((stand['end_pct'] >= 0).sum()))} of the "
                              f"{count(len(stand))} series below had made good their falls of "
-                             "27 January"),
+                             f"{ON}"),
     }
     for key, _, tag in STANDING:
         r = by.loc[key]

@@ -16,6 +16,9 @@ from .. import aftermath
 from ..charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish
 from ..selloff import count, fall
 
+DAY0 = event.day0("XNYS")
+ON = f"{DAY0.day} {DAY0:%B}"   # the shock's day in words, read from the event table
+
 SHOCK = event.day0("XNYS")
 RESULTS = "Nvidia falls after results"   # data/shocks.csv: Nvidia's February results
 # three securities, then two of the aftermath's groups (equal-weighted)
@@ -130,7 +133,7 @@ def standing_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     # room for the labels beyond the outer points
     span = [10 * math.floor((long["pct"].min() - 12) / 10),
             10 * math.ceil((long["pct"].max() + 12) / 10)]
-    x = alt.X("pct:Q", title="Against the last close before 27 January (%)",
+    x = alt.X("pct:Q", title=f"Against the last close before {ON} (%)",
               scale=alt.Scale(domain=span, nice=False),
               axis=alt.Axis(labelExpr="datum.value > 0 ? '+' + datum.value : datum.value < 0 ? "
                             "'\u2212' + abs(datum.value) : '0'"))
@@ -156,7 +159,7 @@ def standing_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     return finish(
         chart, title=standing_title(frame),
         subtitle=[f"Move on the first session after the shock, and level on {end.day} "
-                  f"{end:%B %Y}", "Both compounded from the last close before 27 January; "
+                  f"{end:%B %Y}", f"Both compounded from the last close before {ON}; "
                   "orange: below it, blue: above",
                   "(n): simple average of n stocks. April's tariff sell-off came in between"],
         source=SOURCE_PRICES,

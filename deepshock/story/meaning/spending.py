@@ -19,7 +19,8 @@ SHOCK = event.day0("XNYS")        # 27 January 2025: statements before it and af
 ACCENT = PALETTE[4]               # the chart's one accent: DeepSeek's training run
 QUARTERS = 4                      # an "implied" annual figure is four times one quarter
 SHORT = {"Meta Platforms": "Meta"}
-STATUS = {"before": "Stated before 27 January", "kept": "Kept or first stated after it",
+STATUS = {"before": f"Stated before {SHOCK.day} {SHOCK:%B}",
+          "kept": "Kept or first stated after it",
           "raised": "Raised after it", "cut": "Cut after it",
           "run": "DeepSeek-V3's final training run"}
 COLOURS = {"before": "#999999", "kept": NEUTRAL, "raised": POSITIVE, "cut": NEGATIVE,
@@ -151,7 +152,7 @@ def plans_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
         narrow_layout(chart, set={"layer/0/encoding/x/axis/values": ticks[::2],
                                   "layer/0/encoding/y/axis/labelLimit": 130}),
         title=plans_title(frame),
-        subtitle=["Plans stated before and after 27 January 2025, and DeepSeek's final "
+        subtitle=[f"Plans stated before and after {SHOCK.day} {SHOCK:%B %Y}, and DeepSeek's final "
                   "training run", "Not one measure: Microsoft's covers AI data centres in a year "
                   "to June; Amazon's is implied"],
         source=SOURCE_PLANS,

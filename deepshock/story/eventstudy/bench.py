@@ -19,9 +19,9 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import clock, context, facts, load
-from ..methods import gaps
-from ..methods.eventstudy import ESTIMATION
+from ...data import clock, context, facts, load
+from ...methods import gaps
+from ...methods.eventstudy import ESTIMATION
 
 NY_LEAD = "^SOX"          # Tokyo's second regressor: the chip index's close-to-close lead
 LEAD_MARKETS = ("Japan",)

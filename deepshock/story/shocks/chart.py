@@ -6,12 +6,14 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .charts import DASHES, MUTED, NEGATIVE, NEUTRAL, PALETTE, finish, narrow_layout
-from .shocks import PATH
-from .shocks_days import in_panel
+from ..charts import DASHES, MUTED, NEUTRAL, PALETTE, finish, narrow_layout
+from .measures import PATH
+from .days import in_panel
 
-# series hues: neither orange nor blue, which mean fell and rose
-SERIES_COLOURS = ["#000000", PALETTE[2], PALETTE[4], "#8C6D31"]
+ACCENT = PALETTE[4]  # the one highlight colour
+# series: Nvidia black, the SOX (the series the titles are about) in the accent, the S&P 500
+# and its equal-weighted version in greys; dashes tell them apart in print
+SERIES_COLOURS = ["#000000", ACCENT, NEUTRAL, "#999999"]
 
 
 SOURCE = "Yahoo Finance daily closes; exchange calendars"
@@ -55,7 +57,7 @@ def map_chart(data: pd.DataFrame) -> alt.LayerChart:
     dots = base.mark_circle(opacity=0.9, stroke="#333333", strokeWidth=0.5).encode(
         size=alt.Size("share_fell_pct:Q", title="Members that fell (%)",
                       scale=alt.Scale(range=[60, 400])),
-        color=alt.condition(alt.datum.primary, alt.value(NEGATIVE), alt.value(MUTED)))
+        color=alt.condition(alt.datum.primary, alt.value(ACCENT), alt.value(MUTED)))
     label = base.mark_text(align="left", dx=9, fontSize=11)
     own = label.encode(text="event:N").transform_filter(alt.datum.primary)
     rest = label.encode(text="event:N").transform_filter(alt.datum.named & ~alt.datum.primary)
@@ -73,7 +75,7 @@ def map_chart(data: pd.DataFrame) -> alt.LayerChart:
         chart, title=title,
         subtitle=["Each dot: a comparison day for which the data hold the S&P 500's members; "
                   "size: share of them that fell", "Labelled: the named shocks"],
-        source="Yahoo Finance daily closes; S&P 500 members and RSP from Yahoo (panel)",
+        source="Yahoo Finance daily closes of the S&P 500 members and of RSP",
         description="Scatter of the comparison days in the panel's span: " + "; ".join(
             f"{r.event} ({r.day}): equal-weighted S&P 500 {r.rsp_pct:+.1f}%, SOX {r.sox_pct:+.1f}%,"
             f" {r.share_fell_pct:.0f}% of members fell" for r in data.itertuples()) + ".")

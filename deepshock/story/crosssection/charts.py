@@ -9,9 +9,9 @@ import re
 import altair as alt
 import pandas as pd
 
-from ..data import event
-from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
-from .selloff import count
+from ...data import event
+from ..charts import MUTED, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, finish, narrow_layout
+from ..selloff import count
 
 _DAY0 = event.day0("XNYS")   # the book's event, New York's day 0 (data/shocks.csv)
 DAY = f"{_DAY0.day} {_DAY0:%B}"
@@ -20,7 +20,8 @@ DAY_Y = f"{DAY} {_DAY0:%Y}"
 SOURCE = ("Yahoo Finance adjusted daily closes of the S&P 500 members; market-model abnormal "
           "returns")
 N_SHOWN = 10   # falls and rises beyond exposure drawn
-ACCENT = "#000000"
+LABEL_CHARS = 20   # a bar's company label, shortened by whole words to fit a phone
+ACCENT = PALETTE[4]   # the book's one accent (27 January among the ordinary sessions)
 LATER = " †"   # marks a company that joined the index after January 2025
 # Short labels for long Yahoo industry names (others are kept, cut to fit)
 SHORT = {"Utilities - Independent Power Producers": "Independent power producer",
@@ -136,6 +137,19 @@ def quintile_chart(data: pd.DataFrame) -> alt.VConcatChart:
 
 # --- beyond exposure -----------------------------------------------------------------------
 
+def _minus(text: str) -> str:
+    return re.sub(r"-(?=\d)", "\u2212", text)
+
+
+def fit_words(name: str, width: int) -> str:
+    """A name shortened by whole words to at most `width` characters (never cut mid-word):
+    'Norwegian Cruise Line' -> 'Norwegian Cruise'."""
+    words = name.split()
+    while len(" ".join(words)) > width and len(words) > 1:
+        words.pop()
+    return " ".join(words)
+
+
 def beyond_data(sample: pd.DataFrame, n: int = N_SHOWN) -> pd.DataFrame:
     """The `n` largest falls and rises beyond what the exposures predict."""
     rows = pd.concat([sample.nsmallest(n, "beyond"), sample.nlargest(n, "beyond")])
@@ -143,9 +157,11 @@ def beyond_data(sample: pd.DataFrame, n: int = N_SHOWN) -> pd.DataFrame:
     names = [short_name(x) + (LATER if later else "")
              for x, later in zip(rows["name"], rows["joined"].notna())]
     inds = [CHART_SHORT.get(x) or short_industry(x, 21) for x in rows["industry"]]
+    labels = [fit_words(short_name(x), LABEL_CHARS) + (LATER if later else "")
+              for x, later in zip(rows["name"], rows["joined"].notna())]
     return pd.DataFrame({
         "ticker": rows["ticker"].to_numpy(), "name": names, "industry": inds,
-        "label": [f"{a}|{b}" for a, b in zip(names, inds)],
+        "label": [f"{a}|{b}" for a, b in zip(labels, inds)],
         "joined_later": rows["joined"].notna().to_numpy(),
         "theme": rows["theme"].replace("", "other").to_numpy(),
         "beyond_pct": (rows["beyond"] * 100).round(2).to_numpy(),
@@ -186,7 +202,7 @@ def beyond_chart(data: pd.DataFrame) -> alt.LayerChart:
                   *(["† joined the S&P 500 after January 2025"] if data["joined_later"].any()
                     else [])],
         source=SOURCE,
-        description=(f"Horizontal bars for {len(data)} S&P 500 members: the abnormal return on "
+        description=_minus(f"Horizontal bars for {len(data)} S&P 500 members: the abnormal return on "
                      f"{DAY_Y} minus what their 2024 exposures predict, from "
                      f"{worst['name']} ({worst['industry']}, {worst['beyond_pct']:.1f} points) "
                      f"to {best['name']} ({best['industry']}, +{best['beyond_pct']:.1f} "

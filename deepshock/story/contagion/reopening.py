@@ -14,11 +14,13 @@ the index itself. The comparison is descriptive: one pair per market, no test.
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
-from ..data import event, facts, load, sessions
-from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
+from ...data import event, facts, load, sessions
+from ..charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 SOURCE = "Yahoo Finance daily closes; exchange calendars"
@@ -30,8 +32,8 @@ PAIRS = {"^KS11": ("EWY", "iShares MSCI South Korea fund (EWY)"),
          "0700.HK": ("KWEB", "KraneShares China internet fund (KWEB)"),
          "000001.SS": ("MCHI", "iShares MSCI China fund (MCHI)")}
 CHINA_FUNDS = ["FXI", "MCHI", "KWEB"]
-SHORT = {"^KS11": "KOSPI", "^TWII": "Taiex", "2330.TW": "TSMC", "^HSI": "Hang Seng",
-         "0700.HK": "Tencent", "000001.SS": "Shanghai Composite"}
+SHORT = {"^KS11": "KOSPI", "^TWII": "Taiex", "2330.TW": "TSMC (Taipei)", "^HSI": "Hang Seng",
+         "0700.HK": "Tencent (HK)", "000001.SS": "Shanghai Comp."}
 PLACE = {"XKRX": "Seoul", "XTAI": "Taipei", "XHKG": "Hong Kong", "XSHG": "Shanghai"}
 
 
@@ -105,16 +107,30 @@ def _join(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
-def title(table: pd.DataFrame) -> str:
-    """The finding, from the markets' indices in `table`: which reopened within NEAR points of
-    their New York fund's move over the holiday, and which did not."""
+def _indices(table: pd.DataFrame) -> pd.DataFrame:
     kinds = facts.universe().set_index("ticker")["kind"]
     idx = table.loc[table["ticker"].map(kinds) == "index"]
-    near = idx.loc[(idx["local_pct"] - idx["fund_pct"]).abs() < NEAR, "place"].tolist()
-    far = idx.loc[(idx["local_pct"] - idx["fund_pct"]).abs() >= NEAR, "place"].tolist()
+    return idx.assign(gap=(idx["local_pct"] - idx["fund_pct"]).abs())
+
+
+def bound(table: pd.DataFrame) -> float:
+    """The finding's one number: the largest gap (percentage points) between a market's
+    reopening and its New York fund among the indices within NEAR, rounded up to one decimal
+    (title and prose state it)."""
+    idx = _indices(table)
+    near = idx.loc[idx["gap"] < NEAR, "gap"]
+    return math.ceil(round(near.max() * 10, 6)) / 10 if len(near) else NEAR
+
+
+def title(table: pd.DataFrame) -> str:
+    """The finding, from the markets' indices in `table`: which reopened within `bound` points
+    of their New York fund's move over the holiday, and which did not."""
+    idx = _indices(table)
+    near = idx.loc[idx["gap"] < NEAR, "place"].tolist()
+    far = idx.loc[idx["gap"] >= NEAR, "place"].tolist()
     if not near:
-        return "No market reopened within 2 points of its New York fund's move over the closure"
-    text = f"{_join(near)} reopened within 2 points of their New York funds' moves over the closure"
+        return f"No market reopened within {NEAR:.0f} points of its New York fund's move"
+    text = f"{_join(near)} reopened within {bound(table):.1f} points of their New York funds"
     return text + (f"; {_join(far)} did not" if far else "")
 
 
@@ -125,7 +141,7 @@ def chart_data(table: pd.DataFrame) -> pd.DataFrame:
         table.assign(measure="New York, over the closure",
                      value=table["fund_pct"])])
     short = long["ticker"].map(SHORT).fillna(long["name"])
-    return long.assign(label=short + " · " + long["place"],
+    return long.assign(label=short,
                        sign=["fell" if v < 0 else "rose" for v in long["value"]])
 
 
@@ -133,9 +149,10 @@ def chart(table: pd.DataFrame) -> alt.LayerChart:
     """Paired bars: each local line's reopening move next to what New York priced in the gap."""
     long = chart_data(table)
     measures = long["measure"].drop_duplicates().tolist()
-    order = table.assign(label=table["ticker"].map(SHORT).fillna(table["name"]) + " · "
-                         + table["place"]).sort_values("local_pct")["label"].tolist()
-    tip = [alt.Tooltip("label:N", title="Local line"), alt.Tooltip("measure:N", title="Measure"),
+    order = table.assign(label=table["ticker"].map(SHORT).fillna(table["name"])
+                         ).sort_values("local_pct")["label"].tolist()
+    tip = [alt.Tooltip("label:N", title="Local line"), alt.Tooltip("place:N", title="Market"),
+           alt.Tooltip("measure:N", title="Measure"),
            alt.Tooltip("fund_name:N", title="New York counterpart"),
            alt.Tooltip("value:Q", title="Move (%)", format="+.1f"),
            alt.Tooltip("left_pp:Q", title="Local minus New York (pp)", format="+.1f")]

@@ -25,8 +25,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, event, facts, load
-from ..methods import extremes
+from ...data import artefacts, event, facts, load
+from ...methods import extremes
 
 TAIL = 0.025
 RULE = ("^SOX", "^GSPC")

@@ -5,7 +5,7 @@ Conventions (the chapter `eventstudy` states them for readers):
 * Returns are close-to-close total returns on each security's own sessions (`load.total_returns`:
   dividends reinvested where the snapshot has an adjusted close, as the panel benchmark is); event time counts
   those sessions, and t = 0 is the first one on or after the event date.
-* Benchmarks (`eventstudy_bench`): US listings are judged against the equal-weighted mean of
+* Benchmarks (`bench`): US listings are judged against the equal-weighted mean of
   the S&P 500 panel members other than the company itself (`Spec.us = "ew"`); Korea against
   KOSPI, Taiwan against the Taiex, Hong Kong against the Hang Seng, Tokyo against the Nikkei
   225 plus the SOX's close-to-close move over the lead window (`lead`: the transmission
@@ -19,8 +19,8 @@ Conventions (the chapter `eventstudy` states them for readers):
   past multi-weekday gaps; see `methods.gaps`), in single and group tests alike.
 * Group statistics only for groups of at least `TESTED` (four) securities; smaller groups
   are described (mean CAR), not tested.
-Tables, multiplicity and the chart: `eventstudy_tables`; other news in the windows, breadth
-and the RSP check: `eventstudy_news`; the placebo: `eventstudy_placebo`.
+Tables, multiplicity and the chart: `tables`; other news in the windows, breadth
+and the RSP check: `news`; the placebo: `placebo`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, context, event, facts
-from ..methods import ranks
-from ..methods.eventstudy import (  # noqa: F401
+from ...data import artefacts, context, event, facts
+from ...methods import ranks
+from ...methods.eventstudy import (  # noqa: F401
     ESTIMATION,
     MIN_SHARE,
     PATH,
@@ -49,9 +49,9 @@ from ..methods.eventstudy import (  # noqa: F401
     mean_pairwise_corr,
     portfolio,
 )
-from ..methods.groups import group_statistics
-from ..methods.leadlag import event_portfolio, event_result
-from .eventstudy_bench import (  # noqa: F401
+from ...methods.groups import group_statistics
+from ...methods.leadlag import event_portfolio, event_result
+from .bench import (  # noqa: F401
     LEAD_MARKETS,
     NEW,
     NY_LEAD,
@@ -73,8 +73,8 @@ TESTED = 4      # groups of three or fewer are described, not tested
 CONTRAST = "Nvidia's $279bn day"   # the comparison event (data/shocks.csv) whose chips moved together
 PRIMARY = (("security", "NVDA", "[0]"), ("group", "US semiconductors", "[0]"),
            ("group", "Japan semiconductors", "[0,+1]"))
-SOURCE = ("Yahoo Finance daily closes (snapshot, PROVENANCE.md; S&P 500 panel, PANEL.md); "
-          "data/universe.csv; market-model event study")
+SOURCE = ("Yahoo Finance daily closes of the securities, indices and S&P 500 members; exchange "
+          "calendars; market-model event study")
 
 
 def _event_time(frame: pd.DataFrame, ticker: str, event: pd.Timestamp) -> pd.DataFrame:

@@ -12,7 +12,7 @@
   the same regressions on every session away from the news (the placebo: `placebo`).
 * Survivorship: the members that joined the index after the event (`data/index_changes.csv`).
 `stocks()` is the tidy frame per security (an explorer can reuse it); `chapter()` returns the
-chapter's numbers, tables and chart data in one call. Charts: `crosssection_chart`.
+chapter's numbers, tables and chart data in one call. Charts: `charts`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, context, facts, load
-from ..methods import crosssection as xs
-from ..methods import multiple
-from . import eventstudy as es
+from ...data import artefacts, context, facts, load
+from ...methods import crosssection as xs
+from ...methods import multiple
+from .. import eventstudy as es
 
 EVENT = es.EVENT
 CHIP = "^SOX"            # the chip index whose slope is the chip exposure
@@ -335,7 +335,7 @@ def _ranks(daily: pd.DataFrame, day0: pd.Series) -> dict:
 
 def chapter() -> Chapter:
     """The chapter's numbers and chart data in one call."""
-    from . import crosssection_chart as charts
+    from . import charts
     frame = stocks()
     sample = model_sample(frame)
     then = model_sample(frame, then=True)

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import context, facts, load, sessions
-from ..data.paths import facts_dir
-from ..methods import benchmarks
-from .eventstudy import EVENT, WINDOWS, Spec, Study, panel_market, run
+from ...data import context, facts, load, sessions
+from ...data.paths import facts_dir
+from ...methods import benchmarks
+from .study import EVENT, WINDOWS, Spec, Study, panel_market, run
 
 # When in its local day a dated news item is taken to have broken (the table gives words).
 HOUR = {"before open": 7, "morning": 9, "midday": 12, "afternoon": 14, "after close": 17,

@@ -3,25 +3,27 @@ placebo sizes, breadth, benchmarks that hold the stock and the
 old-versus-new comparison.
 
 Stars: a test's significance stars are shown only when its placebo rejection rate at 5%
-(all placebo groups and windows pooled, `eventstudy_placebo.rates`) is at most `STAR_RULE`
+(all placebo groups and windows pooled, `placebo.rates`) is at most `STAR_RULE`
 times the nominal 5%; otherwise its statistic is shown without stars (`starred`)."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..data import context, facts
-from ..methods import multiple
-from . import eventstudy as es
-from . import eventstudy_news as news
-from .charts import DASHES, NEUTRAL, PALETTE, finish
-from .eventstudy import PATH, PRIMARY, WINDOWS, Study, cell, stars
+from ...data import context, facts
+from ...methods import multiple
+from . import news
+from . import study as es
+from ..charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
+from .study import PATH, PRIMARY, WINDOWS, Study, cell, stars
 
 HOLM, CONFOUNDED = "†", "§"
+_MINUS = re.compile(r"-(?=\d)")
 GROUP_TESTS = {"portfolio": ("port_t", "port_p"), "Kolari-Pynnönen": ("kp", "kp_p")}
 STAR_RULE = 1.5   # stars only for tests rejecting at most 1.5 x 5% of placebo samples at 5%
 ALL_STARRED = frozenset({"single t", "portfolio", "Kolari-Pynnönen", "BMP", "GRANK", "Corrado",
@@ -307,59 +309,55 @@ def estimands(main: Study, contrast: Study, group: str = "US semiconductors",
 def path_data(study: Study) -> pd.DataFrame:
     """What the CAR chart shows: group, event day, mean CAR since t = -5 in %, members."""
     paths = study.paths
-    return paths.assign(car_pct=(paths["car"] * 100).round(2))[["group", "tau", "car_pct", "n"]]
+    return paths.assign(car_pct=(paths["car"] * 100).round(4))[["group", "tau", "car_pct", "n"]]
 
 
-def car_chart(data: pd.DataFrame) -> alt.LayerChart:
-    """Mean CAR by group over event time, colour paired with dashes; click the legend to focus."""
+def car_chart(data: pd.DataFrame) -> alt.FacetChart:
+    """Mean CAR by group over event time, one small panel per group; each line orange if the
+    group ended the window below its market-model path, blue if above."""
     groups = list(dict.fromkeys(data["group"]))
-    day0 = data.loc[data["tau"] == 0].set_index("group")["car_pct"] - \
-        data.loc[data["tau"] == -1].set_index("group")["car_pct"]
-    end = data.loc[data["tau"] == PATH[1]].set_index("group")["car_pct"]
+    by = data.set_index(["group", "tau"])["car_pct"]
+    day0 = pd.Series({g: by[(g, 0)] - by[(g, -1)] for g in groups})
+    end = pd.Series({g: by[(g, PATH[1])] for g in groups})
     worst = day0.idxmin()
-    pick = alt.selection_point(fields=["group"], bind="legend")
-    # colours cycle after len(PALETTE) groups; the dash shifts by one each cycle, so no two
-    # groups share both colour and dash
-    styles = DASHES + [[4, 2, 1, 2], [3, 1]]
-    dashes = [styles[(i + i // len(PALETTE)) % len(styles)] for i in range(len(groups))]
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(groups))]
-    enc = {
-        "x": alt.X("tau:Q", title="Event day (sessions of each security; t = 0 is its first "
-                              f"session on or after {es.EVENT.day} {es.EVENT:%b %Y})",
-                   scale=alt.Scale(domain=list(PATH), nice=False)),
-        "y": alt.Y("car_pct:Q", title="Mean cumulative abnormal return since t = -5 (%)"),
-        "color": alt.Color("group:N", title="Group", sort=groups, legend=alt.Legend(columns=4),
-                           scale=alt.Scale(domain=groups, range=colours)),
-        "strokeDash": alt.StrokeDash("group:N", title="Group", sort=groups,
-                                     legend=alt.Legend(columns=4),
-                                     scale=alt.Scale(domain=groups, range=dashes)),
-        "opacity": alt.condition(pick, alt.value(1.0), alt.value(0.15)),
-        "tooltip": [alt.Tooltip("group:N", title="Group"),
-                    alt.Tooltip("tau:Q", title="Event day"),
-                    alt.Tooltip("car_pct:Q", title="Mean CAR since t = -5 (%)", format="+.2f"),
-                    alt.Tooltip("n:Q", title="Securities")],
-    }
-    base = alt.Chart(data)
-    lines = base.mark_line().encode(**enc).add_params(pick)
-    points = base.mark_point(filled=True, size=20).encode(
-        **{k: v for k, v in enc.items() if k != "strokeDash"})
-    zero = alt.Chart(pd.DataFrame({"tau": [0], "label": ["t = 0"]}))
-    rule = zero.mark_rule(color=NEUTRAL, strokeDash=[4, 3]).encode(x="tau:Q")
-    text = zero.mark_text(align="left", dx=4, dy=8, color=NEUTRAL, fontSize=10).encode(
-        x="tau:Q", y=alt.value(0), text="label:N")
-    chart = alt.layer(rule, text, lines, points).properties(width=560, height=320)
     below = int((end < 0).sum())
+    frame = data.assign(
+        short=data["group"].str.replace(r" \((.*) only\)", r" (\1)", regex=True),
+        ended=data["group"].map(lambda g: "below" if end[g] < 0 else "above"))
+    shorts = list(dict.fromkeys(frame["short"]))
+    line = alt.Chart().mark_line(strokeWidth=2).encode(
+        x=alt.X("tau:Q", title="Sessions from day 0",
+                scale=alt.Scale(domain=list(PATH), nice=False), axis=alt.Axis(tickCount=5)),
+        y=alt.Y("car_pct:Q", title="Mean CAR (%)", axis=alt.Axis(tickCount=4)),
+        color=alt.Color("ended:N", scale=alt.Scale(domain=["below", "above"],
+                                                   range=[NEGATIVE, POSITIVE]), legend=None),
+        tooltip=[alt.Tooltip("group:N", title="Group"),
+                 alt.Tooltip("tau:Q", title="Session from day 0"),
+                 alt.Tooltip("car_pct:Q", title="Mean CAR since t = −5 (%)", format=".1f"),
+                 alt.Tooltip("n:Q", title="Securities")])
+    zero = alt.Chart().mark_rule(color=MUTED).encode(y=alt.datum(0))
+    day = alt.Chart().mark_rule(color=NEUTRAL, strokeDash=[3, 3]).encode(x=alt.datum(0))
+    chart = alt.layer(zero, day, line, data=frame).properties(width=150, height=110).facet(
+        facet=alt.Facet("short:N", sort=shorts, title=None,
+                        header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
+        columns=4).resolve_scale(y="shared")
+    chart = narrow_layout(chart, set={"columns": 2, "spacing": 8, "spec/width": 118,
+                                      "spec/height": 90, "spec/layer/2/encoding/y/title": None,
+                                      "spec/layer/2/encoding/x/axis/tickCount": 3})
     return finish(
         chart,
-        title=[f"{worst} took the largest abnormal hit on day 0 ({day0[worst]:+.1f}%);",
+        title=[f"{worst} fell furthest beyond the market on day 0 ({abs(day0[worst]):.1f}%);",
                f"{below} of {len(groups)} groups were still below their market-model path "
                f"{PATH[1]} sessions later"],
-        subtitle="Mean cumulative abnormal return per group (market model, benchmarks "
-                 "without the stock); click a legend entry to highlight a group",
+        subtitle=["Mean cumulative abnormal return per group (%) from five sessions before "
+                  "day 0; orange: below the path at the end, blue: above",
+                  f"Day 0 (dashed) is {es.EVENT.day} {es.EVENT:%B} in New York and Tokyo, "
+                  "later in Seoul and Taipei"],
         source=es.SOURCE,
-        description=(
-            f"Line chart of the mean cumulative abnormal return of {len(groups)} groups of "
+        description=_MINUS.sub("\u2212", (
+            f"Small multiples of the mean cumulative abnormal return of {len(groups)} groups of "
             f"securities from 5 sessions before to {PATH[1]} sessions after the DeepSeek shock. "
-            + " ".join(f"{g}: {day0[g]:+.1f}% on day 0, {end[g]:+.1f}% cumulative by day "
-                       f"{PATH[1]}." for g in groups)),
+            + " ".join(f"{g}: {day0[g]:.1f}% on day 0, {end[g]:.1f}% cumulative by day "
+                       f"{PATH[1]}." for g in groups))),
     )
+

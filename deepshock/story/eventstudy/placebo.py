@@ -24,12 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, context
-from ..methods import batch, leadlag
-from ..methods import groups as m_groups
-from ..methods.eventstudy import WINDOWS as ALL_WINDOWS
-from ..methods.multiple import rejection_rates
-from . import eventstudy as es
+from ...data import artefacts, context
+from ...methods import batch, leadlag
+from ...methods import groups as m_groups
+from ...methods.eventstudy import WINDOWS as ALL_WINDOWS
+from ...methods.multiple import rejection_rates
+from . import study as es
 
 GROUPS = {"US semiconductors": ("NVDA", "AVGO", "AMD", "MU", "MRVL", "INTC", "QCOM"),
           "US chip equipment": ("AMAT", "LRCX", "KLAC"),

@@ -27,11 +27,11 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import artefacts, event, facts, load
-from ..methods import transmission as tm
-from . import eventstudy as es
-from . import marketvalue
-from . import transmission as tr
+from ...data import artefacts, event, facts, load
+from ...methods import transmission as tm
+from .. import eventstudy as es
+from .. import marketvalue
+from .. import transmission as tr
 
 SERIES = {"NVDA": "Nvidia", "^SOX": "SOX", "^GSPC": "S&P 500", "RSP": "S&P 500 equal weight",
           "^VIX": "VIX"}
