@@ -60,7 +60,6 @@ KNOWN_MEANING: dict[str, str] = {
 # every row is a fall (checked): the orange bars are falls, so the colour keeps its meaning.
 ACCEPTED_MEANING: dict[str, tuple[str, str]] = {
     "fig-selloff-sox-worst": ("ret_pct", "<0"),   # the SOX's worst days; orange = 27 January
-    "fig-nvda-records": ("ret", "<0"),            # record losses; orange = computed, grey = press
 }
 # chart -> the numbers of its title that are in none of its data, as rounded in the title.
 KNOWN_TITLE: dict[str, str] = {}

@@ -108,7 +108,6 @@ def chapter() -> Chapter:
         "mv_adr_ratio": f"{home.adr_loss_usd / home.loss_usd:.1f}",
         "mv_mkt_n": str(market.n), "mv_mkt_fell": str(market.fell), "mv_mkt_rose": str(market.rose),
         "mv_mkt_ew": signed(market.equal_weighted, 2), "mv_mkt_cw": signed(market.cap_weighted),
-        "mv_mkt_avg": moved(market.equal_weighted, 2),
         "mv_mkt_spy": signed(market.spy), "mv_mkt_cw_abs": _pct(market.cap_weighted),
         "mv_adr_fall": _pct(home.adr_ret),
         "mv_mkt_value": f"${market.value_prev_usd / 1e12:,.1f} trillion",

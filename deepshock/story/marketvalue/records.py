@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from ...data import context, event, facts, load, sharecounts
-from ..charts import MUTED, NEGATIVE, finish, narrow_layout
+from ..charts import ACCENT, MUTED, finish, narrow_layout
 from .valuation import convention, list_table
 
 SHOCK = event.day0("XNYS")
@@ -171,7 +171,7 @@ def loss_chart(data: pd.DataFrame, n_days: int) -> alt.LayerChart:
                 scale=alt.Scale(domain=[0, float(data["loss_bn"].max()) * 1.15], nice=False)),
         color=alt.Color("day:N", title=None, sort=[SHOCK_DAY, "other days"],
                         scale=alt.Scale(domain=[SHOCK_DAY, "other days"],
-                                        range=[NEGATIVE, MUTED])),
+                                        range=[ACCENT, MUTED])),
         tooltip=tooltip)
     text = base.mark_text(align="left", dx=4, fontSize=10).encode(
         x="loss_bn:Q", text=alt.Text("loss_bn:Q", format="$,.0f"), tooltip=tooltip)
