@@ -34,6 +34,11 @@ def pct(fraction: float) -> str:
     return f"{fraction * 100:+.1f}%"
 
 
+def minus(text: str) -> str:
+    """House style: the minus sign in text is U+2212."""
+    return text.replace("-", "\u2212")
+
+
 def down(fraction: float) -> str:
     assert fraction < 0
     return f"{-fraction * 100:.1f}%"
@@ -233,7 +238,7 @@ def test_selloff_winners_and_vix(glued):
     assert named == set(up["name"])
     assert md(g, "so_n_winners") == ["no", "one", "two", "three", "four", "five"][len(up)]
     vix = moves.set_index("ticker").at["^VIX", "ret"]
-    assert md(g, "so_vix_ret") == pct(vix)
+    assert md(g, "so_vix_ret") == pct(vix).lstrip("+")
     others = moves.loc[moves["ticker"] != "^VIX"]
     assert md(g, "so_down") == str(int((others["ret"] < 0).sum()))
 
@@ -262,10 +267,10 @@ def test_sox_fall_ranked_against_its_history(glued):
     assert md(g, "so_sox_rank_then") == ordinal(len(larger) + 1)
     assert md(g, "so_sox_since") == long_day(larger.index.max()) == "18 March 2020"
     assert md(g, "so_sox_larger") == ", ".join(
-        f"{long_day(d)} ({pct(r)})" for d, r in larger.items())
+        f"{long_day(d)} ({minus(pct(r))})" for d, r in larger.items())
     later = ret.loc[(ret.index > SHOCK) & (ret < shock)]
     assert list(later.index) == [pd.Timestamp("2025-04-03")]
-    assert md(g, "so_sox_later") == f"{long_day(later.index[0])} ({pct(later.iloc[0])})"
+    assert md(g, "so_sox_later") == f"{long_day(later.index[0])} ({minus(pct(later.iloc[0]))})"
     assert md(g, "so_sox_rank_all") == ordinal(int((ret < shock).sum()) + 1)
     between = ret.loc[(ret.index > larger.index.max()) & (ret.index < SHOCK)]
     assert md(g, "so_sox_between").startswith(long_day(between.idxmin()))
@@ -295,8 +300,13 @@ def test_launch_why_comes_from_the_background_file(glued):
     facts = pd.read_csv(ROOT / "data" / "background.csv")
     h800 = facts.loc[facts["fact"].str.startswith("DeepSeek-V3 was trained"), "value"].iloc[0]
     assert md(g, "la_h800s") == f"{float(h800):,.0f}" == "2,048"
-    msft = facts.loc[facts["fact"].str.startswith("Microsoft plans"), "value"].iloc[0]
-    assert md(g, "la_msft") == f"${float(msft):.0f}bn"
+    plans = pd.read_csv(ROOT / "data" / "capex.csv", parse_dates=["stated"])
+    first = plans.sort_values("stated", kind="stable").groupby("ticker").head(1).set_index("ticker")
+    assert md(g, "la_msft") == f"about ${first.at['MSFT', 'low_usd_bn']:.0f}bn" == "about $80bn"
+    # Amazon gave a quarter, not a year: the rate it implies, as the closing chapter states it
+    assert md(g, "la_amzn") == f"${first.at['AMZN', 'low_usd_bn']:.1f}bn" == "$105.2bn"
+    from deepshock.story.meaning import spending
+    assert md(g, "la_amzn") == spending.bn(first.at["AMZN", "low_usd_bn"])
     assert "“a wake-up call for our industries”" in md(g, "la_reactions")
     assert "Masaaki Taira" in md(g, "la_reactions") and "00:40 UTC" in md(g, "la_reactions")
 
@@ -306,3 +316,17 @@ def test_launch_faces_the_stargate_rally_and_fridays_fall(glued):
     close = raw_close("NVDA.csv")
     assert md(g, "la_nv_stargate") == pct(close["2025-01-22"] / close["2025-01-17"] - 1).lstrip("+")
     assert md(g, "la_nv_friday") == down(close[PRE] / close["2025-01-23"] - 1) == "3.1%"
+
+
+def test_average_sp500_member_stated_once(glued):
+    """The average S&P 500 member on 27 January, from the raw panel: the sell-off's statement
+    and its table's last row carry the same value (two decimals: one would read 0.0%)."""
+    closes = pd.read_csv(SNAPSHOT / "panel" / "closes.csv", parse_dates=["date"]).set_index("date")
+    members = pd.read_csv(SNAPSHOT / "panel" / "members.csv")
+    sp = members.loc[members["kind"] == "sp500", "ticker"]
+    mean = (closes.loc[SHOCK, sp] / closes.loc[PRE, sp] - 1).mean()
+    g = glued["selloff"]
+    assert md(g, "so_sp_ew") == ("rose " if mean > 0 else "fell ") + f"{abs(mean) * 100:.2f}%"
+    assert md(g, "so_sp_ew") == "rose 0.03%"
+    last = md(g, "so_breadth_table").splitlines()[-1]
+    assert last.startswith("| All S&P 500 members |") and last.endswith(f"| {mean * 100:+.2f}% |")

@@ -42,9 +42,11 @@ def test_title_helper_catches_a_wrong_title(snapshot):
 def test_selloff_cross_section_title(snapshot):
     chart = selloff.cross_section_chart(selloff.us_moves())
     rows = drawn(chart, "name", "group", "ret_pct")
-    down, up = int((rows["ret_pct"] < 0).sum()), int((rows["ret_pct"] >= 0).sum())
+    down = int((rows["ret_pct"] < 0).sum())
+    means = rows.groupby("group")["ret_pct"].mean()
     assert title(chart).startswith(f"{down} of these {len(rows)} AI-linked US")
-    assert title(chart).endswith(f"; {count(up)} rose")
+    assert means.idxmin() == "US power"
+    assert title(chart).endswith(f"the power companies most ({abs(means.min()):.1f}% on average)")
 
 
 def test_headline_title(snapshot):
@@ -69,6 +71,7 @@ def test_sox_worst_days_title(snapshot):
     since = rows.loc[(rows["date"] < shock["date"]) & (rows["ret_pct"] < shock["ret_pct"]),
                      "date"].max()
     assert title(chart).endswith(f"deepest since {since.day} {since:%B %Y}")
+    assert title(chart).startswith(f"The SOX's {abs(shock['ret_pct']):.1f}% fall on 27 January")
 
 
 def test_tokyo_names_title(snapshot):
@@ -163,6 +166,8 @@ def test_launch_timeline_title(snapshot):
     pre = rows.loc[rows["date"] < launch.SHOCK].sort_values("date").groupby("name")["index"].last()
     drift = (pre - 100).abs().max() < (pre - shock).min()
     assert title(chart).startswith("Chip stocks drifted" if drift else "Chip stocks fell on")
+    fall = shock["Nvidia"] / pre["Nvidia"] - 1
+    assert drift and title(chart).endswith(f"then Nvidia fell {abs(fall):.1%} on 27 January")
 
 
 def test_nvidia_price_title(snapshot):

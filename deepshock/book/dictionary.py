@@ -116,7 +116,10 @@ FIGURES = {
                                            "(empty for ordinary days).", PCT),
     ("fig-eventstudy-verdict", "hi_pct"): ("Upper end of the event's 95% confidence interval "
                                            "(empty for ordinary days).", PCT),
-    ("fig-factcheck-moves", "claim"): ("The security and session a claim is about.", ""),
+    ("fig-factcheck-moves", "claim"): ("The security and session a claim is about, as the "
+                                       "chart labels it (short name, weekday).", ""),
+    ("fig-factcheck-moves", "security"): ("The security the claim is about (full name).", ""),
+    ("fig-factcheck-moves", "session"): ("The session the claim is about.", ""),
     ("fig-factcheck-moves", "reported"): ("The move the article reports.", PCT),
     ("fig-factcheck-moves", "measured"): ("The close-to-close return measured in the daily "
                                           "closes.", PCT),
@@ -170,6 +173,8 @@ FIGURES = {
                                    "(one decimal, house minus sign).", ""),
     ("fig-nvda-records", "day"): ("The shock day (New York's day 0, in the accent colour) or other "
                                   "days.", ""),
+    ("fig-selloff-us", "short"): ("The security's short name, as the chart's bar labels show "
+                                  "it.", ""),
     ("fig-selloff-sox-worst", "day"): ("The session in words.", ""),
     ("fig-selloff-sox-worst", "when"): ("Earlier, on 27 January 2025, or later.", ""),
     ("fig-shocks-map", "day"): ("The comparison day: a New York session on which the SOX or "

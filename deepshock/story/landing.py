@@ -17,6 +17,7 @@ from ..data import event, load, sessions
 from ..methods import benchmarks
 from . import marketvalue
 from .selloff import count  # noqa: F401  (house style: small counts in words)
+from .selloff import sector_breadth  # the sell-off chapter owns the market's breadth
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 
@@ -31,16 +32,6 @@ class Breadth:
     tech_fell: int
 
 
-def sector_breadth(date: pd.Timestamp = SHOCK) -> pd.DataFrame:
-    """`methods.benchmarks.breadth` of the S&P 500 panel on `date`, by sector (members with no
-    sector on file are labelled "Not classified"), the whole index last."""
-    wide, members = load.panel_returns(), load.panel_members()
-    sp = members.loc[members["kind"] == "sp500"].set_index("ticker")["sector"]
-    sp = sp.fillna("").replace("", "Not classified")
-    table = benchmarks.breadth(wide.loc[pd.Timestamp(date), sp.index.intersection(wide.columns)], sp)
-    return table
-
-
 def breadth(date: pd.Timestamp = SHOCK) -> Breadth:
     """How many S&P 500 members (the panel, funds left out) rose and fell on `date`."""
     table = sector_breadth(date)
@@ -53,16 +44,6 @@ def breadth(date: pd.Timestamp = SHOCK) -> Breadth:
 def fund_move(ticker: str, date: pd.Timestamp = SHOCK) -> float:
     """One day's return of a fund in the panel (e.g. RSP, the equal-weighted S&P 500 fund)."""
     return float(load.panel_returns().at[pd.Timestamp(date), ticker])
-
-
-def breadth_markdown(table: pd.DataFrame) -> str:
-    """The sector breadth as a Markdown table, sectors by their equal-weighted move."""
-    body = table.drop(index=benchmarks.ALL).sort_values("ew_ret")
-    lines = ["| Sector | Members | Rose | Fell | Average move |", "|---|---:|---:|---:|---:|"]
-    for name, r in [*body.iterrows(), ("All S&P 500 members", table.loc[benchmarks.ALL])]:
-        lines.append(f"| {name} | {int(r['members'])} | {int(r['rose'])} | {int(r['fell'])} | "
-                     f"{r['ew_ret'] * 100:+.1f}% |")
-    return "\n".join(lines)
 
 
 def nvidia_loss(date: pd.Timestamp = SHOCK) -> float:

@@ -9,15 +9,19 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from ..data import context, facts, load
+from ..data import capex, context, facts, load
 from ..data import event as news
-from .charts import DASHES, NEUTRAL, PALETTE, SHAPES, WIDTH, finish, narrow_layout
+from .page import Chapter
+from .charts import DASHES, NEGATIVE, NEUTRAL, POSITIVE, SHAPES, WIDTH, finish, narrow_layout
 from ..data.validate import DataError
 
 SHOCK = news.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 REACTIONS = (-2, 1)  # New York sessions around day 0 whose calendar days the reactions cover
-SERIES = [PALETTE[6], PALETTE[4], PALETTE[2]]  # category hues: orange and blue mean fell / rose
+SERIES = [NEUTRAL, "#8C8C8C", "#BBBBBB"]  # greys told apart by dashes and direct labels
 SOURCE = "Yahoo Finance daily closes; exchange calendars; DeepSeek's releases as reported"
+# The events' labels on a phone: short, so that the key ones fit one or two lanes.
+SHORT_EVENTS = {"V3 weights": "V3", "V3 report": "", "App launch": "app?",
+                "R1 release": "R1", "App Store No. 1": "No. 1 app", "Nvidia record loss": ""}
 
 
 def cost_inputs() -> pd.DataFrame:
@@ -135,13 +139,18 @@ def change(ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> float:
     return float(close.loc[end] / close.loc[start] - 1)
 
 
-def _lanes(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[int]:
-    """Stack labels in lanes so that no two overlap (about 6 px per character at 10 px)."""
+def _lanes(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, field: str = "shown",
+           width: float = WIDTH - 130, centred: bool = False) -> list[int]:
+    """Stack labels in lanes so that no two overlap (about 6 px per character at 10 px); a
+    label is drawn right of its point, or `centred` on its date (the phone's strip)."""
     span = (end - start).days
     lanes_end: list[float] = []
     out = []
-    for date, label in zip(events["date"], events["shown"]):
-        left = (date - start).days / span * (WIDTH - 130)
+    for date, label in zip(events["date"], events[field]):
+        if centred and not label:  # no label drawn (the phone drops the points): no lane
+            out.append(0)
+            continue
+        left = (date - start).days / span * width - (3.5 * len(label) + 8) * centred
         lane = next((i for i, edge in enumerate(lanes_end) if edge < left), len(lanes_end))
         if lane == len(lanes_end):
             lanes_end.append(0.0)
@@ -155,8 +164,10 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
     """A strip of labelled events above the securities' closes indexed to 100 on `base`."""
     start, end = series["date"].min(), series["date"].max()
     events = events.assign(shown=events["label"] + events["certainty"].map(
-        {"uncertain": " (date uncertain)"}).fillna(""))
-    events = events.assign(lane=_lanes(events, start, end))
+        {"uncertain": " (date uncertain)"}).fillna(""),
+        short=events["label"].map(SHORT_EVENTS).fillna(events["label"]))
+    events = events.assign(lane=_lanes(events, start, end),
+                           lane_phone=_lanes(events, start, end, "short", PHONE_PLOT, True))
     x = alt.X("date:T", title=f"Trading day ({start:%B %Y} to {end:%B %Y})",
               scale=alt.Scale(domain=[start, end]), axis=alt.Axis(format="%d %b", labelAngle=0))
     certainty = ["confirmed", "uncertain"]
@@ -169,7 +180,7 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
         x=alt.X("date:T", title=None, scale=alt.Scale(domain=[start, end]),
                 axis=alt.Axis(labels=False, ticks=False, domain=False, grid=False)),
         y=alt.Y("lane:O", axis=None), tooltip=ev_tooltip)
-    marks = strip_base.mark_point(filled=True, size=60, color=NEUTRAL).encode(
+    marks = strip_base.mark_point(filled=True, size=60, color="#888888").encode(
         shape=alt.Shape("certainty:N", legend=None,
                         scale=alt.Scale(domain=certainty, range=[SHAPES[0], SHAPES[3]])))
     words = strip_base.mark_text(align="left", dx=7, fontSize=10).encode(text="shown:N")
@@ -201,20 +212,41 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
         tooltip=ev_tooltip)
     hundred = alt.Chart(pd.DataFrame({"level": [100]})).mark_rule(color="#BBBBBB").encode(
         y="level:Q")
-    panel = alt.layer(hundred, rules, lines, points, tags).properties(width=WIDTH - 130,
-                                                                       height=280)
-
     shock_rows = series.loc[series["date"] == shock].set_index("name")["index"]
     pre = series.loc[series["date"] < shock].groupby("name")["index"].last()
+    lead = names[0]
+    drop = shock_rows[lead] / pre[lead] - 1
+    day = series.loc[(series["date"] == shock) & (series["name"] == lead)].assign(
+        note=f"{lead} {drop * 100:+.1f}%, {shock.day} {shock:%b}".replace("-", "\u2212"),
+        move=round(drop * 100, 2))
+    sign = alt.condition("datum.move < 0", alt.value(NEGATIVE), alt.value(POSITIVE))
+    marked = alt.Chart(day).encode(x=x, y="index:Q", tooltip=[
+        alt.Tooltip("name:N", title="Series"),
+        alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
+        alt.Tooltip("index:Q", title="Index (base = 100)", format=".1f")])
+    shock_dot = marked.mark_point(filled=True, size=80).encode(color=sign)
+    shock_text = marked.mark_text(align="right", dx=-8, dy=4, fontSize=11,
+                                  fontWeight="bold").encode(text="note:N", color=sign)
+    panel = alt.layer(hundred, rules, lines, points, tags, shock_dot, shock_text).properties(
+        width=WIDTH - 130, height=280)
+
     fell = ", ".join(f"{n} {shock_rows[n] - pre[n]:+.0f}" for n in names)
+    phone_lanes = int(events["lane_phone"].max()) + 1
     return finish(
         narrow_layout(alt.vconcat(strip, panel, spacing=4).resolve_scale(shape="independent"),
-                      drop=("vconcat/0", "vconcat/1/layer/4"),
-                      set={f"vconcat/1/layer/2/encoding/{ch}/legend": {"title": None}
-                           for ch in ("color", "strokeDash")},
-                      note="Dashed lines: DeepSeek's releases (tap one)"),
-        title=("Chip stocks drifted through DeepSeek's releases and fell only on "
-               f"{shock.day} {shock:%B}" if (pre - 100).abs().max() < (pre - shock_rows).min()
+                      set={**{f"vconcat/1/layer/2/encoding/{ch}/legend": {"title": None}
+                              for ch in ("color", "strokeDash")},
+                           **{f"vconcat/0/layer/{i}/encoding/y/field": "lane_phone"
+                              for i in (0, 1)},
+                           "vconcat/0/layer/1/encoding/text/field": "short",
+                           "vconcat/0/layer/1/mark/align": "center",
+                           "vconcat/0/layer/1/mark/dx": 0,
+                           "vconcat/0/height": 18 * phone_lanes},
+                      drop=("vconcat/0/layer/0", "vconcat/1/layer/4"),
+                      note="Release names shortened; tap a dashed line for the full one"),
+        title=(f"Chip stocks drifted through DeepSeek's releases, then {lead} fell "
+               f"{abs(drop):.1%} on {shock.day} {shock:%B}"
+               if (pre - 100).abs().max() < (pre - shock_rows).min()
                else f"Chip stocks fell on {shock.day} {shock:%B}, after DeepSeek's releases"),
         subtitle=[f"Daily closes indexed to 100 on {base.day} {base:%B %Y}, the last session "
                   "before DeepSeek-V3's weights; dashed lines: DeepSeek's releases"],
@@ -225,6 +257,9 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
                          f"{r.label} on {r.date:%d %B %Y}" for r in events.itertuples())
                      + f". Index points lost on {shock:%d %B}: {fell}."),
     )
+
+
+PHONE_PLOT = 250  # the plot's width in px on a 390 px screen, for the phone's label lanes
 
 
 def reactions_markdown(table: pd.DataFrame) -> str:
@@ -241,3 +276,111 @@ def reactions_markdown(table: pd.DataFrame) -> str:
         said = f"“{r.quote}”" if r.quote.strip() else "(no short quote)"
         lines.append(f"| {when} | {r.who}, {r.role} | {said} |")
     return "\n".join(lines)
+
+
+# -- the chapter in one call ----------------------------------------------------------------
+
+def _day(date: pd.Timestamp, weekday: bool = False) -> str:
+    text = f"{date.day} {date:%B %Y}"
+    return f"{date:%A} {text}" if weekday else text
+
+
+def _level(x: float) -> str:
+    return f"{abs(x) * 100:.1f}% " + ("above" if x >= 0 else "below")
+
+
+def _updown(x: float) -> str:
+    return ("rose " if x >= 0 else "fell ") + f"{abs(x) * 100:.1f}%"
+
+
+def _fell(x: float) -> str:
+    if not x < 0:
+        raise ValueError(f"prose says 'fell' but the move is {x!r}")
+    return f"{-x * 100:.1f}%"
+
+
+def _bn(x: float) -> str:
+    return f"${x:,.{0 if float(x).is_integer() else 1}f}bn"
+
+
+def spending_text(shock: pd.Timestamp = SHOCK) -> dict[str, str]:
+    """Each platform's first stated 2025 plan (`data/capex.csv`, the closing chapter's table of
+    statements), worded as that chapter words it: 'about $80bn', '$60–65bn', '$105.2bn'."""
+    table = capex.capex().sort_values("stated", kind="stable").groupby("ticker").head(1)
+    first = table.set_index("ticker")
+    word = {"about": lambda r: f"about {_bn(r.low_usd_bn)}",
+            "range": lambda r: f"${r.low_usd_bn:g}–{r.high_usd_bn:g}bn",
+            "implied": lambda r: _bn(r.low_usd_bn)}
+    text = {f"la_{t.lower()}": word[r.form](r) for t, r in zip(first.index, first.itertuples())
+            if t in ("MSFT", "META", "GOOGL", "AMZN")}
+    return {**text, "la_msft_end": f"{first.at['MSFT', 'period_end']:%B %Y}"}
+
+
+def chapter(shock: pd.Timestamp = SHOCK) -> Chapter:
+    """The launch chapter: its prose numbers (glue name -> text) and its figure."""
+    cost = training_cost()
+    weights, paper, app, r1, store, signups = (event(label) for label in (
+        "V3 weights", "V3 report", "App launch", "R1 release", "App Store No. 1",
+        "Sign-ups limited"))
+    rule22, rule23 = fact("chips", "US Commerce Department"), fact("chips", "New US rule")
+    stargate = fact("capex", "Stargate")["value"].split("-")
+    stargate_day = context.confounders().set_index("label").at["Stargate announced", "date"]
+    tickers = ["NVDA", "^SOX"]
+    base, pre = base_session("NVDA", weights["date"]), base_session("NVDA", shock)
+    before_r1 = base_session("NVDA", r1["date"])
+    series = indexed(tickers, base, "2024-12-02", "2025-02-28")
+    after_r1 = series.loc[series["date"] >= r1["date"], "date"].min()
+    # Stargate was announced after New York's close: the first session after it priced it
+    rally_end = series.loc[series["date"] > stargate_day, "date"].min()
+    moves = {t: {"since_v3": change(t, base, pre), "since_r1": change(t, before_r1, pre),
+                 "stargate": change(t, before_r1, rally_end),
+                 "friday": change(t, base_session(t, pre), pre),
+                 "shock": change(t, pre, shock)} for t in tickers}
+    nv, sox = moves["NVDA"], moves["^SOX"]
+    text = {
+        "la_weights": _day(weights["date"], True), "la_paper": _day(paper["date"], True),
+        "la_app": _day(app["date"], True), "la_app_certainty": app["certainty"],
+        "la_r1": _day(r1["date"], True), "la_store": _day(store["date"], True),
+        "la_signups": _day(signups["date"], True),
+        "la_gap": f"{(app['date'] - weights['date']).days} days",
+        "la_v3_lead": f"{count_days(shock - weights['date'])} days",
+        "la_r1_lead": f"{count_days(shock - r1['date'])} days",
+        "la_hours": f"{cost.gpu_hours / 1e6:.3f} million", "la_price": f"${cost.price:,.0f}",
+        "la_cost": f"${cost.cost / 1e6:.3f}M", "la_reported": f"${cost.reported / 1e6:.3f}M",
+        "la_founded": f"{value('company', 'DeepSeek was founded'):.0f}",
+        "la_hf_year": f"{value('company', 'Year High-Flyer'):.0f}",
+        "la_hf_aum": f"${value('company', 'High-Flyer reportedly manages'):.0f}bn",
+        "la_a100": f"{value('company', 'High-Flyer had built'):,.0f}",
+        "la_h800s": f"{value('chips', 'DeepSeek-V3 was trained'):,.0f}",
+        "la_rule22": _day(rule22["date"]), "la_rule23": _day(rule23["date"]),
+        **spending_text(),
+        "la_stargate": f"${stargate[0]}bn", "la_stargate_max": f"${stargate[-1]}bn",
+        "la_stargate_day": f"{stargate_day:%A} {stargate_day.day} {stargate_day:%B}",
+        "la_rally_end": f"{rally_end.day} {rally_end:%B}",
+        "la_nv_cap": f"${value('valuation', 'Nvidia market value at the 24 Jan'):.2f}tn",
+        "la_nv_2024": f"{value('valuation', 'Nvidia share-price gain in 2024'):.0f}%",
+        "la_mag7": f"{value('concentration', 'Share of S&P 500 market value held'):.0f}%",
+        "la_dc_power": f"{value('power', 'US data centres used'):.1f}%",
+        "la_reactions": reactions_markdown(reactions()),
+        "la_base": _day(base, True), "la_pre": _day(pre, True),
+        "la_r1_first": _day(after_r1, True) + (
+            " (the US market was closed on the day of the release)"
+            if after_r1 > r1["date"] else ""),
+        "la_nv_v3": _level(nv["since_v3"]), "la_sox_v3": _level(sox["since_v3"]),
+        "la_nv_r1": _updown(nv["since_r1"]), "la_sox_r1": _updown(sox["since_r1"]),
+        "la_nv_stargate": f"{nv['stargate'] * 100:.1f}%",
+        "la_sox_stargate": f"{sox['stargate'] * 100:.1f}%",
+        "la_nv_friday": _fell(nv["friday"]), "la_sox_friday": _fell(sox["friday"]),
+        "la_nv_fall": _fell(nv["shock"]), "la_sox_fall": _fell(sox["shock"]),
+    }
+    events = milestones(shock)
+    data = pd.concat([series.assign(kind="price"),
+                      events[["date", "label", "certainty"]].assign(kind="event")])
+    return Chapter(text=text, figures={
+        "fig-launch-timeline": (timeline_chart(series, events, base, shock), data)})
+
+
+def count_days(delta: pd.Timedelta) -> str:
+    """House style for a count of days: words up to ten, figures beyond."""
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    return words[delta.days] if 0 <= delta.days <= 10 else f"{delta.days:,}"

@@ -9,7 +9,9 @@ import altair as alt
 import pandas as pd
 
 from ..data import event, facts, load
-from .charts import MUTED, NEGATIVE, PALETTE, POSITIVE, finish
+from ..methods import benchmarks
+from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
+from .page import Chapter, signed
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 SOURCE = "Yahoo Finance daily closes; exchange calendars"
@@ -27,6 +29,16 @@ def _room(values: pd.Series) -> alt.Scale:
     return alt.Scale(domain=[lo - PAD * span * (lo < 0), hi + PAD * span * (hi > 0)])
 
 
+def _fitted(values: pd.Series, room: float = 0.12) -> dict:
+    """The x scale on a phone: from zero to the data with a little room for the value labels
+    at the bar ends (the page's script adds what the longest label needs), not niced, so that
+    the bars keep their length."""
+    lo, hi = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+    span = hi - lo
+    return {"domain": [round(lo - room * span * (lo < 0), 2), round(hi + room * span * (hi > 0), 2)],
+            "nice": False}
+
+
 HEADLINE = ["NVDA", "AVGO", "^SOX", "^IXIC", "^GSPC", "AAPL", "6857.T", "SU.PA", "^STOXX",
             "0700.HK", "000001.SS", "000660.KS", "2330.TW"]
 # Short names for the narrow landing chart (the market is in the tooltip and the subtitle).
@@ -35,6 +47,20 @@ SHORT_NAMES = {"^SOX": "SOX (chip index)", "^IXIC": "Nasdaq", "SU.PA": "Schneide
                "000660.KS": "SK hynix", "2330.TW": "TSMC (Taipei)", "0700.HK": "Tencent"}
 # Display names for groups whose universe name would mislead on the day (see `shown_groups`).
 PLATFORMS = "US platforms"
+# Short names for the bar labels (the full name is in the tooltip), so no label is cut on a phone.
+SHORT_US = {"SMCI": "Super Micro", "CEG": "Constellation", "MRVL": "Marvell", "MU": "Micron",
+            "ARM": "Arm (ADR)", "ASML": "ASML (ADR)", "AMD": "AMD", "DELL": "Dell",
+            "GOOGL": "Alphabet", "META": "Meta", "BABA": "Alibaba (ADR)", "ANET": "Arista",
+            "SMH": "Chip ETF (SMH)", "^SOX": "SOX chip index", "XLK": "Tech ETF (XLK)",
+            "QQQ": "Nasdaq-100 ETF", "XLU": "Utilities ETF", "SPY": "S&P 500 ETF (SPY)",
+            "^VIX": "VIX"}
+# How the prose and the chart title name each group.
+GROUP_WORDS = {"US semiconductors": "the US chip makers",
+               "Foreign chip ADRs": "the foreign chip ADRs",
+               "US chip equipment": "the chip-equipment makers",
+               "US AI infrastructure": "the AI server and equipment makers",
+               "US platforms": "the platforms", "US power": "the power companies",
+               "China ADR": "Alibaba", "US indices": "the indices and funds"}
 
 
 def us_moves(date: pd.Timestamp = SHOCK) -> pd.DataFrame:
@@ -48,6 +74,7 @@ def us_moves(date: pd.Timestamp = SHOCK) -> pd.DataFrame:
         raise ValueError(f"no session on {date:%Y-%m-%d} for {sorted(missing)}")
     out = uni.merge(day[["ticker", "prev_date", "prev_close", "close", "ret"]], on="ticker")
     out["ret_pct"] = (out["ret"] * 100).round(4)
+    out["short"] = [SHORT_US.get(t, n) for t, n in zip(out["ticker"], out["name"])]
     return out.sort_values("ret").reset_index(drop=True)
 
 
@@ -96,13 +123,13 @@ def cross_section_chart(moves: pd.DataFrame) -> alt.VConcatChart:
     moves = moves.assign(group=shown_groups(moves))
     shown = set(moves["group"])
     order = [next((g for g in shown if g.startswith(u)), u) for u in US_GROUPS]
-    stocks = moves.loc[moves["ticker"] != VIX, ["name", "group", "ret_pct"]]
-    vix = moves.loc[moves["ticker"] == VIX, ["name", "group", "ret_pct"]]
+    stocks = moves.loc[moves["ticker"] != VIX, ["name", "short", "group", "ret_pct"]]
+    vix = moves.loc[moves["ticker"] == VIX, ["name", "short", "group", "ret_pct"]]
     tooltip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("group:N", title="Group"),
-               alt.Tooltip("ret_pct:Q", title="Change on day (%)", format="+.2f")]
+               alt.Tooltip("ret_pct:Q", title="Change on day (%)", format="+.1f")]
     sign = alt.condition("datum.ret_pct < 0", alt.value(NEGATIVE), alt.value(POSITIVE))
     label = alt.Text("ret_pct:Q", format="+.1f")
-    base = alt.Chart().encode(y=alt.Y("name:N", title=None, sort="x",
+    base = alt.Chart().encode(y=alt.Y("short:N", title=None, sort="x",
                                       axis=alt.Axis(labelLimit=170)), tooltip=tooltip)
     x = alt.X("ret_pct:Q", title=f"Close-to-close change on {SHOCK.day} {SHOCK:%B %Y} (%)",
               scale=_room(stocks["ret_pct"]))
@@ -117,22 +144,27 @@ def cross_section_chart(moves: pd.DataFrame) -> alt.VConcatChart:
                     header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold",
                                       labelOrient="top", labelAnchor="start")),
         data=stocks).resolve_scale(y="independent")
-    vix_panel = alt.Chart(vix).mark_bar(color=PALETTE[4]).encode(
+    vix_panel = alt.Chart(vix).mark_bar(color=NEUTRAL).encode(
         x=alt.X("ret_pct:Q", title="Change in the VIX volatility index (%): a different measure",
                 scale=_room(vix["ret_pct"])),
-        y=alt.Y("name:N", title=None, axis=alt.Axis(labelLimit=170)), tooltip=tooltip,
+        y=alt.Y("short:N", title=None, axis=alt.Axis(labelLimit=170)), tooltip=tooltip,
     ).properties(width=430, height=alt.Step(15))
     vix_text = vix_panel.mark_text(align="left", dx=3, fontSize=10).encode(text=label)
     down = int((stocks["ret_pct"] < 0).sum())
+    means = moves.loc[moves["ticker"] != VIX].groupby("group")["ret_pct"].mean()
+    worst = means.idxmin()
     return finish(
-        alt.vconcat(panels, alt.layer(vix_panel, vix_text)),
-        title=f"{down} of these {len(stocks)} AI-linked US stocks, funds and indices fell on "
-              f"{SHOCK.day} {SHOCK:%B}; {count(len(stocks) - down)} rose",
+        narrow_layout(alt.vconcat(panels, alt.layer(vix_panel, vix_text)),
+                      set={"vconcat/0/spec/layer/0/encoding/x/scale": _fitted(stocks["ret_pct"]),
+                           "vconcat/1/layer/0/encoding/x/scale": _fitted(vix["ret_pct"])}),
+        title=f"{down} of these {len(stocks)} AI-linked US securities fell on {SHOCK.day} "
+              f"{SHOCK:%B}, {GROUP_WORDS.get(worst.split(' (')[0], worst)} most "
+              f"({abs(means[worst]):.1f}% on average)",
         subtitle=["Sorted within each group; the VIX (bottom) measures expected volatility, "
                   "so its change is shown apart"],
         source=SOURCE,
         description=(f"Bar charts of close-to-close changes on {SHOCK.day} {SHOCK:%B %Y} by group. "
-                     + "; ".join(f"{r.name} {r.ret_pct:+.2f}%" for r in moves.itertuples())
+                     + "; ".join(f"{r.name} {r.ret_pct:+.1f}%" for r in moves.itertuples())
                      + "."),
     )
 
@@ -195,7 +227,7 @@ def worst_days_chart(table: pd.DataFrame, rank: FallRank, name: str) -> alt.Laye
     shock_label = table.loc[table["when"].str[0].str.isdigit(), "when"].iloc[0]
     domain = ["Earlier", shock_label, "Later"]
     tooltip = [alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
-               alt.Tooltip("ret_pct:Q", title="Change on day (%)", format="+.2f"),
+               alt.Tooltip("ret_pct:Q", title="Change on day (%)", format="+.1f"),
                alt.Tooltip("when:N", title="When")]
     base = alt.Chart(table).encode(
         y=alt.Y("day:N", title=None, sort=table.sort_values("ret_pct")["day"].tolist()),
@@ -203,19 +235,20 @@ def worst_days_chart(table: pd.DataFrame, rank: FallRank, name: str) -> alt.Laye
     bars = base.mark_bar(stroke="#333333", strokeWidth=0.5).encode(
         x=alt.X("ret_pct:Q", title="Close-to-close change (%)", scale=_room(table["ret_pct"])),
         color=alt.Color("when:N", title=None, sort=domain,
-                        scale=alt.Scale(domain=domain, range=[MUTED, NEGATIVE, PALETTE[4]])))
+                        scale=alt.Scale(domain=domain, range=[MUTED, NEGATIVE, NEUTRAL])))
     text = base.mark_text(align="right", dx=-3, fontSize=10).encode(
-        x="ret_pct:Q", text=alt.Text("ret_pct:Q", format="+.2f"))
+        x="ret_pct:Q", text=alt.Text("ret_pct:Q", format="+.1f"))
     chart = alt.layer(bars, text).properties(width=480, height=alt.Step(18))
+    shock = table.loc[table["when"] == shock_label, "ret_pct"].iloc[0]
     return finish(
-        chart,
-        title=(f"The {name}'s fall on {rank.date.day} {rank.date:%B} was its deepest since "
-               f"{rank.deepest_since.day} {rank.deepest_since:%B %Y}"),
+        narrow_layout(chart, set={"layer/0/encoding/x/scale": _fitted(table["ret_pct"])}),
+        title=(f"The {name}'s {abs(shock):.1f}% fall on {rank.date.day} {rank.date:%B} was its "
+               f"deepest since {rank.deepest_since.day} {rank.deepest_since:%B %Y}"),
         subtitle=[f"The {len(table)} largest one-day falls, {rank.first:%B %Y} to "
                   f"{rank.last:%B %Y}"],
         source=SOURCE,
         description=(f"Bar chart of the {name}'s {len(table)} worst days: "
-                     + "; ".join(f"{r.day} {r.ret_pct:+.2f}% ({r.when.lower()})"
+                     + "; ".join(f"{r.day} {r.ret_pct:+.1f}% ({r.when.lower()})"
                                  for r in table.itertuples()) + "."),
     )
 
@@ -269,3 +302,98 @@ def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.Layer
                      f"after {date.day} {date:%B %Y}: " + "; ".join(
                          f"{r.label} {r.ret_pct:+.2f}%" for r in table.itertuples()) + "."),
     )
+
+
+def sector_breadth(date: pd.Timestamp = SHOCK) -> pd.DataFrame:
+    """`methods.benchmarks.breadth` of the S&P 500 panel on `date`, by sector (members with no
+    sector on file are labelled "Not classified"), the whole index last."""
+    wide, members = load.panel_returns(), load.panel_members()
+    sp = members.loc[members["kind"] == "sp500"].set_index("ticker")["sector"]
+    sp = sp.fillna("").replace("", "Not classified")
+    table = benchmarks.breadth(wide.loc[pd.Timestamp(date), sp.index.intersection(wide.columns)], sp)
+    return table
+
+
+def breadth_markdown(table: pd.DataFrame) -> str:
+    """The sector breadth as a Markdown table, sectors by their equal-weighted move (two
+    decimals, as the prose gives the average member's: one would show +0.0%)."""
+    body = table.drop(index=benchmarks.ALL).sort_values("ew_ret")
+    lines = ["| Sector | Members | Rose | Fell | Average move |", "|---|---:|---:|---:|---:|"]
+    for name, r in [*body.iterrows(), ("All S&P 500 members", table.loc[benchmarks.ALL])]:
+        lines.append(f"| {name} | {int(r['members'])} | {int(r['rose'])} | {int(r['fell'])} | "
+                     f"{signed(r['ew_ret'], 2)} |")
+    return "\n".join(lines)
+
+
+# -- the chapter in one call ----------------------------------------------------------------
+
+def average_member(ew_ret: float) -> str:
+    """The average S&P 500 member's move for prose, the one statement of it in the book: to
+    two decimals, since one would read 0.0% and hide its direction ('rose 0.03%')."""
+    return ("rose " if ew_ret > 0 else "fell ") + f"{abs(ew_ret) * 100:.2f}%"
+
+
+def _staples(row: pd.Series) -> str:
+    n, up = int(row["members"]), int(row["rose"])
+    what = "consumer-staples companies (food, drink, household goods) rose"
+    return f"all {n} {what}" if up == n else f"{up} of the {n} {what}"
+
+
+def _moved(fraction: float) -> str:
+    return ("rose " if fraction > 0 else "fell ") + f"{abs(fraction) * 100:.1f}%"
+
+
+def chapter(date: pd.Timestamp = SHOCK) -> Chapter:
+    """The US sell-off chapter: its prose numbers (glue name -> text) and its two figures."""
+    moves = us_moves(date)
+    ranked = moves.loc[moves["ticker"] != VIX]
+    worst, up, means = ranked.iloc[0], winners(moves), group_means(moves)
+    by = moves.set_index("ticker")
+    vix = by.loc[VIX]
+    platforms = moves.loc[moves["group"] == PLATFORMS].sort_values("ret")
+    sectors = sector_breadth(date)
+    wide, tech = sectors.loc[benchmarks.ALL], sectors.loc["Technology"]
+    rank, worst_days_table = fall_rank("^SOX", date), worst_days("^SOX", date)
+    records = set(facts.records().loc[facts.records()["ticker"] == "NVDA", "date"])
+    listed = lambda rows: ", ".join(f"{r.name} ({signed(r.ret)})" for r in rows.itertuples())  # noqa: E731
+    dated = lambda items: ", ".join(f"{_day(d)} ({signed(r)})" for d, r in items)  # noqa: E731
+    text = {
+        "so_n": str(len(ranked)), "so_down": str(int((ranked["ret"] < 0).sum())),
+        "so_worst": f"{worst['name']}, which fell {fall(worst['ret'])}",
+        "so_mean_semis": fall(means["US semiconductors"]), "so_mean_power": fall(means["US power"]),
+        "so_mean_adrs": fall(means["Foreign chip ADRs"]),
+        "so_mean_infra": fall(means["US AI infrastructure"]),
+        "so_mean_platforms": _moved(means[PLATFORMS]), "so_mean_indices": fall(means["US indices"]),
+        "so_n_platforms": count(len(platforms)), "so_platforms": listed(platforms),
+        "so_orcl": fall(by.at["ORCL", "ret"]),
+        "so_mean_platforms_ex": _moved(platforms.loc[platforms["ticker"] != "ORCL", "ret"].mean()),
+        "so_winners": listed(up), "so_n_winners": count(len(up)),
+        "so_spx": fall(by.at["^GSPC", "ret"]), "so_ndx": fall(by.at["^IXIC", "ret"]),
+        "so_vix_prev": f"{vix['prev_close']:,.1f}", "so_vix_close": f"{vix['close']:,.1f}",
+        "so_vix_ret": f"{vix['ret'] * 100:.1f}%",
+        "so_vix_points": f"{vix['close'] - vix['prev_close']:.1f}",
+        "so_sp_fell": f"{int(wide['fell']):,}", "so_sp_rose": f"{int(wide['rose']):,}",
+        "so_sp_n": f"{int(wide['members']):,}", "so_sp_ew": average_member(float(wide["ew_ret"])),
+        "so_tech_fell": f"{int(tech['fell']):,}", "so_tech_n": f"{int(tech['members']):,}",
+        "so_staples": _staples(sectors.loc["Consumer Defensive"]),
+        "so_breadth_table": breadth_markdown(sectors),
+        "so_sox_fall": fall(rank.ret), "so_sox_first": _day(rank.first),
+        "so_sox_last": _day(rank.last), "so_sox_rank_then": ordinal(rank.rank_then),
+        "so_sox_sessions_then": f"{rank.sessions_then:,}",
+        "so_sox_larger": dated(rank.larger_before.items()),
+        "so_sox_n_larger": count(len(rank.larger_before)), "so_sox_since": _day(rank.deepest_since),
+        "so_sox_between": dated([(rank.worst_between, rank.worst_between_ret)]) + (
+            ", the day of Nvidia's previous record loss of market value"
+            if rank.worst_between in records else ""),
+        "so_sox_later": dated(rank.larger_after.items()),
+        "so_sox_rank_all": ordinal(rank.rank_all), "so_sox_sessions_all": f"{rank.sessions_all:,}",
+    }
+    return Chapter(text=text, figures={
+        "fig-selloff-us": (cross_section_chart(moves),
+                           moves[["ticker", "name", "short", "group", "ret_pct"]]),
+        "fig-selloff-sox-worst": (worst_days_chart(worst_days_table, rank, "SOX"),
+                                  worst_days_table[["date", "day", "ret_pct", "when"]])})
+
+
+def _day(date: pd.Timestamp) -> str:
+    return f"{date.day} {date:%B %Y}"

@@ -168,15 +168,28 @@ value("chapters/selloff", "so_sox_rank_all")(
     lambda: raw.ordinal(int((raw.rets("^SOX") < raw.ret("^SOX", SHOCK)).sum()) + 1))
 value("chapters/selloff", "so_sox_sessions_all")(lambda: f"{len(raw.rets('^SOX')):,}")
 value("chapters/selloff", "fig-selloff-sox-worst")(
-    lambda: f"The SOX's fall on 27 January was its deepest since {day(sox_since())}")
+    lambda: (f"The SOX's {abs(raw.ret('^SOX', SHOCK)) * 100:.1f}% fall on 27 January was its "
+             f"deepest since {day(sox_since())}"))
+# how the chart's title names the group that fell most (words of the book, not a computation)
+GROUP_WORDS = {"US power": "the power companies",
+               "US AI infrastructure": "the AI server and equipment makers"}
 
 
 @value("chapters/selloff", "fig-selloff-us")
 def _selloff_title() -> str:
     s = us_series()
-    down, up = int((s["ret"] < 0).sum()), int((s["ret"] > 0).sum())
-    return (f"{down} of these {len(s)} AI-linked US stocks, funds and indices fell on 27 January; "
-            f"{count(up)} rose")
+    means = (s["ret"] * 100).groupby(raw.universe().loc[s.index, "group"]).mean()
+    down = int((s["ret"] < 0).sum())
+    return (f"{down} of these {len(s)} AI-linked US securities fell on 27 January, "
+            f"{GROUP_WORDS[means.idxmin()]} most ({abs(means.min()):.1f}% on average)")
+
+
+@value("chapters/selloff", "so_sp_ew")
+def _average_member() -> str:
+    """The average S&P 500 member (equal-weighted mean of the members' returns), to two
+    decimals as the sell-off states it."""
+    mean = raw.panel_rets().loc[SHOCK, raw.sp500()].dropna().mean()
+    return ("rose " if mean > 0 else "fell ") + f"{abs(mean) * 100:.2f}%"
 
 
 # --- the records table: the shock day among the largest one-day losses of market value -------

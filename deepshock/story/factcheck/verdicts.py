@@ -5,8 +5,7 @@ a share of the claim's size, else wrong; and whether a claim over- or understate
 from __future__ import annotations
 
 VERDICTS = ("confirmed", "approximately", "consistent", "not supported", "wrong")
-COLORS = {"confirmed": "#009E73", "approximately": "#E69F00", "consistent": "#56B4E9",
-          "not supported": "#555555", "wrong": "#D55E00"}
+# A verdict is a shape (colour stays for the direction of a move: orange fell, blue rose).
 SHAPES = {"confirmed": "circle", "approximately": "diamond", "consistent": "square",
           "not supported": "cross", "wrong": "triangle-down"}
 
@@ -27,7 +26,7 @@ def judge_number(claimed: float, measured: float, precision: float, tol: float |
     rounding overstates or understates the measurement. Differences are rounded to 1e-9 so a
     boundary case is decided by the rule, not by floating-point noise."""
     diff = round(abs(measured - claimed), 9)
-    suffix = {"%": " pp", "$bn": "bn", "$m": "m"}.get(unit, "")
+    suffix = {"%": " pp", "$bn": "bn", "$m": "M"}.get(unit, "")
     if diff <= round(precision / 2, 9):
         return "confirmed", f"within the claim's rounding (±{precision / 2:g}{suffix})", ""
     flag = direction(claimed, measured)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-PRICES = "Yahoo closes (snapshot)"
+PRICES = "Yahoo Finance daily closes"
+MINUS = "\u2212"  # house style: one minus sign in text
 # Markets whose figures in the article may be intraday: it went out on 28 January while or
 # just after Tokyo traded, so a Tokyo move it quotes need not be the close.
 INTRADAY_MARKETS = {"XTKS"}
@@ -50,12 +51,17 @@ def _window(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(start), pd.Timestamp(end or start)
 
 
+def signed(value: float, digits: int = 2) -> str:
+    """A signed percentage with the minus sign of the house style: -9.148 -> '−9.15%'."""
+    return f"{value:+.{digits}f}%".replace("-", MINUS)
+
+
 def fmt(value: float, unit: str) -> str:
-    """A measured or claimed number in the claim's unit: '-16.97%', '$592.7bn', '$5.576m'."""
+    """A measured or claimed number in the claim's unit: '−16.97%', '$592.7bn', '$5.576M'."""
     if unit == "%":
-        return f"{value:+.2f}%"
+        return signed(value)
     if unit == "$bn":
         return f"${value:,.1f}bn"
     if unit == "$m":
-        return f"${value:,.3f}m"
+        return f"${value:,.3f}M"
     return f"{value:g}"

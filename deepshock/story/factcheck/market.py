@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .factcheck_evidence import INTRADAY_MARKETS, PRICES, Evidence, Finding, _day, _window
+from .evidence import INTRADAY_MARKETS, PRICES, Evidence, Finding, _day, _window, signed
+
+
+# Exchange calendars by the market a reader knows (the calendar codes stay in the data).
+MARKETS = {"XKRX": "Seoul", "XTAI": "Taipei", "XSHG": "Shanghai", "XSHE": "Shenzhen",
+           "XHKG": "Hong Kong", "XTKS": "Tokyo", "XNYS": "New York"}
 
 
 def _range(ticker: str, row: pd.DataFrame, ev: Evidence) -> tuple[float, float] | None:
@@ -33,7 +38,7 @@ def _worst_month(claim: pd.Series, ev: Evidence) -> Finding:
     if worst is None:
         return Finding(None, "no sessions", PRICES, "not supported", "no sessions in the window")
     same = worst["date"].to_period("M") == pd.Period(claim["claimed"], "M")
-    return Finding(None, f"worst {_day(worst['date'])} ({worst['ret'] * 100:+.2f}%)",
+    return Finding(None, f"worst {_day(worst['date'])} ({signed(worst['ret'] * 100)})",
                    PRICES, "confirmed" if same else "wrong",
                    f"the worst session of {start:%Y} is {'in' if same else 'not in'} "
                    "the claimed month")
@@ -65,7 +70,7 @@ def _led_meltdown(claim: pd.Series, ev: Evidence) -> Finding:
     worst, start = _worst(claim, ev)
     if worst is None:
         return Finding(None, "no sessions", PRICES, "not supported", "no sessions in the window")
-    shown = f"worst {_day(worst['date'])} ({worst['ret'] * 100:+.2f}%)"
+    shown = f"worst {_day(worst['date'])} ({signed(worst['ret'] * 100)})"
     if worst["date"].to_period("M") != pd.Period(claim["claimed"], "M"):
         return Finding(None, shown, PRICES, "wrong",
                        f"the worst session of {start:%Y} is not in the claimed month")
@@ -75,7 +80,7 @@ def _led_meltdown(claim: pd.Series, ev: Evidence) -> Finding:
     test = led(worst["date"], claim["subject"], ev)
     others = [t for t, *_ in test["order"] if t != claim["subject"]]
     name = lambda t: ev.names.get(t, t)  # noqa: E731
-    deeper = [f"{name(t)} {r * 100:+.1f}%" for t, _, r in test["order"] if r < test["ret"]]
+    deeper = [f"{name(t)} {signed(r * 100, 1)}" for t, _, r in test["order"] if r < test["ret"]]
     ties = [name(t) for t in test["ties"]]
     timing = ("opened first in UTC" + (f" (with {', '.join(ties)} at the same time)"
                                        if ties else "")
@@ -104,12 +109,13 @@ def _closed(claim: pd.Series, ev: Evidence) -> Finding:
         inside = ev.calendar(code, str(start.date()), str(end.date()))
         after = ev.calendar(code, str((end + pd.Timedelta(days=1)).date()),
                             str((end + pd.Timedelta(days=21)).date()))
-        open_days += [f"{code} {_day(d)}" for d in inside]
+        open_days += [f"{MARKETS.get(code, code)} {_day(d)}" for d in inside]
         if len(after):
             reopen.append(after[0])
-        shown.append(f"{code}: {len(inside)} sessions" +
+        shown.append(f"{MARKETS.get(code, code)}: {len(inside)} sessions" +
                      (f", reopens {_day(after[0])}" if len(after) else ""))
-    basis = f"exchange calendar {', '.join(codes)}"
+    where = ", ".join(MARKETS.get(c, c) for c in codes)
+    basis = f"exchange calendar ({where})"
     if open_days:
         return Finding(None, "; ".join(shown), basis, "wrong",
                        f"the calendar has sessions in the window ({', '.join(open_days)})")
@@ -118,10 +124,10 @@ def _closed(claim: pd.Series, ev: Evidence) -> Finding:
     if not rows.empty:
         first = rows.iloc[0]
         return Finding(None, "; ".join(shown), basis, "not supported",
-                       f"the calendar shows a closure, but the snapshot has a "
-                       f"{first['ticker']} row on {_day(first['date'])}")
-    checked = "; the snapshot has no rows in the window" if \
+                       f"the calendar shows a closure, but the price data have a "
+                       f"{first['ticker']} close on {_day(first['date'])}")
+    checked = "; the price data have no closes in the window either" if \
         set(subjects) & set(ev.sessions["ticker"]) else ""
     return Finding(None, "; ".join(shown), basis, "confirmed",
-                   f"no session of {', '.join(codes)} from {_day(start)} to {_day(end)}"
+                   f"no session in {where} from {_day(start)} to {_day(end)}"
                    + checked)

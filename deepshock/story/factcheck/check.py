@@ -1,6 +1,6 @@
 """Check the seed article's claims (`data/claims.csv`) against the data, with rule-based verdicts.
 
-Each claim names a metric; `measure` computes it from the evidence (snapshot prices, the
+Each claim names a metric; `METRICS` computes it from the evidence (daily closes, the
 timeline, the press records, market values, an exchange calendar) and either returns a number
 for `judge_number` or judges directly. Verdicts, strongest first:
 
@@ -11,7 +11,7 @@ for `judge_number` or judges directly. Verdicts, strongest first:
   with a caveat (the claim's `caveat`, or a grade-C share count); a move missed at the close
   but inside the session's intraday range is at most approximately (the article may quote an
   intraday figure);
-* consistent: the snapshot cannot test it fully, but what it can test agrees (press records
+* consistent: the data cannot test it fully, but what it can test agrees (press records
   of earlier losses; a month right but a "led" the data do not show);
 
 A numeric claim off by more than its rounding is flagged as overstating or understating the
@@ -27,15 +27,16 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ..data import facts, load, sessions
+from ...data import facts, load, sessions
 
-from . import marketvalue
-from .factcheck_chart import dot_chart, dot_data, results_table  # noqa: F401 (chapter API)
-from .verdicts import COLORS, SHAPES, VERDICTS, direction, judge_number  # noqa: F401
-from .factcheck_evidence import (  # noqa: F401 (the module's API)
-    INTRADAY_MARKETS, PRICES, Evidence, Finding, _day, _window, fmt)
-from .factcheck_market import _closed, _led_meltdown, _range, _worst_month, led  # noqa: F401
-from ..data.validate import DataError, calendar_for
+from .. import marketvalue
+from .verdicts import VERDICTS, judge_number
+from .evidence import PRICES, Evidence, Finding, _day, _window, fmt, signed
+from .market import _closed, _led_meltdown, _range, _worst_month
+from ...data.validate import DataError, calendar_for
+
+
+TIMELINE = "DeepSeek's releases as reported"
 
 
 def claims() -> pd.DataFrame:
@@ -73,11 +74,11 @@ def claimed_text(claim: pd.Series) -> str:
     """The claim's value as a reader would say it."""
     value, metric = claim["claimed"], claim["metric"]
     if metric == "close_to_close_return":
-        return f"{float(value):+g}%"
+        return f"{float(value):+g}%".replace("-", "\u2212")
     if metric == "market_value_loss":
         return f"${float(value):g}bn"
     if metric == "upper_bound":
-        return f"under ${float(value):g}m" if claim["unit"] == "$m" else f"under {value}"
+        return f"under ${float(value):g}M" if claim["unit"] == "$m" else f"under {value}"
     if metric in ("rank_since", "worst_day_month", "led_meltdown", "release_month"):
         return f"{pd.Timestamp(value + '-01'):%b %Y}"
     if metric == "release_date":
@@ -99,7 +100,7 @@ def _return(claim: pd.Series, ev: Evidence) -> Finding:
     row = ev.returns.loc[(ev.returns["ticker"] == claim["subject"]) & (ev.returns["date"] == day)]
     if row.empty:
         return Finding(None, "no session", PRICES, "not supported",
-                       f"no {claim['subject']} session on {_day(day)} in the snapshot")
+                       f"no {claim['subject']} session on {_day(day)} in the data")
     value = float(row["ret"].iloc[0]) * 100
     return Finding(value, fmt(value, "%"), PRICES, intraday=_range(claim["subject"], row, ev))
 
@@ -117,10 +118,10 @@ def _value_loss(claim: pd.Series, ev: Evidence) -> Finding:
         return Finding(None, "no figure", "closes x shares", "not supported",
                        "no market value figure for that session")
     value = float(row["loss_usd"]) / 1e9
-    basis = f"closes x shares (grade {row['grade']})"
+    basis = "closes × share count"
     if row["approximate"]:
         return Finding(value, fmt(value, "$bn"), basis, "approximately",
-                       f"share count grade {row['grade']} or adjusted price level")
+                       "estimated share count or adjusted price level")
     return Finding(value, fmt(value, "$bn"), basis)
 
 
@@ -135,9 +136,9 @@ def _record(claim: pd.Series, ev: Evidence) -> Finding:
     top = earlier.loc[earlier["loss_usd_bn"].idxmax()]
     ref = f"{top['company']}, {_day(top['date'])}: ${top['loss_usd_bn']:g}bn"
     if value > top["loss_usd_bn"]:
-        return Finding(value, fmt(value, "$bn"), "press records (data/records.csv)", "consistent",
+        return Finding(value, fmt(value, "$bn"), "press records", "consistent",
                        f"above the largest earlier press record ({ref})")
-    return Finding(value, fmt(value, "$bn"), "press records (data/records.csv)", "wrong",
+    return Finding(value, fmt(value, "$bn"), "press records", "wrong",
                    f"below an earlier press record ({ref})")
 
 
@@ -149,12 +150,12 @@ def _rank_since(claim: pd.Series, ev: Evidence) -> Finding:
         return Finding(None, "no session", PRICES, "not supported", "no session that day")
     deeper = series.loc[(series["date"] < day) & (series["ret"] <= today.iloc[0])]
     if deeper.empty:
-        return Finding(None, "deepest in snapshot", PRICES, "wrong",
-                       f"no deeper fall since the snapshot starts ({_day(series['date'].min())})")
+        return Finding(None, "deepest in the data", PRICES, "wrong",
+                       f"no deeper fall since the data start ({_day(series['date'].min())})")
     last = deeper.iloc[-1]
     month, claimed = last["date"].to_period("M"), pd.Period(claim["claimed"], "M")
-    shown = f"last deeper {_day(last['date'])} ({last['ret'] * 100:+.2f}%)"
-    reason = f"{len(deeper)} deeper session(s) in the snapshot, the last in {month:%b %Y}"
+    shown = f"last deeper {_day(last['date'])} ({signed(last['ret'] * 100)})"
+    reason = f"{len(deeper)} deeper session(s) in the data, the last in {month:%b %Y}"
     verdict = "confirmed" if month == claimed else "wrong" if month > claimed else "approximately"
     return Finding(None, shown, PRICES, verdict, reason)
 
@@ -172,7 +173,7 @@ def _dated(claim: pd.Series, ev: Evidence, ok: bool, extra: str = "") -> Finding
     reason = f"'{event['label']}' is dated {_day(event['date'])}{extra}"
     if verdict == "wrong" and event["certainty"] != "confirmed":
         verdict, reason = "not supported", reason + f"; source {event['certainty']}"
-    return Finding(None, _day(event["date"]), "timeline (data/events.csv)", verdict, reason)
+    return Finding(None, _day(event["date"]), TIMELINE, verdict, reason)
 
 
 def _release_date(claim: pd.Series, ev: Evidence) -> Finding:
@@ -200,7 +201,7 @@ def _upper_bound(claim: pd.Series, ev: Evidence) -> Finding:
         raise DataError(f"claim {claim['id']}: no $...M figure in event {event['label']!r}")
     value = float(found.group(1))
     ok = value < float(claim["claimed"])
-    return Finding(value, fmt(value, "$m"), "timeline (data/events.csv)",
+    return Finding(value, fmt(value, "$m"), TIMELINE,
                    "confirmed" if ok else "wrong",
                    f"'{event['label']}' gives {fmt(value, '$m')}" if ok else
                    f"'{event['label']}' gives more")
@@ -240,14 +241,14 @@ def verdict(claim: pd.Series, found: Finding) -> tuple[str, str, str]:
         if found.intraday is not None and result != "confirmed":
             low, high = found.intraday
             inside = low <= claimed <= high
-            reason += (f"; the session ranged from {low:+.2f}% to {high:+.2f}%, so the claim "
+            reason += (f"; the session ranged from {signed(low)} to {signed(high)}, so the claim "
                        + ("fits an intraday move (the article may quote one)" if inside
                           else "lies outside even the intraday range"))
             if inside and result == "wrong":
                 result = "approximately"
         elif found.intraday is not None and claimed != found.measured:
             low, high = found.intraday
-            reason += f"; close {found.measured:+.2f}%, intraday low {low:+.2f}%"
+            reason += f"; close {signed(found.measured)}, intraday low {signed(low)}"
     else:
         result, reason = found.verdict, found.reason
     if claim["caveat"].strip() and result == "confirmed":
