@@ -8,8 +8,10 @@ each build to a few seconds; the real book is built once per session (tests.test
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 import pytest
@@ -26,8 +28,38 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOCK, BEFORE = pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-24")
 
 
+LINKS = re.compile(r"\]\(([\w/.-]+)\.md\)|\{doc\}`(?:[^`<]*<)?([^`<>]+)>?`")
+
+
+def linked_pages(pages: dict[str, str]) -> dict[str, str]:
+    """`pages` plus the book's pages they link to, so a strict build resolves every link.
+
+    A {term} needs the real glossary; a linked page without code is copied as it is; a linked
+    chapter with code gets a stand-in with its real title (executing it is not this test's job).
+    """
+    pages, todo = dict(pages), list(pages)
+    while todo:
+        name = todo.pop()
+        text = pages[name]
+        targets = {"chapters/glossary"} if "{term}" in text else set()
+        for match in LINKS.finditer(text):
+            link = match.group(1) or match.group(2)
+            base = PurePosixPath(name).parent if not link.startswith("/") else PurePosixPath()
+            targets.add(os.path.normpath(base / link.lstrip("/")))
+        for target in sorted(targets - set(pages)):
+            real = (ROOT / f"{target}.md").read_text(encoding="utf-8")
+            if "{code-cell}" in real:
+                title = next(line for line in real.splitlines() if line.startswith("# "))
+                real = f"{title}\n\nA stand-in for the chapter in this small test book.\n"
+            pages[target] = real
+            todo.append(target)
+    return pages
+
+
 def make_book(root: Path, pages: dict[str, str]) -> Path:
-    """A book with the project's configuration and only `pages` (name -> MyST text) in its toc."""
+    """A book with the project's configuration and `pages` (name -> MyST text) plus the pages
+    they link to (`linked_pages`) in its toc."""
+    pages = linked_pages(pages)
     root.mkdir(parents=True, exist_ok=True)
     for name in ("_config.yml", "references.bib", "requirements.txt"):
         shutil.copy(ROOT / name, root / name)
