@@ -120,7 +120,8 @@ def base_session(ticker: str, before: pd.Timestamp) -> pd.Timestamp:
     return dates.loc[dates < before].max()
 
 
-def indexed(tickers: list[str], base: pd.Timestamp, start: str, end: str) -> pd.DataFrame:
+def indexed(tickers: list[str], base: pd.Timestamp, start: pd.Timestamp,
+            end: pd.Timestamp) -> pd.DataFrame:
     """Closes in [start, end] rebased to 100 at each security's close on `base`."""
     bars = load.prices(tickers)
     base_close = bars.loc[bars["date"] == base].set_index("ticker")["close"]
@@ -328,7 +329,10 @@ def chapter(shock: pd.Timestamp = SHOCK) -> Chapter:
     tickers = ["NVDA", "^SOX"]
     base, pre = base_session("NVDA", weights["date"]), base_session("NVDA", shock)
     before_r1 = base_session("NVDA", r1["date"])
-    series = indexed(tickers, base, "2024-12-02", "2025-02-28")
+    # the chart's window, by rule: the month of V3's weights through the month after the shock
+    start = weights["date"].to_period("M").start_time
+    end = (SHOCK.to_period("M") + 1).end_time.normalize()
+    series = indexed(tickers, base, start, end)
     after_r1 = series.loc[series["date"] >= r1["date"], "date"].min()
     # Stargate was announced after New York's close: the first session after it priced it
     rally_end = series.loc[series["date"] > stargate_day, "date"].min()

@@ -196,12 +196,16 @@ def reopening_gap(index: str) -> tuple[float, float]:
 
 @value(CONTAGION, "fig-contagion-reopening")
 def _reopening_title() -> str:
-    near, far = [], []
+    near, far, gaps = [], [], []
     for index, (_, place) in FUNDS.items():
         local, fund = reopening_gap(index)
-        (near if abs(local - fund) * 100 < 2.0 else far).append(place)
+        gap = abs(local - fund) * 100
+        (near if gap < 2.0 else far).append(place)
+        gaps += [gap] if gap < 2.0 else []
 
     def join(names: list[str]) -> str:
         return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-    text = f"{join(near)} reopened within 2 points of their New York funds' moves over the closure"
+    # the bound stated: the largest gap among the near markets, rounded up to one decimal
+    bound = np.ceil(round(max(gaps) * 10, 6)) / 10
+    text = f"{join(near)} reopened within {bound:.1f} points of their New York funds"
     return text + (f"; {join(far)} did not" if far else "")

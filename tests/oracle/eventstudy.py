@@ -2,8 +2,9 @@
 the Tokyo chip stocks [0,+1]) and of its primaries table with Holm's correction.
 
 The data each model is fitted on are rebuilt here from the raw files: each security's own
-close-to-close returns; for a US stock, the equal-weighted return of the S&P 500 panel's other
-members over the same interval (leave-one-out); for a Tokyo stock, the Nikkei 225 over the same
+close-to-close total returns (dividends reinvested where an adjusted close is known); for a
+US stock, the equal-weighted return of the S&P 500 panel's other members over the same
+interval (leave-one-out); for a Tokyo stock, the Nikkei 225 over the same
 interval and the SOX's close-to-close move between Tokyo's two closes (exchange calendars). The
 statistics then come from `deepshock.methods` (verified against statsmodels there); Holm's
 correction from statsmodels."""
@@ -18,7 +19,7 @@ from statsmodels.stats.multitest import multipletests
 
 from deepshock.methods import gaps, groups, leadlag
 from tests.oracle import crosssection, raw
-from tests.oracle.raw import SHOCK, WORDS, calendar
+from tests.oracle.raw import SHOCK, WORDS, calendar, minus
 from tests.oracle.registry import known, markdown_rows, table, value
 
 ES = "chapters/eventstudy"
@@ -72,7 +73,7 @@ def frame(ticker: str) -> pd.DataFrame:
     c = raw.close(ticker)
     date, prev = c.index[1:], c.index[:-1]
     out = pd.DataFrame({"date": date, "prev_date": prev,
-                        "ret": c.to_numpy()[1:] / c.to_numpy()[:-1] - 1})
+                        "ret": raw.total_rets(ticker).reindex(date).to_numpy()})
     out["weekdays"] = gaps.weekdays_spanned(prev, date).astype(float)
     market = raw.universe().at[ticker, "market"]
     level = panel_market_without(ticker) if market == "US" else raw.close(
@@ -113,25 +114,31 @@ def nv(window: str = "[0]") -> pd.Series:
     return result("NVDA").windows.loc[window]
 
 
-value(ES, "es_nv_ar")(lambda: raw.pct(nv()["car"]))
-value(ES, "es_nv_ar_t")(lambda: f"{nv()['t']:.2f}")
+value(ES, "es_nv_ar")(lambda: minus(raw.pct(nv()["car"])))
+value(ES, "es_nv_ar_t")(lambda: minus(f"{nv()['t']:.2f}"))
 value(ES, "es_nv_ar_verdict")(lambda: verdict(nv()["p"]))
 value(ES, "es_nv_beta")(lambda: f"{result('NVDA').fit.beta:.2f}")
 value(ES, "es_nv_days")(lambda: str(int(result("NVDA").fit.n)))
 value(ES, "es_semis_n")(lambda: WORDS[len(members_of("US semiconductors"))])
-value(ES, "es_semis_caar0")(lambda: raw.pct(group("US semiconductors").at["[0]", "caar"]))
-value(ES, "es_semis_port0")(lambda: f"{group('US semiconductors').at['[0]', 'port_t']:.2f}")
+value(ES, "es_semis_caar0")(
+    lambda: minus(raw.pct(group("US semiconductors").at["[0]", "caar"])))
+value(ES, "es_semis_port0")(
+    lambda: minus(f"{group('US semiconductors').at['[0]', 'port_t']:.2f}"))
 value(ES, "es_semis_port0_verdict")(
     lambda: verdict(group("US semiconductors").at["[0]", "port_p"]))
-value(ES, "es_semis_kp0")(lambda: f"{group('US semiconductors').at['[0]', 'kp']:.2f}")
+value(ES, "es_semis_kp0")(
+    lambda: minus(f"{group('US semiconductors').at['[0]', 'kp']:.2f}"))
 value(ES, "es_semis_kp0_verdict")(lambda: verdict(group("US semiconductors").at["[0]", "kp_p"]))
 value(ES, "es_semis_r")(lambda: f"{group('US semiconductors').at['[0]', 'r']:.2f}")
 value(ES, "es_japan_n")(lambda: WORDS[len(members_of("Japan semiconductors"))])
-value(ES, "es_japan_caar1")(lambda: raw.pct(group("Japan semiconductors").at["[0,+1]", "caar"]))
-value(ES, "es_japan_port1")(lambda: f"{group('Japan semiconductors').at['[0,+1]', 'port_t']:.2f}")
+value(ES, "es_japan_caar1")(
+    lambda: minus(raw.pct(group("Japan semiconductors").at["[0,+1]", "caar"])))
+value(ES, "es_japan_port1")(
+    lambda: minus(f"{group('Japan semiconductors').at['[0,+1]', 'port_t']:.2f}"))
 value(ES, "es_japan_port1_verdict")(
     lambda: verdict(group("Japan semiconductors").at["[0,+1]", "port_p"]))
-value(ES, "es_japan_kp1")(lambda: f"{group('Japan semiconductors').at['[0,+1]', 'kp']:.2f}")
+value(ES, "es_japan_kp1")(
+    lambda: minus(f"{group('Japan semiconductors').at['[0,+1]', 'kp']:.2f}"))
 
 
 def primaries() -> pd.DataFrame:
@@ -159,7 +166,7 @@ value(ES, "es_prim_nv_p")(
 @table(ES, "es_table_primaries")
 def check_primaries(text: str) -> list[str]:
     got = markdown_rows(text)
-    want = [[r.name, r.window, r.test, f"{r.t:+.2f}", p_text(r.p), p_text(r.holm)]
+    want = [[r.name, r.window, r.test, minus(f"{r.t:+.2f}"), p_text(r.p), p_text(r.holm)]
             for r in primaries().itertuples()]
     return [] if got == want else [f"glued {got}, raw files give {want}"]
 
@@ -184,7 +191,7 @@ def group_paths() -> dict[str, pd.DataFrame]:
     return {g: pd.DataFrame(m) for g, m in out.items()}
 
 
-value(ES, "es_power_caar0")(lambda: raw.pct(group("US power").at["[0]", "caar"]))
+value(ES, "es_power_caar0")(lambda: minus(raw.pct(group("US power").at["[0]", "caar"])))
 known(ES, "fig-eventstudy-car",
       "the title's day-0 figure for US power is the difference of two cumulative paths each "
       "rounded to 0.01 (-17.75 - 3.70 = -21.45, printed -21.4%); the mean abnormal return is "

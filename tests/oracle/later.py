@@ -81,8 +81,10 @@ value(AFTER, "nv_low_date")(lambda: day(cum("NVDA").idxmin()))
 @value(AFTER, "fig-aftermath-recovery")
 def _recovery_title() -> str:
     done = len(members()) - n_status("not")
-    return (f"{done} of {len(members())} were back at their pre-shock close by 30 June; "
-            f"Nvidia took {int(recovery().at['NVDA', 'sessions'])} sessions")
+    above = sum(bool(cum(t).iloc[-1] >= 0) for t in members())
+    return (f"{done} of {len(members())} got back to their pre-shock close and {above} were at "
+            f"or above it on 30 June; Nvidia took {int(recovery().at['NVDA', 'sessions'])} "
+            "sessions")
 
 
 @functools.cache

@@ -6,6 +6,7 @@ them); the formats are the house style's, written out again."""
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import exchange_calendars as xcals
@@ -64,6 +65,25 @@ def window(ticker: str, start, end) -> float:
 def panel_closes() -> pd.DataFrame:
     frame = pd.read_csv(SNAPSHOT / "panel" / "closes.csv", parse_dates=["date"])
     return frame.set_index("date").sort_index().astype(float)
+
+
+@functools.cache
+def total_rets(ticker: str) -> pd.Series:
+    """Per own session after the first: the return with dividends reinvested wherever an
+    adjusted close is known on both sessions (the file's adj_close; the close itself when the
+    manifest does not call it RAW; else the panel's adjusted close), the price return elsewhere."""
+    own = bars(ticker)
+    if own["adj_close"].notna().any():
+        adjusted = own["adj_close"]
+    elif not str(manifest().at[ticker, "close_convention"]).startswith("RAW"):
+        adjusted = own["close"]
+    elif ticker in panel_closes().columns:
+        adjusted = panel_closes()[ticker].dropna()
+    else:
+        adjusted = pd.Series(dtype=float)
+    levels = pd.DataFrame({"price": own["close"], "adj": adjusted.reindex(own.index)})
+    moves = levels.pct_change(fill_method=None).iloc[1:]
+    return moves["adj"].fillna(moves["price"])
 
 
 @functools.cache
@@ -133,6 +153,11 @@ def fall(fraction: float, digits: int = 1) -> str:
 
 def pct(fraction: float, digits: int = 1, signed: bool = True) -> str:
     return f"{fraction * 100:{'+' if signed else ''}.{digits}f}%"
+
+
+def minus(text: str) -> str:
+    """The text with each hyphen-minus before a digit written as the house minus (U+2212)."""
+    return re.sub(r"-(?=\d)", "\u2212", text)
 
 
 def bn(dollars: float, digits: int = 1) -> str:

@@ -157,8 +157,8 @@ def check_moves_table(text: str) -> list[str]:
         if r is None:
             problems.append(f"{e.label}: no row for {when:%Y-%m-%d}")
             continue
-        want = [e.label, cell("NVDA", when, comma=False), cell("^SOX", when, comma=False),
-                cell("^GSPC", when, comma=False),
+        want = [e.label, cell("NVDA", when), cell("^SOX", when),
+                cell("^GSPC", when),
                 f"{raw.panel_rets().at[when, 'RSP'] * 100:+.1f}%",
                 f"{raw.ret('^VIX', when) * 100:+.1f}%"]
         if r[1:7] != want:

@@ -50,8 +50,8 @@ def test_every_listed_key_exists_in_the_build(glued):
 def test_a_value_changed_by_hand_fails(glued):
     """Each glued value the oracle accepts, with its last digit changed (or a word added), is
     no longer accepted."""
-    accepted = [(p, k) for p, k in KEYS
-                if k in glued.get(p, {}) and disagreement(p, k, glued[p][k]) is None]
+    accepted = [(p, k) for p, k in KEYS if (p, k) not in KNOWN
+                and k in glued.get(p, {}) and disagreement(p, k, glued[p][k]) is None]
     assert len(accepted) > 0.9 * len(KEYS), "most of the oracle's values disagree with the build"
     still = [f"{p}:{k}" for p, k in accepted if disagreement(p, k, perturb(glued[p][k])) is None]
     assert not still, f"the oracle accepts an edited value for {still}"

@@ -73,6 +73,8 @@ def dot_chart(data: pd.DataFrame) -> alt.LayerChart:
                                           symbolStrokeColor=NEUTRAL)))
     chart = alt.layer(link, reported, measured).properties(width=380, height=len(order) * 26)
     n = len(data)
+    days = sorted(data["session"].unique())
+    when = " or ".join(f"{d:%a} {d.day}" for d in map(pd.Timestamp, days)) + f" {days[-1]:%B %Y}"
     exact = int((data["verdict"] == "confirmed").sum())
     gap = largest_gap(data)
     off = abs(gap["measured"] - gap["reported"])
@@ -81,7 +83,7 @@ def dot_chart(data: pd.DataFrame) -> alt.LayerChart:
         title=f"{exact} of {n} reported moves match the close to their rounding; the largest "
               f"miss is {off:.1f} points ({gap['security']})",
         subtitle="Open circle: the figure in the article; filled mark: the close-to-close move "
-                 "(orange: fell), its shape the verdict; Mon 27 or Tue 28 January 2025",
+                 f"(orange: fell), its shape the verdict; {when}",
         source=SOURCE,
         description=(f"Dot plot of {n} percentage moves reported by the article against the "
                      "close-to-close moves in the daily data, one row per claim: "
