@@ -61,7 +61,6 @@ KNOWN_TITLE: dict[str, str] = {
 KNOWN_STYLE: dict[str, str] = {
     "fig-intro-first": "two-decimal tooltip (+.2f) and description; h23-hero",
     "fig-tokyo-clock": "two-decimal tooltip and description; h23-asia",
-    "fig-nvda-price": "two-decimal tooltip; h23-nv",
 }
 # (chart, number as written in the title) -> the test that checks it against the chart's data
 # instead (a number the data hold only as a difference of times, a floor, a threshold).

@@ -5,7 +5,7 @@ import pytest
 
 from deepshock.book import chapter
 from deepshock.story import marketvalue as mv
-from deepshock.story import marketvalue_chart as mvc
+from deepshock.story.marketvalue import chart as mvc
 from tests.conftest import ROOT, raw_close
 
 MON, TUE = mv.SHOCK_DAYS
@@ -141,7 +141,7 @@ def test_weighted_average_counts_are_labelled(table):
     assert mv.count_kind("NVIDIA 10-Q cover page", "") == "outstanding"
     assert row(table, "GOOGL")["count"] == "weighted-average"
     assert row(table, "NVDA")["count"] == "outstanding"
-    assert "B (weighted-average count)" in mv.summary_table(table)
+    assert "from a source of another date (weighted-average count)" in mv.summary_table(table)
 
 
 def test_c_grade_row_is_flagged_approximate(table):
@@ -202,7 +202,7 @@ def test_split_multiplier_is_taken_per_session(snapshot, monkeypatch):
     made_up = pd.DataFrame({"ticker": ["NVDA"], "ratio": [2.0],
                             "effective": [pd.Timestamp("2025-01-28")],
                             "download": [pd.Timestamp("2026-05-31")]})
-    monkeypatch.setattr(mv, "splits", lambda: made_up)
+    monkeypatch.setattr(mv.valuation, "splits", lambda: made_up)
     table = mv.losses()
     close = raw_close("NVDA.csv")
     assert row(table, "NVDA", MON)["prev_level"] == pytest.approx(2 * close["2025-01-24"])

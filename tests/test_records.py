@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from deepshock.data import sharecounts
-from deepshock.story import records
+from deepshock.story.marketvalue import records
 from tests.conftest import ROOT, SNAPSHOT
 
 RANKED = ["NVDA", "AVGO", "MSFT", "AAPL", "AMZN", "META", "ORCL", "MU", "ARM", "VST", "CEG"]

@@ -179,7 +179,7 @@ def test_nvidia_price_title(snapshot):
     rows["date"] = pd.to_datetime(rows["date"])
     day = rows.set_index("date")
     fall = day.at[launch.SHOCK, "close"] / day.loc[day.index < launch.SHOCK, "close"].iloc[-1] - 1
-    assert title(chart).startswith(f"Nvidia lost {abs(fall):.0%} in one session on 27 January")
+    assert title(chart).startswith(f"Nvidia fell {abs(fall):.1%} in one session on 27 January")
 
 
 # --- colour: orange means fell, blue means rose, on every story chart ----------------------

@@ -146,25 +146,31 @@ FIGURES = {
     ("fig-marketvalue-losses", "layer"): ("company (a bar) or record (a press record drawn as "
                                           "a line).", ""),
     ("fig-marketvalue-losses", "name"): ("The company.", ""),
+    ("fig-marketvalue-losses", "short"): ("The company's name as a phone's axis shows it.", ""),
     ("fig-marketvalue-losses", "loss_bn"): ("Market value lost on the session (shares x the "
                                             "fall in the close, in US dollars), or the press "
                                             "record's figure.", "US$ bn"),
     ("fig-marketvalue-losses", "figure"): ("exact, approximate (a grade-C share count or an "
                                            "adjusted price level) or press record.", ""),
-    ("fig-marketvalue-losses", "detail"): ("The share count's grade and the price level, or "
-                                           "the record's source.", ""),
+    ("fig-marketvalue-losses", "detail"): ("Where the share count comes from (its grade in "
+                                           "words) and the price level, or the record's "
+                                           "source.", ""),
     ("fig-nvda-price", "close"): ("Nvidia's closing price as traded.", "US$"),
     ("fig-nvda-records", "rank_usd"): ("Rank of the company-day's loss in dollars among every "
                                        "company-day ranked (1 = largest).", "rank"),
     ("fig-nvda-records", "label"): ("The company-day: company and session.", ""),
+    ("fig-nvda-records", "short"): ("The company-day as a phone's axis shows it.", ""),
     ("fig-nvda-records", "loss_bn"): ("Market value lost that session: the share count serving "
                                       "the day x (previous close - close).", "US$ bn"),
     ("fig-nvda-records", "fall_pct"): ("Close-to-close return of the session.", PCT),
     ("fig-nvda-records", "press_bn"): ("The press figure for that company-day (records.csv or "
                                        "later_losses.csv; empty where the press gives none).",
                                        "US$ bn"),
-    ("fig-nvda-records", "count"): ("Date and grade of the share count used (shares.csv: the "
-                                    "last count dated to a day at or before the session).", ""),
+    ("fig-nvda-records", "count"): ("Date of the share count used (shares.csv: the last count "
+                                    "dated to a day at or before the session), '(an estimate)' "
+                                    "for a grade-C count.", ""),
+    ("fig-nvda-records", "move"): ("Close-to-close move of the session as the tooltip shows it "
+                                   "(one decimal, house minus sign).", ""),
     ("fig-nvda-records", "day"): ("The shock day (New York's day 0, in the accent colour) or other "
                                   "days.", ""),
     ("fig-selloff-us", "short"): ("The security's short name, as the chart's bar labels show "

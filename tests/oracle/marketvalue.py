@@ -34,8 +34,8 @@ def level_factor(ticker: str, on: pd.Timestamp) -> float | None:
 @functools.cache
 def losses(on: pd.Timestamp = SHOCK) -> pd.DataFrame:
     rows = []
-    shares = raw.facts("shares").set_index("ticker")
-    for ticker, holding in shares.iterrows():
+    for ticker in dict.fromkeys(raw.facts("shares")["ticker"]):
+        holding = raw.share_row(ticker, on)
         r = raw.rets(ticker)
         factor = level_factor(ticker, on)
         if on not in r.index or factor is None:
@@ -95,7 +95,7 @@ def home() -> dict:
     first = raw.first_on_or_after("2330.TW")
     c = raw.close("2330.TW")
     prev = c.index[c.index < first][-1]
-    local = raw.shares("2330.TW") * (c[prev] - c[first])
+    local = raw.shares("2330.TW", first) * (c[prev] - c[first])
     fx = raw.facts("fx_rates")
     fx = fx.loc[fx["currency"] == "TWD"].assign(
         gap=lambda f: (pd.to_datetime(f["date"]) - first).dt.days.abs(),
@@ -103,7 +103,7 @@ def home() -> dict:
     rate = fx.sort_values("gap", kind="stable").iloc[0]["rate"]
     adr = raw.close("TSM")
     return {"session": first, "usd": local / rate,
-            "adr": raw.shares("TSM") * (adr.loc[:SHOCK].iloc[-2] - adr[SHOCK])}
+            "adr": raw.shares("TSM", first) * (adr.loc[:SHOCK].iloc[-2] - adr[SHOCK])}
 
 
 value(MV, "mv_tsmc_session")(lambda: day(home()["session"], weekday=True))

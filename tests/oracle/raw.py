@@ -96,8 +96,27 @@ def name(ticker: str) -> str:
     return universe().at[ticker, "name"]
 
 
-def shares(ticker: str) -> float:
-    return float(facts("shares").set_index("ticker").at[ticker, "shares"])
+MAX_AGE = pd.Timedelta(days=183)  # a share count further from the day serves no day
+
+
+def share_row(ticker: str, on: pd.Timestamp = SHOCK) -> pd.Series:
+    """The count serving `on` (shares.csv is a dated history): the last count dated to a day at
+    or before it, within MAX_AGE; else the first one after it within MAX_AGE; else the latest
+    count on file of any date."""
+    rows = facts("shares")
+    rows = rows.loc[rows["ticker"] == ticker].assign(when=lambda f: pd.to_datetime(f["as_of"]))
+    dated = rows.loc[rows["as_of_precision"] == "day"]
+    before = dated.loc[(dated["when"] <= on) & (on - dated["when"] <= MAX_AGE)]
+    after = dated.loc[(dated["when"] > on) & (dated["when"] - on <= MAX_AGE)]
+    if len(before):
+        return before.sort_values("when").iloc[-1]
+    if len(after):
+        return after.sort_values("when").iloc[0]
+    return rows.iloc[-1]
+
+
+def shares(ticker: str, on: pd.Timestamp = SHOCK) -> float:
+    return float(share_row(ticker, on)["shares"])
 
 
 def event_date(label: str) -> pd.Timestamp:

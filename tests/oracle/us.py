@@ -17,7 +17,7 @@ HEADLINE = ["NVDA", "AVGO", "^SOX", "^IXIC", "^GSPC", "AAPL", "6857.T", "SU.PA",
 def nvidia_loss(day0=SHOCK) -> float:
     c = raw.close("NVDA")
     prev = c.index[c.index < day0][-1]
-    return raw.shares("NVDA") * (c[prev] - c[day0])
+    return raw.shares("NVDA", day0) * (c[prev] - c[day0])
 
 
 def breadth(day0=SHOCK) -> dict:
@@ -107,14 +107,14 @@ def previous_record() -> tuple[str, float]:
     rec = records().sort_values("press", ascending=False).iloc[0]
     c = raw.close(rec["ticker"])
     prev = c.index[c.index < rec["date"]][-1]
-    computed = raw.shares(rec["ticker"]) * (c[prev] - c[rec["date"]])
+    computed = raw.shares(rec["ticker"], rec["date"]) * (c[prev] - c[rec["date"]])
     return f"{rec['company']}, {rec['date'].day} {rec['date']:%b %Y}", computed
 
 
 value("chapters/nvidia", "nv_ret_abs")(lambda: fall(raw.ret("NVDA", SHOCK)))
 value("chapters/nvidia", "nv_lost")(lambda: bn(nvidia_loss()))
 value("chapters/nvidia", "nv_top_label")(lambda: previous_record()[0])
-value("chapters/nvidia", "nv_top_computed")(lambda: bn(previous_record()[1]))
+value("chapters/nvidia", "nv_top_loss")(lambda: bn(previous_record()[1]))
 value("chapters/nvidia", "nv_times")(lambda: f"{nvidia_loss() / previous_record()[1]:.1f}")
 
 
@@ -130,7 +130,7 @@ def _nvda_price_title() -> str:
     prev = c.loc[:SHOCK].iloc[-2]
     back = ("won back only part of it the next day" if c[NEXT] < prev
             else "won it all back the next day")
-    return f"Nvidia lost {abs(raw.ret('NVDA', SHOCK)):.0%} in one session on 27 January and {back}"
+    return f"Nvidia fell {abs(raw.ret('NVDA', SHOCK)):.1%} in one session on 27 January and {back}"
 
 
 @value("chapters/nvidia", "fig-nvda-records")

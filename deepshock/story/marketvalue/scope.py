@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import load
-from .marketvalue import MarketMove
+from ...data import load
+from .valuation import MarketMove
 
 
 @dataclass(frozen=True)

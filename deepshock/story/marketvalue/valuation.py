@@ -26,13 +26,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import context, event, facts, holdings, load, sessions, sharecounts
-from ..data.sync import read_manifest
-from ..data.validate import DataError
+from ...data import context, event, facts, holdings, load, sessions, sharecounts
+from ...data.sync import read_manifest
+from ...data.validate import DataError
 
 SHOCK_DAYS = event.days("XNYS", (0, 1))  # New York's day 0 and day 1
 FX = "JPY=X"
-SOURCE = "Yahoo Finance closes (snapshot); data/shares.csv; data/records.csv"
+SOURCE = "Yahoo Finance daily closes; company filings (share counts); press reports (records)"
+# what a share count's grade means, in words for readers (the grade itself stays in the data)
+COUNT_WORDS = {"A": "from a filing", "B": "from a source of another date", "C": "an estimate"}
 # A line valued elsewhere: the ADR is shown (what New York implied) but never added to a
 # total, where the company counts once, by its home line.
 HOME_LINE = {"TSM": "2330.TW"}
@@ -175,7 +177,7 @@ def splits_table() -> str:
 
 def label(value: float, approximate: bool, currency: str = "USD") -> str:
     """'$592.7bn', '≈$196.4bn' or '≈¥634.5bn'; a gain (negative loss) gets a minus sign."""
-    sign = "-" if value < 0 else ""
+    sign = "\u2212" if value < 0 else ""
     if currency == "JPY":
         text = f"{sign}¥{abs(value) / 1e9:,.1f}bn"
     else:
@@ -348,10 +350,11 @@ def reconcile(table: pd.DataFrame, reported: float, ticker: str = "NVDA",
 
 
 def summary_table(table: pd.DataFrame) -> str:
-    """MyST table: per company, the share-count grade, the price basis and the loss on each
-    shock session (local currency for yen names, dollars for all); closed or left out marked."""
+    """MyST table: per company, where its share count comes from (`COUNT_WORDS`), the price
+    basis and the loss on each shock session (local currency for yen names, dollars for all);
+    closed or left out marked."""
     days = sorted(table["date"].unique())
-    head = ["Company", "Shares grade", "Price level"] + [f"{d:%-d %b} loss" for d in days]
+    head = ["Company", "Share count", "Price level"] + [f"{d:%-d %b} loss" for d in days]
     rows = []
     first = table.loc[table["date"] == days[0]].sort_values("loss_usd", ascending=False,
                                                            na_position="last")
@@ -372,7 +375,7 @@ def summary_table(table: pd.DataFrame) -> str:
                 cells.append(label(r["loss_usd"], r["approximate"]))
         lead = per_day.iloc[0]
         name = lead["name"] + (" — not in the totals" if ticker in HOME_LINE else "")
-        grade = lead["grade"] + (" (weighted-average count)"
+        grade = COUNT_WORDS[lead["grade"]] + (" (weighted-average count)"
                                  if lead["count"] == "weighted-average" else "")
         rows.append([name, grade, lead["basis"], *cells])
     return list_table(head, rows, [26, 10, 18] + [23] * len(days))

@@ -15,12 +15,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..data import context, event, facts, load, sharecounts
-from .charts import MUTED, NEGATIVE, finish, narrow_layout
+from ...data import context, event, facts, load, sharecounts
+from ..charts import ACCENT, MUTED, finish, narrow_layout
+from .valuation import convention, list_table
 
 SHOCK = event.day0("XNYS")
 SHOCK_DAY = f"{SHOCK.day} {SHOCK:%B %Y}"  # the chart's name for the shock day's bars
-SOURCE = "Yahoo Finance daily closes (snapshot); data/shares.csv (dated share counts)"
+SOURCE = "Yahoo Finance daily closes; company filings (dated share counts)"
 EXCLUDED_LINES = {"TSM": "TSMC counts by its Taipei line, which trades in Taiwan dollars"}
 
 
@@ -46,8 +47,6 @@ def population() -> pd.DataFrame:
 
 
 def _as_traded(ticker: str) -> bool:
-    from .marketvalue import convention
-
     return convention(ticker) == "as traded"
 
 
@@ -127,8 +126,6 @@ def previous_record(ranks: pd.DataFrame, day: pd.Timestamp = SHOCK) -> pd.Series
 
 def top_table(ranks: pd.DataFrame, by: str = "rank_usd", n: int = 10) -> str:
     """The top `n` company-days by `by` as a MyST table (27 January's rows marked)."""
-    from .marketvalue import list_table
-
     top = ranks.sort_values([by, "date"]).head(n)
     rows = [[str(getattr(r, by)), r.label + (" (the shock)" if r.date == SHOCK else ""),
              f"${r.loss_usd / 1e9:,.1f}bn", f"{r.ret * 100:.1f}%".replace("-", "−"),
@@ -148,43 +145,53 @@ def chart_data(ranks: pd.DataFrame, checks: pd.DataFrame, n: int = 15) -> pd.Dat
     top["loss_bn"] = (top["loss_usd"] / 1e9).round(1)
     top["fall_pct"] = (top["ret"] * 100).round(2)
     top["day"] = [SHOCK_DAY if d == SHOCK else "other days" for d in top["date"]]
-    top["count"] = [f"{a:%d %b %Y}, grade {g}" for a, g in zip(top["as_of"], top["grade"])]
-    return top[["rank_usd", "label", "ticker", "date", "loss_bn", "fall_pct", "press_bn",
-                "count", "day"]]
+    top["move"] = [f"{r * 100:.1f}%".replace("-", "\u2212") for r in top["ret"]]
+    top["count"] = [f"{a:%d %b %Y}" + (" (an estimate)" if g == "C" else "")
+                    for a, g in zip(top["as_of"], top["grade"])]
+    top["short"] = [f"{n.split()[0].rstrip(',')} {d.day} {d:%b %y}"
+                    for n, d in zip(top["name"], top["date"])]
+    return top[["rank_usd", "label", "short", "ticker", "date", "loss_bn", "fall_pct", "move",
+                "press_bn", "count", "day"]]
+
 
 
 def loss_chart(data: pd.DataFrame, n_days: int) -> alt.LayerChart:
     """Horizontal bars of the largest company-day losses, 27 January's in the accent colour,
     the press figure of a day (where there is one) as a black tick."""
-    order = data["label"].tolist()
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=220))
+    y = alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=220),
+              sort=alt.EncodingSortField("rank_usd", op="min", order="ascending"))
     tooltip = [alt.Tooltip("label:N", title="Company-day"),
                alt.Tooltip("loss_bn:Q", title="Loss computed (US$ bn)", format=",.1f"),
                alt.Tooltip("press_bn:Q", title="Press figure (US$ bn)", format=",.0f"),
-               alt.Tooltip("fall_pct:Q", title="Move (%)", format="+.1f"),
+               alt.Tooltip("move:N", title="Close-to-close move"),
                alt.Tooltip("count:N", title="Share count of")]
     base = alt.Chart(data).encode(y=y)
     bars = base.mark_bar().encode(
         x=alt.X("loss_bn:Q", title="Market value lost in one session (US$ billion)",
-                scale=alt.Scale(domain=[0, float(data["loss_bn"].max()) * 1.15])),
+                scale=alt.Scale(domain=[0, float(data["loss_bn"].max()) * 1.15], nice=False)),
         color=alt.Color("day:N", title=None, sort=[SHOCK_DAY, "other days"],
                         scale=alt.Scale(domain=[SHOCK_DAY, "other days"],
-                                        range=[NEGATIVE, MUTED])),
+                                        range=[ACCENT, MUTED])),
         tooltip=tooltip)
     text = base.mark_text(align="left", dx=4, fontSize=10).encode(
         x="loss_bn:Q", text=alt.Text("loss_bn:Q", format="$,.0f"), tooltip=tooltip)
     ticks = base.transform_filter("isValid(datum.press_bn)").mark_tick(
         color="#000000", thickness=2, size=14).encode(x="press_bn:Q", tooltip=tooltip)
     chart = alt.layer(bars, text, ticks).properties(width=460, height=alt.Step(18))
-    chart = narrow_layout(chart, drop=("layer/1",), note="Tap a bar for its figures")
-    first, second = data.iloc[0], data.iloc[1]
+    chart = narrow_layout(chart, drop=("layer/1",), note="Tap a bar for its figures",
+                          set={"layer/0/encoding/y/field": "short",
+                               "layer/2/encoding/y/field": "short",
+                               "layer/0/encoding/x/scale/domain":
+                                   [0, float(data["loss_bn"].max())]})
+    first = data.iloc[0]
+    before = data.loc[data["date"] < first["date"]].iloc[0]  # the largest loss before it
     return finish(
         chart,
-        title=(f"{first['label']} is the largest one-day loss of {n_days:,} company-days, "
-               f"{first['loss_bn'] / second['loss_bn']:.1f} times the next "
-               f"({second['label']})"),
-        subtitle=["Close-to-close fall x the share count dated at or before the day; "
-                  "black ticks: the press figure for that day"],
+        title=(f"{first['label'].split(',')[0]}'s {first['date'].day} {first['date']:%B} loss was "
+               f"{first['loss_bn'] / before['loss_bn']:.1f} times the earlier record "
+               f"({before['label']})"),
+        subtitle=[f"The largest of {n_days:,} company-days ranked: the close-to-close fall × "
+                  "the share count; black ticks: the press figure for that day"],
         source=SOURCE + "; press reports",
         description=("Bar chart of the largest one-day losses of market value among "
                      f"{n_days:,} company-days. "

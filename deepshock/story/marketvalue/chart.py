@@ -6,8 +6,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
-from .marketvalue import SHOCK_DAYS, SOURCE, label
+from ..charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
+from .valuation import COUNT_WORDS, SHOCK_DAYS, SOURCE, label
 
 
 def chart_data(table: pd.DataFrame, records: pd.DataFrame,
@@ -18,8 +18,8 @@ def chart_data(table: pd.DataFrame, records: pd.DataFrame,
         layer="company", loss_bn=(bars["loss_usd"] / 1e9).round(2),
         label=[label(v, a) for v, a in zip(bars["loss_usd"], bars["approximate"])],
         figure=bars["approximate"].map({True: "approximate", False: "exact"}),
-        detail=[f"shares grade {g}; price level {b}" + ("" if t else "; not in the totals "
-                                                       "(the company counts by its home line)")
+        detail=[f"share count: {COUNT_WORDS[g]}; price level: {b}"
+                + ("" if t else "; not in the totals (the company counts by its home line)")
                 for g, b, t in zip(bars["grade"], bars["basis"], bars["in_total"])])
     bars = bars.sort_values("loss_usd", ascending=False)
     refs = records.assign(
@@ -27,8 +27,23 @@ def chart_data(table: pd.DataFrame, records: pd.DataFrame,
         label=[f"${v:,.0f}bn {c} {d:%Y}" for c, d, v in
                zip(records["company"], records["date"], records["loss_usd_bn"])],
         figure="press record", detail=records["source"])
-    cols = ["layer", "name", "loss_bn", "label", "figure", "detail"]
+    cols = ["layer", "name", "short", "loss_bn", "label", "figure", "detail"]
+    bars["short"], refs["short"] = bars["name"].map(short_name), refs["name"]
     return pd.concat([bars[cols], refs[cols]], ignore_index=True)
+
+
+# the words a phone's axis can drop from a company's name (the tooltip keeps the full name)
+SHORTER = {"Advanced Micro Devices": "AMD", "Super Micro Computer": "Super Micro",
+           "Alphabet (class A)": "Alphabet"}
+DROPPED = (" Holdings", " Holding", " Technology", " Platforms", " Electronics", " Group", " Energy")
+
+
+def short_name(name: str) -> str:
+    """A company's name short enough for a phone's axis: 'Micron', 'Arm (ADR)', 'AMD'."""
+    name = SHORTER.get(name, name)
+    for word in DROPPED:
+        name = name.replace(word, "")
+    return name
 
 
 def loss_chart(data: pd.DataFrame) -> alt.LayerChart:
@@ -37,7 +52,8 @@ def loss_chart(data: pd.DataFrame) -> alt.LayerChart:
     bars_df = data.loc[data["layer"] == "company"]
     order = bars_df["name"].tolist()
     base = alt.Chart(data)
-    y = alt.Y("name:N", sort=order, title=None)
+    y = alt.Y("name:N", sort=alt.EncodingSortField("loss_bn", op="max", order="descending"),
+              title=None)
     span = bars_df["loss_bn"].max() - min(bars_df["loss_bn"].min(), 0)
     day = SHOCK_DAYS[0]
     x = alt.X("loss_bn:Q", title=f"Market value lost on {day.day} {day:%B %Y} (US$ bn; "
@@ -72,15 +88,13 @@ def loss_chart(data: pd.DataFrame) -> alt.LayerChart:
     notes = refs.mark_text(align="left", baseline="middle", dx=3, fontSize=9,
                            color="#444444").encode(x="loss_bn:Q", y=top, text="label:N")
     chart = alt.layer(rules, bars, *texts, notes).properties(width=420, height=height)
-    # On a phone the value labels take a larger share of the plot: every label (gains too)
-    # sits right of the zero line, with room for it there.
+    # On a phone: short names, the axis fitted to the bars, no value or record labels (the
+    # title carries the point; a tap on a bar or a dashed line gives its figure).
     low, high = min(bars_df["loss_bn"].min(), 0), bars_df["loss_bn"].max()
-    chart = narrow_layout(chart, drop=(f"layer/{2 + len(texts)}",),
-                          set={"layer/1/encoding/x/scale/domain": [low - 0.05 * span,
-                                                                   high + 0.45 * span],
-                               "layer/3/encoding/x": {"datum": 0, "type": "quantitative"},
-                               "layer/3/mark/align": "left", "layer/3/mark/dx": 4},
-                          note="Tap a dashed line for its record")
+    chart = narrow_layout(chart, drop=("layer/2", "layer/3", "layer/4"),
+                          set={"layer/1/encoding/x/scale/domain": [low, high],
+                               "layer/1/encoding/y/field": "short"},
+                          note="Tap a bar for its figure, a dashed line for its record")
     first, second = bars_df.iloc[0], bars_df.iloc[1]
     return finish(
         chart,
