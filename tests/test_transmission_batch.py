@@ -136,3 +136,16 @@ def test_reopening_placebo_equals_one_fit_per_reopening(snapshot):
         for key in KEYS:
             np.testing.assert_allclose(got[key].to_numpy(float), want[key].to_numpy(float),
                                        rtol=1e-10, atol=1e-12, equal_nan=True, err_msg=key)
+
+
+def test_reopening_placebo_is_kept_in_the_store_by_its_inputs(snapshot, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path))
+    first, _ = st.placebo()
+    files = list(tmp_path.glob("transmission-placebo-*.pkl"))
+    assert len(files) == 1
+    pd.to_pickle(first.assign(p=0.5), files[0])        # what is read is the kept file
+    tests, rates = st.placebo()
+    assert (tests["p"] == 0.5).all() and (rates["rejected"] == 0).all()
+    earlier, _ = st.placebo(st.NEWS_UTC - pd.Timedelta(days=400))   # another input, another key
+    assert len(list(tmp_path.glob("transmission-placebo-*.pkl"))) == 2
+    assert len(earlier) < len(first)
