@@ -22,6 +22,7 @@ KEPT = {   # artefact name -> (producing module, the parts its caller passes)
     "eventstudy-run": "deepshock.story.eventstudy.study",
     "eventstudy-placebo": "deepshock.story.eventstudy.placebo",
     "shocks-measure": "deepshock.story.shocks",
+    "transmission-placebo": "deepshock.story.transmission",
 }
 
 
@@ -104,18 +105,23 @@ def each_edit(root: Path, modules: set[str]):
 
 def test_results_kept_with_keep_change_key_when_any_function_they_depend_on_changes(package):
     from deepshock.story import eventstudy as es
+    from deepshock.story import transmission as tr
     from deepshock.story.eventstudy import placebo as pl
 
     parts = {"eventstudy-run": (es.NEW, es.EVENT, None),
              "eventstudy-placebo": (sorted(pl.GROUPS.items()), es.NEW, None, pl.SEED,
                                     pl.WINDOWS, pl.MARGIN),
-             "shocks-measure": ()}
+             "shocks-measure": (),
+             "transmission-placebo": (tr.NEWS_UTC, tr.ESTIMATION, tr.BOUNDS, tr.MARKETS,
+                                      tr.REOPENING, tr.MIN_CLOSED)}
     base = {name: artefacts.key(name, *parts[name]) for name in KEPT}
     deps = {name: closure(package, module) for name, module in KEPT.items()}
     # the producing module itself and the methods it uses are among the dependencies
     assert "deepshock.story.eventstudy.placebo" in deps["eventstudy-placebo"]
     assert {"deepshock.methods.batch", "deepshock.methods.leadlag", "deepshock.data.context"
             } <= deps["eventstudy-placebo"]
+    assert {"deepshock.methods.transmission", "deepshock.data.clock"
+            } <= deps["transmission-placebo"]
     checked = 0
     for where in each_edit(package, set().union(*deps.values())):
         module = where.split(" ")[0].rsplit(".", 1)[0]

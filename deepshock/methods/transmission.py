@@ -204,3 +204,69 @@ def rejection_rates(p, levels=(0.01, 0.05, 0.10)) -> pd.DataFrame:
                      "se": np.sqrt(level * (1 - level) / len(p)) if len(p) else np.nan,
                      "binom_p": stats.binomtest(k, len(p), level).pvalue if len(p) else np.nan})
     return pd.DataFrame(rows)
+
+
+# --- many day-0 rows of one security at once (placebos) ----------------------------------------
+
+def evaluate_many(ret, leads, weekdays, day0, estimation: tuple[int, int],
+                  min_nonzero: int = MIN_NONZERO, level: float = LEVEL) -> pd.DataFrame:
+    """`evaluate(estimate(...), ...)` of one security for every position in `day0` at once:
+    for each day 0 the model is fitted on rows day0 + estimation[0] .. day0 + estimation[1]
+    (own gap variance from every row up to the estimation end) and evaluated on the day-0 row
+    alone. `ret` and `weekdays` one value per row, `leads` rows x leads. One batched solve of
+    the normal equations for every day 0 (a lead with no slope gets a zero column and a unit
+    diagonal, which leaves the other slopes as in the smaller model); one row per day 0 with
+    the keys of `evaluate`. Raises, as `estimate`/`evaluate` do, on missing estimation values
+    or a multi-weekday day 0 without 3 past gaps."""
+    y, w = np.asarray(ret, float), np.asarray(weekdays, float)
+    x = np.asarray(leads, float).reshape(len(y), -1)
+    zero = np.asarray(day0, int)
+    rows = zero[:, None] + np.arange(estimation[0], estimation[1] + 1)[None, :]
+    if len(zero) and (min(rows.min(), zero.min()) < 0 or max(rows.max(), zero.max()) >= len(y)):
+        raise ValueError("evaluate_many: an estimation window or day 0 lies outside the rows")
+    xe, ye = x[rows], y[rows]                                   # days x T x leads, days x T
+    kept = (xe != 0.0).sum(axis=1) >= min_nonzero               # days x leads
+    xe = np.where(kept[:, None, :], xe, 0.0)
+    X = np.concatenate([np.ones(ye.shape + (1,)), xe], axis=2)
+    if not (np.isfinite(X).all() and np.isfinite(ye).all()):
+        raise ValueError("evaluate_many: missing values in the estimation rows")
+    xtx = np.einsum("dti,dtj->dij", X, X)
+    diag = np.concatenate([np.zeros((len(zero), 1), bool), ~kept], axis=1)
+    xtx[diag[:, :, None] & np.eye(X.shape[2], dtype=bool)[None]] = 1.0
+    xtx_inv = np.linalg.inv(xtx)
+    params = np.einsum("dij,dj->di", xtx_inv, np.einsum("dti,dt->di", X, ye))
+    n, k = ye.shape[1], 1 + kept.sum(axis=1)
+    df = n - k
+    s2 = ((ye - np.einsum("dti,di->dt", X, params)) ** 2).sum(axis=1) / df
+    # the own gap variance: residuals of every gap row up to each estimation end
+    full = np.column_stack([np.ones(len(y)), x])
+    full = np.where(np.isfinite(full), full, 0.0)             # a dropped lead's slope is 0
+    resid = y[None, :] - np.einsum("ni,di->dn", full, params)
+    finite = np.isfinite(y)[None, :] & (np.isfinite(x)[None, :, :] | ~kept[:, None, :]).all(axis=2)
+    gap = finite & (w >= 2)[None, :] & (np.arange(len(y))[None, :] <= rows[:, -1:])
+    used = gap.sum(axis=1)
+    spanned = np.where(gap, w, 0.0).sum(axis=1)
+    per_weekday = np.divide(np.where(gap, resid, 0.0) ** 2 @ np.ones(len(y)), spanned,
+                            out=np.full(len(zero), np.nan), where=used >= 3)
+    k0 = w[zero]
+    if np.any((k0 >= 2) & (used < 3)):
+        raise ValueError("evaluate_many: a day 0 spans several weekdays but fewer than 3 past "
+                         "gaps are known (own gap variance needs 3)")
+    h = np.where(k0 >= 2, k0 * per_weekday / s2, 1.0)
+    c = np.concatenate([np.ones((len(zero), 1)), np.where(kept, x[zero], 0.0)], axis=1)
+    total = y[zero]
+    predicted = (c * params).sum(axis=1)
+    quad = np.einsum("di,dij,dj->d", c, xtx_inv, c)
+    pred_se = np.sqrt(s2 * quad)
+    excess = total - predicted
+    se = np.sqrt(s2 * (h + quad))
+    q = np.array([_quantile(level, int(d)) for d in df])
+    half_total = _quantile(level, n - 1) * np.std(ye, axis=1, ddof=1) * np.sqrt(h)
+    t = excess / se
+    return pd.DataFrame({
+        "total": total, "total_lo": total - half_total, "total_hi": total + half_total,
+        "predicted": predicted, "predicted_lo": predicted - q * pred_se,
+        "predicted_hi": predicted + q * pred_se, "predicted_se": pred_se,
+        "excess": excess, "excess_lo": excess - q * se, "excess_hi": excess + q * se,
+        "se": se, "t": t, "df": df, "p": 2 * special.stdtr(df, -np.abs(t)), "h": h,
+        "n": np.full(len(zero), n), "gaps_used": used})

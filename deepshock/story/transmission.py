@@ -31,7 +31,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import clock, event, facts, sessions
+from ..data import artefacts, clock, event, facts, sessions
 from ..methods import transmission as tm
 
 # The book's event, read once from data/shocks.csv (`data.event`): when the news was public, UTC.
@@ -234,33 +234,48 @@ def reopenings(ticker: str, news: pd.Timestamp = NEWS_UTC) -> pd.DataFrame:
                          "holiday": holiday, "pos": pick})
 
 
+def _placebo_tests(news: pd.Timestamp) -> pd.DataFrame:
+    """The placebo's test rows (see `placebo`): every tested reopening of a security, per
+    bound, in one batched solve (`methods.transmission.evaluate_many`, tested against one
+    `model` fit per reopening in tests/test_transmission_batch.py)."""
+    rows = []
+    for market in REOPENING:
+        for ticker in markets()[market]:
+            frame = clock.leads(ticker, LEADS)
+            found = reopenings(ticker, news)
+            short = (found["pos"] + ESTIMATION[0] < 0).to_numpy()
+            zeros = np.array([day0(frame, frame["prev_close_utc"].iloc[p])
+                              for p in found["pos"].to_numpy()[~short]], int)
+            tested = {bound: tm.evaluate_many(frame["ret"], frame[_columns(bound)],
+                                              frame["weekdays"], zeros, ESTIMATION
+                                              ).to_dict("records") for bound in BOUNDS[:2]}
+            i = 0
+            for r, none in zip(found.itertuples(), short):
+                head = {"market": market, "ticker": ticker}
+                if none:                                  # listed, untested: no full window
+                    rows.append({**head, "date": r.date, "holiday": r.holiday,
+                                 "closed": r.closed, "bound": "none"})
+                    continue
+                for bound in BOUNDS[:2]:
+                    rows.append({**head, "date": frame["date"].iloc[zeros[i]],
+                                 "holiday": r.holiday, "closed": r.closed, "bound": bound,
+                                 **tested[bound][i]})
+                i += 1
+    return pd.DataFrame(rows)
+
+
 def placebo(news: pd.Timestamp = NEWS_UTC) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(one row per security x past reopening x bound: excess, se, t, p, h, and bound "none"
     for a reopening without a full estimation window before it; the rejection rates at
     1/5/10% per bound with their binomial error). Every Seoul and Taipei security and every
     reopening of `reopenings`; the same model, window and own gap variance as `answers`, with
     the reopening as day 0 (news = the close before it). Tests of one market on one date share
-    the day's news, so they are not independent: the binomial error is a floor."""
-    rows = []
-    for market in REOPENING:
-        for ticker in markets()[market]:
-            frame = clock.leads(ticker, LEADS)
-            for _, r in reopenings(ticker, news).iterrows():
-                if r["pos"] + ESTIMATION[0] < 0:   # listed, untested: no full window before
-                    rows.append({"market": market, "ticker": ticker, "date": r["date"],
-                                 "holiday": r["holiday"], "closed": r["closed"], "bound": "none"})
-                    continue
-                before = frame["prev_close_utc"].iloc[r["pos"]]
-                for bound in BOUNDS[:2]:
-                    fitted, zero = model(ticker, before, bound)
-                    row = frame.iloc[zero]
-                    got = tm.evaluate(fitted, [row["ret"]],
-                                      row[_columns(bound)].to_numpy(float)[None, :],
-                                      [row["weekdays"]])
-                    rows.append({"market": market, "ticker": ticker, "date": row["date"],
-                                 "holiday": r["holiday"], "closed": r["closed"],
-                                 "bound": bound, **got})
-    tests = pd.DataFrame(rows)
+    the day's news, so they are not independent: the binomial error is a floor. The rows are
+    kept in the artefact store (`artefacts.keep`: the key hashes the arguments, this whole
+    package's source, the data and the facts files)."""
+    news = pd.Timestamp(news)
+    tests = artefacts.keep("transmission-placebo", lambda: _placebo_tests(news), news,
+                           ESTIMATION, BOUNDS, MARKETS, REOPENING, MIN_CLOSED)
     rates = pd.concat([tm.rejection_rates(g["p"]).assign(bound=b)
                        for b, g in tests.groupby("bound", sort=False) if b != "none"],
                       ignore_index=True)
