@@ -78,14 +78,18 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
+def reading_order(site: Path) -> list[Path]:
+    """The landing page, then every chapter in `_toc.yml`'s order (the PDF's order)."""
+    return [site / "intro.html"] + [site / f"{entry['file']}.html"
+                                    for part in yaml.safe_load(
+                                        (ROOT / "_toc.yml").read_text())["parts"]
+                                    for entry in part["chapters"]]
+
+
 def site_figures(site: Path) -> list[tuple[str, str, str]]:  # noqa: F811
     """(figure id, number, caption's first words) of every numbered figure, in reading order."""
-    order = [site / "intro.html"] + [site / f"{entry['file']}.html"
-                                     for part in yaml.safe_load(
-                                         (ROOT / "_toc.yml").read_text())["parts"]
-                                     for entry in part["chapters"]]
     found = []
-    for path in order:
+    for path in reading_order(site):
         for figure in soup_of(path).select("figure[id]"):
             number = figure.select_one("span.caption-number")
             if number is None:
@@ -94,6 +98,39 @@ def site_figures(site: Path) -> list[tuple[str, str, str]]:  # noqa: F811
             found.append((figure["id"], _normal(number.get_text()).removeprefix("Fig. ").strip(),
                           " ".join(_normal(text).split()[:4])))
     return found
+
+
+REFERENCE = re.compile(r"\bFig\. (\d+(?:\.\d+)?)\b")
+
+
+def references(text: str) -> list[tuple[str, str, str]]:
+    """(number, the word before, the word after) of every "Fig. N" in `text`, in order."""
+    found = []
+    for match in REFERENCE.finditer(text):
+        before = re.findall(r"\w+", text[max(0, match.start() - 80):match.start()])
+        after = re.findall(r"\w+", text[match.end():match.end() + 80])
+        found.append((match.group(1), before[-1] if before else "", after[0] if after else ""))
+    return found
+
+
+def site_references(site: Path) -> list[tuple[str, str, str]]:  # noqa: F811
+    """`references` in the prose of every page (captions left out), in reading order."""
+    found = []
+    for path in reading_order(site):
+        article = soup_of(path).select_one("article")
+        for caption in article.select("figure[id] figcaption"):
+            caption.decompose()
+        found += references(_normal(article.get_text(" ")))
+    return found
+
+
+def pdf_references(raw: str, figures: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """`references` in the PDF's text once each figure's caption ("Fig. N: first words") is
+    taken out: the prose's references, in reading order."""
+    text = _normal(raw)
+    for _, number, words in figures:
+        text = text.replace(f"Fig. {number}: {words}", " ", 1)
+    return references(text)
 
 
 @pytest.mark.build
@@ -108,12 +145,23 @@ def test_figures_have_the_same_number_in_the_site_and_the_pdf(site, pdf):  # noq
     text = _normal(raw)
     for ident, number, words in figures:
         assert f"Fig. {number}: {words}" in text, f"{ident}: not Fig. {number} in the PDF"
-    # the prose's references give the same numbers as the captions, in both formats
-    nvidia = soup_of(site / "chapters" / "nvidia.html")
-    for link in nvidia.select('a[href^="#fig-"] span.std-numref'):
-        number = dict((i, n) for i, n, _ in figures)[link.find_parent("a")["href"][1:]]
-        assert link.get_text() == f"Fig. {number}"
-        assert f"as Fig. {number} shows" in text
+    # every reference in the site names its figure's number ...
+    number_of = {ident: number for ident, number, _ in figures}
+    linked = 0
+    for path in reading_order(site):
+        for link in soup_of(path).select('a[href*="#fig-"] span.std-numref'):
+            ident = link.find_parent("a")["href"].split("#", 1)[1]
+            assert _normal(link.get_text()) == f"Fig. {number_of[ident]}", (path.name, ident)
+            linked += 1
+    # ... and the PDF's prose gives the same numbers, in the same order, at the same words (the
+    # word before or after each reference: one side may be a heading or a page's running head)
+    in_site, in_print = site_references(site), pdf_references(raw, figures)
+    assert len(in_site) >= linked > 0
+    assert [n for n, _, _ in in_print] == [n for n, _, _ in in_site], (
+        f"references in the PDF {[n for n, _, _ in in_print]} != site {[n for n, _, _ in in_site]}")
+    moved = [(one, two) for one, two in zip(in_site, in_print)
+             if one[1] != two[1] and one[2] != two[2]]
+    assert not moved, f"references at other words in the PDF (site, PDF): {moved}"
 
 
 # --- 3. the key-numbers box: neutral, legible in light and dark mode ------------------------------

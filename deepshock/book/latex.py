@@ -1,5 +1,6 @@
 """The PDF edition's figure numbers, charts and tables. Figures are numbered through the book,
-as in the site (`book_wide_figure_numbers`). Charts: `ChartPdf` turns the placeholders of
+as in the site (`book_wide_figure_numbers`), and a reference's "Fig." stays on the line of its
+number (`tied_references`). Charts: `ChartPdf` turns the placeholders of
 `story.charts.LatexChart` into vector PDF images, for the LaTeX builder only. Tables: every
 table without its own column layout (a `tabularcolumns` directive before it) gets wrapping
 columns sized by its content.
@@ -131,7 +132,18 @@ def book_wide_figure_numbers(app: Sphinx, config) -> None:
     app.connect("builder-inited", restore, priority=900)  # after sphinx-jupyterbook-latex (500)
 
 
+def tied_references(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """In the PDF, a no-break space before the number of every {numref} ("Fig. %s"; Sphinx's
+    xelatex preamble makes U+00A0 a tie), so that no line or page ends between the two and the
+    print reads "Fig. N" as the site does. Only the LaTeX builder; the site keeps its text."""
+    if app.builder.format != "latex":
+        return
+    for reference in doctree.findall(addnodes.number_reference):
+        reference["title"] = reference.get("title", "%s").replace(" %s", "\u00a0%s")
+
+
 def setup(app: Sphinx) -> None:
     app.add_post_transform(ChartPdf)
     app.connect("config-inited", book_wide_figure_numbers)
+    app.connect("doctree-resolved", tied_references)
     app.connect("doctree-resolved", wrap_tables)
