@@ -156,7 +156,7 @@ def chart(line: pd.DataFrame, points: pd.DataFrame, sessions_: pd.DataFrame) -> 
     y = alt.Y("pct:Q", title="Against New York's Friday close (%)")
     tip = [alt.Tooltip("utc:T", title="Time (UTC)", format="%a %d %b %H:%M"),
            alt.Tooltip("level:Q", title="Level", format=",.1f"),
-           alt.Tooltip("pct:Q", title="Against Friday's close (%)", format="+.2f")]
+           alt.Tooltip("pct:Q", title="Against Friday's close (%)", format="+.1f")]
     band = alt.Chart(sessions_).mark_rect(color=MUTED, opacity=0.35).encode(
         x="start:T", x2="end:T", tooltip=[alt.Tooltip("session:N", title="Session"),
                                           alt.Tooltip("start:T", title="Opens (UTC)",
@@ -192,7 +192,7 @@ def chart(line: pd.DataFrame, points: pd.DataFrame, sessions_: pd.DataFrame) -> 
                      f"{FRIDAY:%-d %B %Y}, from {line['utc'].min():%a %H:%M} to "
                      f"{line['utc'].max():%a %H:%M} UTC, with Tokyo's, Europe's and New York's "
                      "sessions as bands. " + "; ".join(
-                         f"{r.label}: {r.pct:+.2f}% at {r.utc:%a %H:%M} UTC"
+                         f"{r.label}: {r.pct:+.1f}% at {r.utc:%a %H:%M} UTC"
                          for r in points.itertuples()) + "."),
     )
 

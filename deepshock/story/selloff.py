@@ -274,7 +274,7 @@ def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.Layer
     tooltip = [alt.Tooltip("name:N", title="Security"), alt.Tooltip("market:N", title="Market"),
                alt.Tooltip("prev_date:T", title="Previous session", format="%d %b %Y"),
                alt.Tooltip("date:T", title="Session", format="%d %b %Y"),
-               alt.Tooltip("ret_pct:Q", title="Change (%)", format="+.2f")]
+               alt.Tooltip("ret_pct:Q", title="Change (%)", format="+.1f")]
     base = alt.Chart(table).encode(
         y=alt.Y("label:N", title=None, sort="x", axis=alt.Axis(labelLimit=260)), tooltip=tooltip)
     bars = base.mark_bar().encode(
@@ -300,7 +300,7 @@ def headline_chart(table: pd.DataFrame, date: pd.Timestamp = SHOCK) -> alt.Layer
         source=SOURCE,
         description=("Bar chart of close-to-close changes in each security's first session on or "
                      f"after {date.day} {date:%B %Y}: " + "; ".join(
-                         f"{r.label} {r.ret_pct:+.2f}%" for r in table.itertuples()) + "."),
+                         f"{r.label} {r.ret_pct:+.1f}%" for r in table.itertuples()) + "."),
     )
 
 
