@@ -79,6 +79,18 @@ def _rel_diff() -> str:
     return f"{abs(losses().at['NVDA', 'loss'] / reported - 1) * 100:.3f}%"
 
 
+def press_record() -> pd.Series:
+    """The largest earlier one-day loss the press reported (data/records.csv)."""
+    rec = raw.facts("records").assign(bn=lambda f: f["loss_usd_bn"].astype(float))
+    return rec.loc[pd.to_datetime(rec["date"]) < SHOCK].sort_values("bn").iloc[-1]
+
+
+value(MV, "mv_record_multiple")(
+    lambda: f"{losses().at['NVDA', 'loss'] / 1e9 / press_record()['bn']:.1f}")
+value(MV, "mv_record_ref")(lambda: (f"{press_record()['company']}'s ${press_record()['bn']:g}bn "
+                                    f"on {day(press_record()['date'])}"))
+
+
 @value(MV, "fig-marketvalue-losses")
 def _losses_title() -> str:
     top = losses().sort_values("loss", ascending=False)

@@ -18,12 +18,7 @@ ORACLE: dict[tuple[str, str], Callable[[], str]] = {}
 # disagreements found and reported, not yet settled: (page, key) -> what differs and why.
 # Their tests are strict xfails, so they fail loudly once the book is corrected (then remove
 # the entry).
-KNOWN: dict[tuple[str, str], str] = {
-    ("chapters/nvidia", "nv_rank_table"): "the oracle's check predates the records ranking "
-        "(h22-records): it ranks the press days of records.csv with the nvidia page's old "
-        "columns, where the page now ranks every company-day a dated share count serves "
-        "(Rank, Company-day, loss, move, count date, other rank); to be rewritten (h23-nv)",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 # glued tables, checked row by row: (page, key) -> function(published text) -> problems found
 TABLES: dict[tuple[str, str], Callable[[str], list[str]]] = {}
 SPEC = "application/vnd.deepshock.vegalite+json"

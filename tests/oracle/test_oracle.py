@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.oracle import (  # noqa: F401  (they register the values)
-    asia, crosssection, eventstudy, later, marketvalue, research, shocks, us)
+    asia, crosssection, eventstudy, later, marketvalue, records, research, shocks, us)
 from tests.oracle.registry import KNOWN, ORACLE, TABLES, perturb
 
 KEYS = sorted({*ORACLE, *TABLES})

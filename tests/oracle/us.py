@@ -6,7 +6,7 @@ import pandas as pd
 
 from tests.oracle import raw
 from tests.oracle.raw import SHOCK, bn, count, day, fall
-from tests.oracle.registry import table, value
+from tests.oracle.registry import value
 
 NEXT = pd.Timestamp("2025-01-28")
 # the landing chart's headline securities (a choice of the book, not a computation)
@@ -94,28 +94,8 @@ def _intro_title() -> str:
 
 # --- Nvidia -------------------------------------------------------------------------------
 
-def records() -> pd.DataFrame:
-    """The earlier record losses (data/records.csv), each recomputed as shares x fall in the
-    close where data/shares.csv has a day-dated count (the book's rule)."""
-    rec = raw.facts("records").assign(date=lambda f: pd.to_datetime(f["date"]),
-                                      press=lambda f: f["loss_usd_bn"].astype(float))
-    return rec
-
-
-def previous_record() -> tuple[str, float]:
-    """The largest press-reported earlier loss, and its figure computed as on the shock day."""
-    rec = records().sort_values("press", ascending=False).iloc[0]
-    c = raw.close(rec["ticker"])
-    prev = c.index[c.index < rec["date"]][-1]
-    computed = raw.shares(rec["ticker"], rec["date"]) * (c[prev] - c[rec["date"]])
-    return f"{rec['company']}, {rec['date'].day} {rec['date']:%b %Y}", computed
-
-
 value("chapters/nvidia", "nv_ret_abs")(lambda: fall(raw.ret("NVDA", SHOCK)))
 value("chapters/nvidia", "nv_lost")(lambda: bn(nvidia_loss()))
-value("chapters/nvidia", "nv_top_label")(lambda: previous_record()[0])
-value("chapters/nvidia", "nv_top_loss")(lambda: bn(previous_record()[1]))
-value("chapters/nvidia", "nv_times")(lambda: f"{nvidia_loss() / previous_record()[1]:.1f}")
 
 
 @value("chapters/nvidia", "nv_regained_share")
@@ -131,13 +111,6 @@ def _nvda_price_title() -> str:
     back = ("won back only part of it the next day" if c[NEXT] < prev
             else "won it all back the next day")
     return f"Nvidia fell {abs(raw.ret('NVDA', SHOCK)):.1%} in one session on 27 January and {back}"
-
-
-@value("chapters/nvidia", "fig-nvda-records")
-def _nvda_records_title() -> str:
-    label, computed = previous_record()
-    return (f"Nvidia's 27 January loss was {nvidia_loss() / computed:.1f} times the earlier "
-            f"record ({label})")
 
 
 # --- the US sell-off ------------------------------------------------------------------------
@@ -190,54 +163,3 @@ def _average_member() -> str:
     decimals as the sell-off states it."""
     mean = raw.panel_rets().loc[SHOCK, raw.sp500()].dropna().mean()
     return ("rose " if mean > 0 else "fell ") + f"{abs(mean) * 100:.2f}%"
-
-
-# --- the records table: the shock day among the largest one-day losses of market value -------
-
-MAX_GAP = pd.Timedelta(days=183)  # a share count further from the loss day is not used
-
-
-def list_table_rows(text: str) -> list[list[str]]:
-    """Body rows of a MyST list-table, cells unescaped."""
-    rows: list[list[str]] = []
-    for line in text.splitlines():
-        if line.startswith("* - "):
-            rows.append([line[4:].strip()])
-        elif line.startswith("  - ") and rows:
-            rows[-1].append(line[4:].strip())
-    return [[c.replace("\\$", "$") for c in r] for r in rows[1:]]
-
-
-def loss_day(ticker: str, when: pd.Timestamp, press_bn: float | None) -> dict:
-    """The loss as on the shock day (shares x fall in the close) where a day-dated count lies
-    within MAX_GAP of the day, else the press figure."""
-    counts = raw.facts("shares").set_index("ticker")
-    c = raw.close(ticker)
-    prev = c.index[c.index < when][-1]
-    ret = c[when] / c[prev] - 1
-    row = counts.loc[ticker]
-    usable = row["as_of_precision"] == "day" and abs(pd.Timestamp(row["as_of"]) - when) <= MAX_GAP
-    if usable:
-        return {"loss_bn": round(float(row["shares"]) * (c[prev] - c[when]) / 1e9, 1),
-                "press": False, "ret": ret}
-    return {"loss_bn": float(press_bn), "press": True, "ret": ret}
-
-
-@table("chapters/nvidia", "nv_rank_table")
-def check_records(text: str) -> list[str]:
-    rows = [{"label": "Nvidia, 27 Jan 2025 (the shock)", "date": SHOCK,
-             **loss_day("NVDA", SHOCK, None)}]
-    for name in ("records", "later_losses"):
-        for r in raw.facts(name).itertuples():
-            when = pd.Timestamp(r.date)
-            rows.append({"label": f"{r.company}, {when.day} {when:%b %Y}", "date": when,
-                         **loss_day(r.ticker, when, r.loss_usd_bn)})
-    frame = pd.DataFrame(rows)
-    frame["rank_usd"] = frame["loss_bn"].rank(ascending=False, method="min").astype(int)
-    frame["rank_pct"] = frame["ret"].rank(method="min").astype(int)
-    frame = frame.sort_values(["rank_usd", "date"])
-    want = [[r.label, f"${r.loss_bn:,.1f}bn" + (" (press)" if r.press else ""),
-             f"{r.ret * 100:.1f}%".replace("-", "−"), str(r.rank_usd), str(r.rank_pct)]
-            for r in frame.itertuples()]
-    got = list_table_rows(text)
-    return [] if got == want else [f"glued {got}, raw files give {want}"]
