@@ -114,7 +114,7 @@ def test_contagion_first_title(snapshot):
     late = rows.loc[rows["city"].isin(["Seoul", "Taipei"])].sort_values("ret_pct").iloc[0]
     end = pd.to_datetime(late["end"])
     assert title(chart) == (f"Korea and Taiwan caught up on reopening: {late['name']} fell "
-                            f"{abs(late['ret_pct']):.1f}% on {end:%d %b}")
+                            f"{abs(late['ret_pct']):.1f}% on {end:%-d %b}")
     assert {"Hong Kong", "Europe (Xetra)"} <= set(rows["city"])
 
 

@@ -144,7 +144,7 @@ def summary_markdown(summary: pd.DataFrame) -> str:
              f"the sell-off | Low from the tariff sell-off on | {END:%-d %B} |",
              "|---|---:|---:|---:|---:|---:|"]
     for r in summary.itertuples():
-        cells = [f"{getattr(r, f'low_{p}_pct'):+.1f}% ({getattr(r, f'low_{p}_date'):%d %b})"
+        cells = [f"{getattr(r, f'low_{p}_pct'):+.1f}% ({getattr(r, f'low_{p}_date'):%-d %b})"
                  for p in ("shock", "mid", "tariff")]
         lines.append(f"| {r.group} | {r.members} | {' | '.join(cells)} | {r.end_pct:+.1f}% |")
     return "\n".join(lines)
@@ -192,7 +192,7 @@ def groups_chart(groups: pd.DataFrame, window: dict) -> alt.FacetChart:
         description=(f"{len(order)} small line charts, one per group, of the equal-weighted "
                      f"cumulative return from {BASE:%-d %B} to {END:%-d %B %Y}, with the April "
                      "tariff sell-off "
-                     f"shaded from {window['start']:%d %B} to {window['end']:%d %B}. " + " ".join(
+                     f"shaded from {window['start']:%-d %B} to {window['end']:%-d %B}. " + " ".join(
                          f"{r.group}: low {r.low_shock_pct:+.1f}% in the two weeks after the "
                          f"shock, {r.low_tariff_pct:+.1f}% from the tariff sell-off on, "
                          f"{r.end_pct:+.1f}% on 30 June."

@@ -138,7 +138,7 @@ def timeline_chart(table: pd.DataFrame) -> alt.LayerChart:
                      "closed both days, Shanghai on the 28th, and Hong Kong closes early on the "
                      "28th. Each session is labelled with "
                      "its close-to-close moves: " + "; ".join(
-                         f"{r.city} {r.session:%d %b}: {r.moves}" for r in
+                         f"{r.city} {r.session:%-d %b}: {r.moves}" for r in
                          table.drop_duplicates(["city", "session"]).itertuples()) + "."),
     )
 
@@ -253,9 +253,9 @@ def contagion(tickers: list[str] = CONTAGION, shock: pd.Timestamp = SHOCK) -> pd
         base = sessions.last_session_before(market, shock)
         end = shock if market == "XNYS" else first_after_rout(market)
         n = len(sessions.sessions(market, base + pd.Timedelta(days=1), end))
-        window = f"{end:%d %b}" if n == 1 else f"{base:%d %b}–{end:%d %b}, {n} sessions"
+        window = f"{end:%-d %b}" if n == 1 else f"{base:%-d %b}–{end:%-d %b}, {n} sessions"
         if n == 1 and end - base > pd.Timedelta(days=3):
-            window = f"{end:%d %b}, first since {base:%d %b}"
+            window = f"{end:%-d %b}, first since {base:%-d %b}"
         rows.append({"ticker": ticker, "name": SHORT.get(ticker, facts.name(ticker)),
                      "city": CITY[market],
                      "base": base, "end": end, "sessions": n, "window": window,
@@ -297,7 +297,7 @@ def contagion_chart(table: pd.DataFrame) -> alt.LayerChart:
     return finish(
         chart,
         title=(f"Korea and Taiwan caught up on reopening: {worst['name']} fell "
-               f"{abs(worst['ret_pct']):.1f}% on {worst['end']:%d %b}"),
+               f"{abs(worst['ret_pct']):.1f}% on {worst['end']:%-d %b}"),
         subtitle=[f"Each bar: from the last close before {nv['end']:%-d %b} to the close of the "
                   "market's first session", f"that opened after New York's {nv['end']:%-d %b} "
                   "close (the date in each label), in order of closing time",
@@ -366,7 +366,7 @@ def grid_chart(table: pd.DataFrame) -> alt.LayerChart:
         source=SOURCE,
         description=(f"Grid of weekdays from {table['date'].min():%-d %B} to "
                      f"{table['date'].max():%-d %B %Y} by market. " + " ".join(
-            f"{c}: closed on {', '.join(f'{d:%d %b}' for d in g.loc[g['status'] == 'closed', 'date'])}."
+            f"{c}: closed on {', '.join(f'{d:%-d %b}' for d in g.loc[g['status'] == 'closed', 'date'])}."
             for c, g in table.groupby("city", sort=False) if (g["status"] == "closed").any())
             + "".join(f" {r.city} closes early on {r.date:%-d %B}." for r in
                       table.loc[table["status"] == "early close"].itertuples())),

@@ -100,7 +100,7 @@ def reactions(start: str | None = None, end: str | None = None) -> pd.DataFrame:
         hhmm = r.time_local[:5]
         if len(hhmm) == 5 and hhmm[2] == ":" and hhmm.replace(":", "").isdigit():
             stamp = pd.Timestamp(f"{r.date:%Y-%m-%d} {hhmm}").tz_localize(r.timezone)
-            when.append(f"{stamp.tz_convert('UTC'):%d %b %H:%M} UTC")
+            when.append(f"{stamp.tz_convert('UTC'):%-d %b %H:%M} UTC")
         else:
             when.append("")
     zone = {"America/New_York": "New York", "America/Los_Angeles": "US West Coast",
@@ -252,11 +252,11 @@ def timeline_chart(series: pd.DataFrame, events: pd.DataFrame, base: pd.Timestam
         subtitle=[f"Daily closes indexed to 100 on {base.day} {base:%B %Y}, the last session "
                   "before DeepSeek-V3's weights; dashed lines: DeepSeek's releases"],
         source=SOURCE,
-        description=(f"Line chart of {' and '.join(names)} from {start:%d %B %Y} to "
-                     f"{end:%d %B %Y}, indexed to 100 on {base:%d %B %Y}, with DeepSeek's "
+        description=(f"Line chart of {' and '.join(names)} from {start:%-d %B %Y} to "
+                     f"{end:%-d %B %Y}, indexed to 100 on {base:%-d %B %Y}, with DeepSeek's "
                      "releases marked: " + "; ".join(
-                         f"{r.label} on {r.date:%d %B %Y}" for r in events.itertuples())
-                     + f". Index points lost on {shock:%d %B}: {fell}."),
+                         f"{r.label} on {r.date:%-d %B %Y}" for r in events.itertuples())
+                     + f". Index points lost on {shock:%-d %B}: {fell}."),
     )
 
 

@@ -122,7 +122,7 @@ def price_chart(prices: pd.DataFrame, events: pd.DataFrame, rec: RecordDay) -> a
         subtitle="Daily closing price; dashed lines mark DeepSeek's releases and market events",
         source=SOURCE,
         description=(f"Line chart of Nvidia's daily closing price from "
-                     f"{prices['date'].min():%d %B} to {prices['date'].max():%d %B %Y}. "
+                     f"{prices['date'].min():%-d %B} to {prices['date'].max():%-d %B %Y}. "
                      f"The price falls from {rec.prev_close:.2f} "
                      f"to {rec.close:.2f} dollars on {rec.date.day} {rec.date:%B}, a fall of "
                      f"{abs(rec.ret):.1%}, then rebounds to {rec.rebound_close:.2f} the next day."),

@@ -167,7 +167,7 @@ def _first_title() -> str:
     worst = min(late, key=lambda t: reopened(t)[2])
     _, first, move = reopened(worst)
     return (f"Korea and Taiwan caught up on reopening: {raw.name(worst)} fell "
-            f"{abs(move) * 100:.1f}% on {first:%d %b}")
+            f"{abs(move) * 100:.1f}% on {first:%-d %b}")
 
 
 # --- reopening against the New York funds ---------------------------------------------------------

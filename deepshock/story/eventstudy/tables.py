@@ -130,7 +130,7 @@ def security_table(study: Study, windows: tuple[str, ...] = tuple(WINDOWS),
         for _, m in members.iterrows():
             row = {"Security": m["name"]}
             if day0:
-                row["t = 0"] = f"{m['event_day']:%d %b}"
+                row["t = 0"] = f"{m['event_day']:%-d %b}"
             for w in windows:
                 r = sec.loc[(m["ticker"], w)]
                 row[w] = (cell(r["car"], r["t"], r["p"] if "single t" in keep else 1.0)
@@ -195,7 +195,7 @@ def confounder_table(study: Study, windows=("[-5,-1]", "[0]", "[0,+1]")) -> pd.D
     out = []
     for (date, label), part in hits.groupby(["date", "label"], sort=True):
         by = part.groupby("ticker", sort=False)["window"].agg(lambda w: ", ".join(w))
-        out.append({"Date": f"{date:%d %b}", "News": label,
+        out.append({"Date": f"{date:%-d %b}", "News": label,
                     "Securities (windows)": "; ".join(f"{facts.name(t)} ({w})"
                                                       for t, w in by.items())})
     return pd.DataFrame(out)
@@ -205,7 +205,7 @@ def window_news(study: Study, ticker: str, window: str) -> str:
     """'Stargate announced (21 Jan), ...' for one security-window ('none' if clean)."""
     hits = news.confounded(study, (window,))
     hits = hits.loc[hits["ticker"] == ticker].drop_duplicates("label")
-    return ", ".join(f"{lab} ({d:%d %b})" for d, lab in zip(hits["date"], hits["label"])) \
+    return ", ".join(f"{lab} ({d:%-d %b})" for d, lab in zip(hits["date"], hits["label"])) \
         or "none"
 
 
@@ -278,7 +278,7 @@ def held_table(main: Study, exown: Study, mean: Study) -> pd.DataFrame:
             "Own weight": (f"{w * 100:.2f}% ({row['as_of'].day} {row['as_of']:%b %Y})"
                            if w is not None
                            else "not found"),
-            "t = 0": f"{a['event_day']:%d %b}",
+            "t = 0": f"{a['event_day']:%-d %b}",
             "Against the index": cell(a["car"], a["t"], a["p"]),
             "Without its own weight": cell(b["car"], b["t"], b["p"]) if w is not None else "—",
             "No benchmark": cell(c["car"], c["t"], c["p"])})

@@ -114,7 +114,7 @@ def press_check(ranks: pd.DataFrame) -> pd.DataFrame:
             first = table.loc[(table["ticker"] == r.ticker)
                               & (table["as_of_precision"] == "day"), "as_of"].min()
             row["why"] = (f"no count dated at or before it within {sharecounts.MAX_AGE.days} "
-                          f"days (the earliest on file is of {first:%d %b %Y})")
+                          f"days (the earliest on file is of {first.day} {first:%b %Y})")
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -129,7 +129,7 @@ def top_table(ranks: pd.DataFrame, by: str = "rank_usd", n: int = 10) -> str:
     top = ranks.sort_values([by, "date"]).head(n)
     rows = [[str(getattr(r, by)), r.label + (" (the shock)" if r.date == SHOCK else ""),
              f"${r.loss_usd / 1e9:,.1f}bn", f"{r.ret * 100:.1f}%".replace("-", "−"),
-             f"{r.as_of:%d %b %Y}" + (" (estimate)" if r.grade == "C" else ""),
+             f"{r.as_of.day} {r.as_of:%b %Y}" + (" (estimate)" if r.grade == "C" else ""),
              str(r.rank_usd if by == "rank_pct" else r.rank_pct)]
             for r in top.itertuples()]
     other = "Rank in $" if by == "rank_pct" else "Rank in %"
@@ -146,7 +146,7 @@ def chart_data(ranks: pd.DataFrame, checks: pd.DataFrame, n: int = 15) -> pd.Dat
     top["fall_pct"] = (top["ret"] * 100).round(2)
     top["day"] = [SHOCK_DAY if d == SHOCK else "other days" for d in top["date"]]
     top["move"] = [f"{r * 100:.1f}%".replace("-", "\u2212") for r in top["ret"]]
-    top["count"] = [f"{a:%d %b %Y}" + (" (an estimate)" if g == "C" else "")
+    top["count"] = [f"{a.day} {a:%b %Y}" + (" (an estimate)" if g == "C" else "")
                     for a, g in zip(top["as_of"], top["grade"])]
     top["short"] = [f"{n.split()[0].rstrip(',')} {d.day} {d:%b %y}"
                     for n, d in zip(top["name"], top["date"])]
