@@ -109,6 +109,21 @@ def _clock_title() -> str:
             "Tokyo's close")
 
 
+@value("intro", "fig-intro-clock")
+def _hero_title() -> str:
+    """Whether the contract's first quote after the weekend was below Friday's close and came
+    before Tokyo's Monday open; Nvidia's day in New York."""
+    bars = cfd()
+    friday_close = utc("XNYS", "close", FRIDAY)
+    after = bars.loc[bars["start"] >= friday_close].reset_index(drop=True)
+    first = after.loc[(after["start"].diff() > pd.Timedelta(hours=1)).idxmax()]
+    down = float(first["open"]) < level_at(bars, friday_close)
+    nv = f"Nvidia fell {abs(raw.ret('NVDA', SHOCK)) * 100:.1f}% in New York"
+    if down and first["start"] < utc("XTKS", "open", SHOCK):
+        return f"The US market was already down before Tokyo opened; on Monday {nv}"
+    return f"Tokyo traded first; on Monday {nv}"
+
+
 # --- contagion: Seoul and Taipei reopening ---------------------------------------------------
 
 def reopened(ticker: str) -> tuple[pd.Timestamp, pd.Timestamp, float]:

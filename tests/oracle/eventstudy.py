@@ -95,12 +95,40 @@ def result(ticker: str):
 
 
 @functools.cache
+def basket(name: str):
+    """The group's equal-weighted portfolio fitted as one security (the portfolio test's)."""
+    members = [result(t) for t in members_of(name)]
+    return leadlag.event_portfolio(members, name, regressors(members_of(name)[0]), ESTIMATION,
+                                   "own")
+
+
+@functools.cache
 def group(name: str) -> pd.DataFrame:
     members = [result(t) for t in members_of(name)]
-    regs = regressors(members_of(name)[0])
-    port = leadlag.event_portfolio(members, name, regs, ESTIMATION, "own")
-    rows = groups.group_statistics(members, name, estimation=ESTIMATION, gap="own", port=port)
+    rows = groups.group_statistics(members, name, estimation=ESTIMATION, gap="own",
+                                   port=basket(name))
     return pd.DataFrame(rows).set_index("window")
+
+
+@value(ES, "fig-eventstudy-verdict")
+def _verdict_title() -> str:
+    """Which primaries fell further than every ordinary span of their estimation window (a
+    day; for Tokyo's two-session window, every two consecutive residuals summed)."""
+    tests = [("Nvidia", result("NVDA"), "[0]", 1),
+             ("US chip basket", basket("US semiconductors"), "[0]", 1),
+             ("Tokyo chip basket", basket("Japan semiconductors"), "[0,+1]", 2)]
+    beyond = []
+    for label, res, window, span in tests:
+        lowest = pd.Series(res.resid.to_numpy(float)).rolling(span).sum().min()
+        if res.windows.loc[window, "car"] < lowest:
+            beyond.append(label)
+    head = (f"Nvidia fell {abs(nv()['car']) * 100:.1f}% beyond the market on "
+            f"{SHOCK.day} {SHOCK:%B}")
+    if "Nvidia" not in beyond:
+        return head
+    tail = " and ".join(b for b in beyond if b != "Nvidia")
+    return (f"{head}, further than on any ordinary day in the year before"
+            + (f"; so did the {tail}" if tail else ""))
 
 
 def verdict(p: float) -> str:

@@ -30,6 +30,23 @@ def level(x: float) -> str:
     return f"{abs(x) * 100:.1f}% {'above' if x >= 0 else 'below'}"
 
 
+@value(LA, "fig-launch-timeline")
+def _timeline_title() -> str:
+    """'Drifted' when no series had moved further from its base (the last session before V3's
+    weights) by the eve of the shock than the least either lost on the day."""
+    weights = raw.event_date("V3 weights")
+    moved, lost = [], []
+    for ticker in ("NVDA", "^SOX"):
+        c = raw.close(ticker)
+        base, eve = c[before(ticker, weights)], c[before(ticker, SHOCK)]
+        moved.append(abs(eve / base - 1) * 100)
+        lost.append((eve - c[SHOCK]) / base * 100)
+    if max(moved) < min(lost):
+        return ("Chip stocks drifted through DeepSeek's releases, then Nvidia fell "
+                f"{fall(raw.ret('NVDA', SHOCK))} on 27 January")
+    return "Chip stocks fell on 27 January, after DeepSeek's releases"
+
+
 value(LA, "la_v3_lead")(lambda: f"{count((SHOCK - raw.event_date('V3 weights')).days)} days")
 value(LA, "la_r1_lead")(lambda: f"{count((SHOCK - raw.event_date('R1 release')).days)} days")
 value(LA, "la_cost")(lambda: f"${cost() / 1e6:.3f}M")

@@ -57,6 +57,13 @@ def test_a_value_changed_by_hand_fails(glued):
     assert not still, f"the oracle accepts an edited value for {still}"
 
 
+def test_every_chart_title_is_recomputed(glued):
+    """Every chart the build publishes (a `fig-` key) has its title recomputed by the oracle."""
+    missing = [f"{p}:{k}" for p, keys in glued.items() for k in keys
+               if k.startswith("fig-") and (p, k) not in ORACLE]
+    assert not missing, f"chart titles the oracle does not recompute: {missing}"
+
+
 def test_the_oracle_covers_every_chapter():
     pages = {p for p, _ in KEYS}
     for page in ("intro", "chapters/launch", "chapters/nvidia", "chapters/selloff",
