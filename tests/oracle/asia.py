@@ -109,6 +109,27 @@ def _clock_title() -> str:
             "Tokyo's close")
 
 
+@value(TOKYO, "sc_verdict")
+def _first_mover() -> str:
+    """Whether Tokyo opened first of the book's exchanges after New York's Friday close, and
+    whether the contract's first quote after the weekend was below that close."""
+    friday_close = utc("XNYS", "close", FRIDAY)
+    opens = {}
+    for code in set(raw.universe()["calendar"]) - {""}:
+        cal = calendar(code)
+        day = cal.date_to_session(friday_close.normalize() + pd.Timedelta(days=1), "next")
+        opens[code] = utc(code, "open", day)
+    assert min(opens, key=opens.get) == "XTKS", f"not Tokyo first: {opens}"
+    bars = cfd()
+    after = bars.loc[bars["start"] >= friday_close].reset_index(drop=True)
+    first = after.loc[(after["start"].diff() > pd.Timedelta(hours=1)).idxmax()]
+    lower = float(first["open"]) < level_at(bars, friday_close)
+    return ("Tokyo was the first stock exchange to trade on the weekend's news, but "
+            + ("not the first market to move: the US index contract was lower before Tokyo "
+               "opened." if lower and first["start"] < utc("XTKS", "open", SHOCK) else
+               "the US index contract had not fallen before Tokyo opened."))
+
+
 @value("intro", "fig-intro-clock")
 def _hero_title() -> str:
     """Whether the contract's first quote after the weekend was below Friday's close and came

@@ -6,6 +6,7 @@ DeepSeek's first release), and what the one explains of the other. Plain numpy l
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pandas as pd
@@ -268,3 +269,36 @@ value(XS, "xs_shape")(lambda: (
     "it was the largest chip day in the data, not a uniquely chip-shaped one"
     if (placebo()["r2"] > day_fit(SHOCK)[1]).any()
     else "it was both the largest and the most chip-shaped day in the data"))
+
+
+# --- the names the summary gives --------------------------------------------------------------
+
+TAIL = re.compile(r"\s+(\(.*|Common St.*|-)$")
+SUFFIX = re.compile(r",\s*I(nc?)?$|,?\s+(Inc\.?|Incorporated|Incorporat|Corporation|Corporatio|"
+                    r"Corp\.?|Company|Co\.|plc|PLC|N\.V\.|Ltd\.?|Group|L\.P\.|\(The\)|\(Del)$")
+
+
+def short(name: str) -> str:
+    """A company's name without legal suffixes or the source's cut-off tails (house style)."""
+    out, prev = TAIL.sub("", name.strip()), None
+    while out != prev:
+        prev, out = out, SUFFIX.sub("", out).strip().rstrip(",")
+    return out
+
+
+def names(tickers, n: int | None = None) -> str:
+    items = [short(raw.panel_members().at[t, "name"]) for t in tickers][:n]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+value(XS, "xs_thesis_names")(
+    lambda: names(beyond().nsmallest(TOP, "beyond").query("thesis").index, 6))
+value(XS, "xs_win_names")(lambda: names(stocks()["ar0"].nlargest(10).index, 6))
+
+
+@value(XS, "xs_non_ai_chips")
+def _non_ai_chips() -> str:
+    """Chip makers that fell less than their exposures predicted, the four furthest."""
+    b = beyond()
+    chips = raw.panel_members()["industry"].reindex(b.index) == "Semiconductors"
+    return names(b.loc[chips & (b["beyond"] > 0), "beyond"].nlargest(4).index)

@@ -73,15 +73,21 @@ value(AFTER, "nv_regained")(lambda: day(recovery().at["NVDA", "date"], weekday=T
 value(AFTER, "fall1_date")(lambda: day(tariffs()["start"], weekday=True))
 value(AFTER, "rise_date")(lambda: day(tariffs()["end"], weekday=True))
 value(AFTER, "rise")(lambda: raw.pct(raw.ret("^GSPC", tariffs()["end"])))
+value(AFTER, "n_above_end")(lambda: count(above_end()))
 value(AFTER, "nv_end")(lambda: level(cum("NVDA").iloc[-1]))
 value(AFTER, "nv_low")(lambda: level(cum("NVDA").min()))
 value(AFTER, "nv_low_date")(lambda: day(cum("NVDA").idxmin()))
 
 
+def above_end() -> int:
+    """Securities at or above their pre-shock close on the last day of the data."""
+    return sum(bool(cum(t).iloc[-1] >= 0) for t in members())
+
+
 @value(AFTER, "fig-aftermath-recovery")
 def _recovery_title() -> str:
     done = len(members()) - n_status("not")
-    above = sum(bool(cum(t).iloc[-1] >= 0) for t in members())
+    above = above_end()
     return (f"{done} of {len(members())} got back to their pre-shock close and {above} were at "
             f"or above it on 30 June; Nvidia took {int(recovery().at['NVDA', 'sessions'])} "
             "sessions")

@@ -132,4 +132,5 @@ def members_move() -> pd.Series:
 value(MV, "mv_mkt_n")(lambda: str(len(members_move())))
 value(MV, "mv_mkt_rose")(lambda: str(int((members_move() > 0).sum())))
 value(MV, "mv_mkt_ew")(lambda: f"{members_move().mean() * 100:+.2f}%".replace("-", "−"))
+value(MV, "mv_mkt_cw_abs")(lambda: raw.fall(raw.ret("^GSPC", SHOCK)))  # "fell 1.5%"
 value(MV, "mv_mkt_cw")(lambda: f"{raw.ret('^GSPC', SHOCK) * 100:+.1f}%".replace("-", "−"))

@@ -34,6 +34,14 @@ def bars(ticker: str) -> pd.DataFrame:
     return pd.read_csv(path, parse_dates=["date"]).set_index("date").sort_index()
 
 
+def traded(ticker: str) -> pd.Series:
+    """The closes of the sessions a security traded: a placeholder bar (open = high = low =
+    close, no volume, the previous close repeated) is no session (PROVENANCE.md, Korea)."""
+    b = bars(ticker)
+    flat = (b["open"] == b["high"]) & (b["high"] == b["low"]) & (b["low"] == b["close"])
+    return b["close"].loc[~(flat & (b["volume"] == 0) & (b["close"] == b["close"].shift(1)))]
+
+
 def close(ticker: str) -> pd.Series:
     return bars(ticker)["close"]
 

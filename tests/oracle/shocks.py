@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from tests.oracle import raw
+from tests.oracle import later, raw
 from tests.oracle.raw import SHOCK, day, fall
 from tests.oracle.registry import markdown_rows, table, value
 
@@ -180,3 +180,17 @@ def _paths_title() -> str:
         below += np.prod(1 + r.iloc[pos:pos + 21].to_numpy()) - 1 < 0
     return (f"20 sessions later the SOX was still below its pre-shock close after {below} of "
             f"{len(events)} shocks")
+
+
+def full_recovery(ticker: str) -> str:
+    """The index followed to the end of the data: the aftermath's count of sessions to its
+    first close at or above the last close before the shock."""
+    row = later.recovery().loc[ticker]
+    if row["status"] == "not":
+        return "had not regained its close before the shock by the end of the data"
+    return (f"regained its close before the shock after {int(row['sessions'])} sessions, on "
+            f"{day(row['date'])}")
+
+
+value(SH, "sh_rec_sox_full")(lambda: full_recovery("^SOX"))
+value(SH, "sh_rec_spx_full")(lambda: full_recovery("^GSPC"))

@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 
 from tests.oracle import (  # noqa: F401  (they register the values)
-    asia, crosssection, eventstudy, later, marketvalue, records, research, shocks, us)
+    asia, crosssection, eventstudy, factcheck, later, marketvalue, records, research, shocks,
+    transmission, us)
 from tests.oracle.registry import KNOWN, ORACLE, TABLES, perturb
 
 KEYS = sorted({*ORACLE, *TABLES})
@@ -62,6 +63,34 @@ def test_every_chart_title_is_recomputed(glued):
     missing = [f"{p}:{k}" for p, keys in glued.items() for k in keys
                if k.startswith("fig-") and (p, k) not in ORACLE]
     assert not missing, f"chart titles the oracle does not recompute: {missing}"
+
+
+def in_short_keys() -> dict[str, list[str]]:
+    """page -> the glue keys of its opening `**In short.**` paragraph (to the first blank
+    line), for every chapter that has one."""
+    import re
+
+    from tests.conftest import ROOT
+
+    pages = {}
+    for path in sorted((ROOT / "chapters").glob("*.md")):
+        found = re.search(r"^\*\*In short\.\*\*.*?(?=\n[ \t]*\n|\Z)",
+                          path.read_text(encoding="utf-8"), re.S | re.M)
+        if found:
+            pages[f"chapters/{path.stem}"] = [
+                k.split(":")[0] for k in re.findall(r"\{glue(?::\w+)?\}`([^`]+)`", found[0])]
+    return pages
+
+
+def test_every_in_short_figure_is_recomputed():
+    """Issue 24: every glued figure of each chapter's "In short" paragraph is recomputed by
+    the oracle (a table check counts)."""
+    pages = in_short_keys()
+    assert len(pages) >= 12 and sum(map(len, pages.values())) >= 80, \
+        f"too few In-short paragraphs or keys found: {pages}"
+    missing = [f"{p}:{k}" for p, keys in pages.items() for k in keys
+               if (p, k) not in ORACLE and (p, k) not in TABLES]
+    assert not missing, f"In-short figures the oracle does not recompute: {missing}"
 
 
 def test_the_oracle_covers_every_chapter():
