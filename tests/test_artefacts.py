@@ -197,3 +197,44 @@ def test_results_unread_for_two_weeks_are_pruned_when_their_name_is_rewritten(tm
     os.utime(recent, (time.time() - 7 * 86400,) * 2)
     artefacts.keep("t", lambda: 1)
     assert not old.exists() and recent.exists() and other.exists()
+
+
+def _make_slowly(store: str, log: str) -> None:
+    """In a child process: make the store's file `x.bin` (slowly), logging each time it does."""
+    import os
+    import time
+
+    os.environ["DEEPSHOCK_ARTEFACTS"] = store
+
+    def make() -> bytes:
+        with open(log, "a") as out:
+            out.write(f"{os.getpid()}\n")
+        time.sleep(1.0)
+        return b"made"
+
+    assert paths.kept("x.bin", make).read_bytes() == b"made"
+
+
+def test_kernels_running_at_once_make_a_kept_file_once(tmp_path):
+    import multiprocessing
+
+    log = tmp_path / "made.log"
+    spawn = multiprocessing.get_context("spawn")
+    workers = [spawn.Process(target=_make_slowly, args=(str(tmp_path / "store"), str(log)))
+               for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0]
+    assert len(log.read_text().splitlines()) == 1     # the others waited, then read its file
+
+
+def test_a_process_holding_the_lock_takes_no_other(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path / "store"))
+    with paths.making(tmp_path / "a"):
+        assert paths._holding
+        with paths.making(tmp_path / "b"):   # made inside: unlocked, so it cannot wait
+            pass
+        assert paths._holding
+    assert not paths._holding

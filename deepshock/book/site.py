@@ -47,7 +47,7 @@ from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from . import about, latex, mathml, page, search
+from . import about, doctrees, latex, mathml, page, search
 from ..data.sync import read_manifest
 
 PDF_NAME = "deepseek-shock.pdf"
@@ -254,6 +254,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("build-finished", publish_pdf)
     app.connect("write-started", assets_before_pages)
     page.setup(app)
+    doctrees.setup(app)
     mathml.setup(app)
     search.setup(app)
     latex.setup(app)

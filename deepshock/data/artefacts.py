@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-from .paths import PACKAGE, artefacts_dir, cache_dir, facts_dir, write_atomic
+from .paths import PACKAGE, artefacts_dir, cache_dir, facts_dir, making, write_atomic
 from .sync import read_manifest
 
 VERSION = "1"
@@ -63,17 +63,32 @@ def keep(name: str, compute: Callable[[], T], *parts: object) -> T:
     """`compute()`, read from the store when the same inputs made it before, else computed and
     stored (atomically: a crash never leaves a half-written file)."""
     path = artefacts_dir() / f"{name}-{key(name, *parts)}.pkl"
+    found = _read(path)
+    if found is not _MISSING:
+        return found
+    with making(path):   # a kernel running in parallel may be computing it: wait, then read
+        found = _read(path)
+        if found is not _MISSING:
+            return found
+        value = compute()
+        write_atomic(path, pickle.dumps(value))
+    prune(name)
+    return value
+
+
+_MISSING = object()
+
+
+def _read(path: Path) -> object:
+    """The stored result at `path`, or `_MISSING`."""
     if path.is_file():
         try:
             value = pickle.loads(path.read_bytes())
             os.utime(path)     # in use: not pruned
             return value
-        except Exception:  # a truncated or foreign pickle: compute again below
+        except Exception:  # a truncated or foreign pickle: compute again
             path.unlink(missing_ok=True)
-    value = compute()
-    write_atomic(path, pickle.dumps(value))
-    prune(name)
-    return value
+    return _MISSING
 
 
 def prune(name: str, days: float = STALE_DAYS) -> list[Path]:

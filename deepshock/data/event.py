@@ -62,3 +62,16 @@ def days(where: str, ks: tuple[int, ...] = (0, 1), label: str | None = None
     """Several sessions of one market relative to its day 0."""
     return tuple(day(where, k, label) for k in ks)
 
+
+# Closes no statistic is built on: Schneider Electric's on its day 1 (28 January 2025) closed
+# at the day's low on several times its usual volume while its market barely moved, and no
+# second source confirms it (`story.contagion.europe.bar_check` gives the facts; the chapter
+# states them). Kept here, in the data layer, so that the aftermath (which leaves these
+# points out) and the landing page need not import the contagion chapter's statistics.
+UNVERIFIED = {"SU.PA": 1}
+
+
+def unverified() -> set[tuple[str, pd.Timestamp]]:
+    """(ticker, date) of every unverified close: a path leaves that one point out (a later
+    day's level against the base close does not depend on it)."""
+    return {(ticker, day(ticker, k)) for ticker, k in UNVERIFIED.items()}

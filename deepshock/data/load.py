@@ -214,8 +214,8 @@ def total_returns(ticker: str, *, root: Path | None = None) -> pd.DataFrame:
     elif not convention.startswith("RAW"):
         adjusted = bars["close"]   # ADJUSTED files and indices: the close already is
     else:
-        try:
-            wide = panel_closes(root=root)
+        try:   # the loader's own table, read only here (not a copy of the whole panel)
+            wide = _panel(_root(root))[0]
         except DataError:
             wide = pd.DataFrame()
         adjusted = wide[ticker].dropna() if ticker in wide.columns else None

@@ -5,9 +5,15 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # no advisory locks (not POSIX): kernels may make the same file twice
+    fcntl = None
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(__file__).resolve().parents[1]   # the `deepshock` package
@@ -56,7 +62,37 @@ def kept(name: str, make: Callable[[], bytes]) -> Path:
     """The file `name` of the artefact store, made by `make()` when it is not there yet (name
     it by a hash of everything `make` depends on)."""
     path = artefacts_dir() / name
-    return path if path.is_file() else write_atomic(path, make())
+    if path.is_file():
+        return path
+    with making(path):   # another kernel may be making it: wait, then use its file
+        return path if path.is_file() else write_atomic(path, make())
+
+
+LOCKS = 64      # lock files of the artefact store (`.locks/`), shared by hash of the file name
+_holding = False
+
+
+@contextmanager
+def making(path: Path) -> Iterator[None]:
+    """Hold one of the store's lock files while `path` is made, so that the kernels of a build,
+    which run in parallel, never make the same artefact at once: the second waits (no CPU) and
+    then finds the file. A process that already holds a lock takes no other (whatever it makes
+    inside is made unlocked), so no two kernels can wait for each other."""
+    global _holding
+    if _holding or fcntl is None:
+        yield
+        return
+    bucket = int(hashlib.sha1(path.name.encode()).hexdigest(), 16) % LOCKS
+    lock = artefacts_dir() / ".locks" / f"{bucket:02d}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _holding = True
+        try:
+            yield
+        finally:
+            _holding = False
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def default_snapshot() -> Path | None:

@@ -35,12 +35,20 @@ def to_snapshot_units(ticker: str, as_of: pd.Timestamp, splits: pd.DataFrame) ->
     of `ticker`'s splits effective after `as_of` and on or before the download; None when a
     split is undated (it cannot be placed)."""
     factor = 1.0
-    for row in splits.loc[splits["ticker"] == ticker].itertuples():
-        if pd.isna(row.effective):
+    for effective, download, ratio in _splits_of(splits, ticker):
+        if pd.isna(effective):
             return None
-        if as_of < row.effective <= row.download:
-            factor *= row.ratio
+        if as_of < effective <= download:
+            factor *= ratio
     return factor
+
+
+def _splits_of(splits: pd.DataFrame, ticker: str) -> list[tuple]:
+    """(effective, download, ratio) of `ticker`'s splits, in table order (plain lists: this runs
+    once per company and day valued)."""
+    mine = (splits["ticker"] == ticker).to_numpy()
+    return [(splits["effective"].iloc[i], splits["download"].iloc[i], splits["ratio"].iloc[i])
+            for i in mine.nonzero()[0]]
 
 
 def for_day(ticker: str, day: pd.Timestamp, *, after: bool = False,
@@ -52,22 +60,27 @@ def for_day(ticker: str, day: pd.Timestamp, *, after: bool = False,
     table = history() if table is None else table
     splits = split_table() if splits is None else splits
     day = pd.Timestamp(day)
-    rows = table.loc[(table["ticker"] == ticker) & (table["as_of_precision"] == "day")]
-    before = rows.loc[(rows["as_of"] <= day) & (day - rows["as_of"] <= MAX_AGE)]
-    later = rows.loc[(rows["as_of"] > day) & (rows["as_of"] - day <= MAX_AGE)]
-    if not before.empty:
-        row, use = before.iloc[-1].copy(), "at or before"
-    elif after and not later.empty:
-        row, use = later.iloc[0].copy(), "after"
+    # positions in the table (numpy masks: this runs once per company and day valued)
+    as_of = table["as_of"]
+    mine = ((table["ticker"] == ticker) & (table["as_of_precision"] == "day")).to_numpy()
+    age = (day - as_of).to_numpy()
+    max_age = MAX_AGE.to_timedelta64()
+    before = (mine & (as_of <= day).to_numpy() & (age <= max_age)).nonzero()[0]
+    later = (mine & (as_of > day).to_numpy() & (-age <= max_age)).nonzero()[0]
+    if len(before):
+        pos, use = before[-1], "at or before"
+    elif after and len(later):
+        pos, use = later[0], "after"
     else:
         return None
+    row = table.iloc[pos]
     units = to_snapshot_units(ticker, row["as_of"], splits)
     if units is None:
         return None
-    row["use"], row["gap_days"], row["units"] = use, (row["as_of"] - day).days, units
-    row["filed"] = float(row["shares"])  # the count in the filing's own units
-    row["shares"] = float(row["shares"]) * units
-    return row
+    filed = float(row["shares"])   # the count in the filing's own units
+    return pd.Series({**row.to_dict(), "shares": filed * units, "use": use,
+                      "gap_days": (row["as_of"] - day).days, "units": units, "filed": filed},
+                     name=row.name, dtype=object)
 
 
 def daily(ticker: str, dates: pd.Series, *, table: pd.DataFrame | None = None,

@@ -210,22 +210,27 @@ def first_closed_after(market: str, when: pd.Timestamp) -> pd.Timestamp:
 @cache
 def _calendar(code: str, start: str, end: str):
     import pickle
+    from contextlib import ExitStack
 
     import exchange_calendars as xc
 
-    from .paths import artefacts_dir, write_atomic
+    from .paths import artefacts_dir, making, write_atomic
 
     path = artefacts_dir() / "calendars" / calendar_file(code, start, end)
-    if path.is_file():
-        try:
-            return pickle.loads(path.read_bytes())
-        except Exception:  # a truncated or foreign pickle: rebuild it below
-            path.unlink(missing_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        calendar = xc.get_calendar(code, start=start, end=end)
-    write_atomic(path, pickle.dumps(calendar))
-    return calendar
+    with ExitStack() as stack:
+        for attempt in range(2):
+            if path.is_file():
+                try:
+                    return pickle.loads(path.read_bytes())
+                except Exception:  # a truncated or foreign pickle: rebuild it below
+                    path.unlink(missing_ok=True)
+            if attempt == 0:   # a kernel running in parallel may be building it: wait, read again
+                stack.enter_context(making(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            calendar = xc.get_calendar(code, start=start, end=end)
+        write_atomic(path, pickle.dumps(calendar))
+        return calendar
 
 
 def calendar_file(code: str, start: str, end: str) -> str:

@@ -11,9 +11,9 @@ import altair as alt
 import pandas as pd
 
 from ..data import event, facts, load, sessions
+from ..data.event import unverified
 from ..methods import extremes
 from .charts import MUTED, NEUTRAL, PALETTE, finish
-from .contagion.europe import unverified
 from .prose import Chapter, count, day, fall, join, level, pct
 
 # The recovery status in greys, light to dark as the wait grows, and the names still below on

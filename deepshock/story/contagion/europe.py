@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ...data import event, load
+from ...data.event import UNVERIFIED, unverified  # noqa: F401 (kept in the data layer)
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,3 @@ def bar_check(ticker: str = "SU.PA", date: str | None = None, index: str = "^STO
     return BarCheck(date=day, ret=ret, volume_ratio=float(row["volume"]) / usual,
                     closed_at_low=bool(abs(row["close"] - row["low"]) <= 1e-9 * row["close"]),
                     index_ret=float(market))
-
-
-# Closes no statistic is built on: Schneider Electric's on its day 1 (28 January 2025) closed at
-# the day's low on several times its usual volume while its market barely moved, and no second
-# source confirms it (`bar_check` gives the facts; the chapter states them).
-UNVERIFIED = {"SU.PA": 1}
-
-
-def unverified() -> set[tuple[str, pd.Timestamp]]:
-    """(ticker, date) of every unverified close: a path leaves that one point out (a later
-    day's level against the base close does not depend on it)."""
-    return {(ticker, event.day(ticker, k)) for ticker, k in UNVERIFIED.items()}

@@ -65,13 +65,7 @@ def convention(ticker: str) -> str:
 def split_multiplier(ticker: str, table: pd.DataFrame, after: pd.Timestamp) -> float | None:
     """Factor from the snapshot's level to January 2025 units: the product of the ratios of
     splits effective after `after` and on or before the download; None if a split is undated."""
-    factor = 1.0
-    for _, row in table.loc[table["ticker"] == ticker].iterrows():
-        if pd.isna(row["effective"]):
-            return None
-        if after < row["effective"] <= row["download"]:
-            factor *= row["ratio"]
-    return factor
+    return sharecounts.to_snapshot_units(ticker, after, table)  # the same rule
 
 
 def losses(days: tuple[pd.Timestamp, ...] = SHOCK_DAYS) -> pd.DataFrame:
