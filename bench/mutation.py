@@ -14,7 +14,7 @@ the reason in `bench/equivalent-mutants.md` (a `- \`mutant name\`: reason` line 
 left out of the score: score = killed / (killed + survived + no tests - equivalent). Mutants
 no test reaches ("no tests") count as survivors: code the book runs without a test is a gap.
 
-    python bench/mutation.py [--layer methods|story|all] [--modules FILE_OR_DIR ...]
+    python bench/mutation.py [--layer all|methods|story] [--modules FILE_OR_DIR ...]
                              [--max-children N] [--rerun] [--list] [--work DIR] [--results FILE]
 """
 
@@ -182,9 +182,9 @@ def show(result: dict, results: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--layer", choices=["methods", "story", "all"], default="methods",
-                        help="methods: deepshock/methods/ and the data modules (the default); "
-                             "story: deepshock/story/ and deepshock/book/report.py")
+    parser.add_argument("--layer", choices=["methods", "story", "all"], default="all",
+                        help="methods: deepshock/methods/ and the data modules; story: "
+                             "deepshock/story/ and deepshock/book/report.py; all (the default)")
     parser.add_argument("--modules", nargs="+", help="files or directories (instead of --layer)")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--rerun", action="store_true", help="ignore the stored results")
