@@ -93,6 +93,9 @@ def run_module(module: str, tests: list[str], work: Path, children: int) -> dict
     started = time.monotonic()
     copy_checkout(work)
     configure(work, module, tests, children)
+    shared = (ROOT.parent / "shared").resolve()   # tests reading ../shared beside the root
+    if shared.is_dir():
+        (work / "shared").symlink_to(shared)
     env = {**os.environ, "DEEPSHOCK_CACHE": str(ROOT / ".cache" / "market-data"),
            "DEEPSHOCK_ARTEFACTS": str(work / "artefacts"),   # never the checkout's store
            "MARKET_DATA": os.environ.get("MARKET_DATA", str(ROOT.parent / "shared" / "market-data")),
