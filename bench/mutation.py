@@ -39,6 +39,7 @@ WORK = ROOT / "_build" / "mutation"
 STORE = ROOT / ".cache" / "mutation"
 RESULTS = ROOT / "bench" / "results" / "mutation.json"
 EQUIVALENT = ROOT / "bench" / "equivalent-mutants.md"
+NO_TEST_REACHES = "could not find any test case for any mutant"   # mutmut's words
 DIFFS = """import json, sys
 from pathlib import Path
 from mutmut.mutation.diff_apply import get_diff_for_mutant
@@ -106,11 +107,14 @@ def run_module(module: str, tests: list[str], work: Path, children: int) -> dict
         run = subprocess.run([sys.executable, "-m", "mutmut", "run"], cwd=work, env=env,
                              stdout=out, stderr=subprocess.STDOUT)
     meta = work / "mutants" / f"{module}.meta"
-    if run.returncode != 0 or not meta.is_file():
-        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
-        return {"error": f"mutmut exit {run.returncode}; log {log}", "log_tail": tail,
-                "seconds": round(time.monotonic() - started)}
+    said = log.read_text(encoding="utf-8", errors="replace")
+    untested = run.returncode != 0 and NO_TEST_REACHES in said   # every mutant: "no tests"
+    if (run.returncode != 0 and not untested) or not meta.is_file():
+        return {"error": f"mutmut exit {run.returncode}; log {log}",
+                "log_tail": said.splitlines()[-20:], "seconds": round(time.monotonic() - started)}
     codes = json.loads(meta.read_text())["exit_code_by_key"]
+    if untested:
+        codes = dict.fromkeys(codes, 33)
     unkilled = [n for n, c in codes.items() if c not in plan.KILLED]
     shown = subprocess.run([sys.executable, "-c", DIFFS, module], cwd=work, env=env, text=True,
                            input=json.dumps(unkilled), capture_output=True)
