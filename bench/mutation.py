@@ -101,6 +101,8 @@ def run_module(module: str, tests: list[str], work: Path, children: int) -> dict
            "DEEPSHOCK_ARTEFACTS": str(work / "artefacts"),   # never the checkout's store
            "MARKET_DATA": os.environ.get("MARKET_DATA", str(ROOT.parent / "shared" / "market-data")),
            "MUTATION_MODULE": plan.dotted(module), "PYTHONPATH": str(work / "bench"),
+           # a chapter a test executes runs in a kernel: its figure files go where tests look
+           "DEEPSHOCK_ROOT": str(work / "mutants"),
            "PYTHONWARNINGS": "ignore"}
     log = work.parent / f"{work.name}.log"
     with log.open("w", encoding="utf-8") as out:
