@@ -11,8 +11,9 @@ module, its run time, whether it was reused, and every surviving mutant (with it
 
 Equivalent mutants (a change no test can see because behaviour is the same) are listed with
 the reason in `bench/equivalent-mutants.md` (a `- \`mutant name\`: reason` line each) and
-left out of the score: score = killed / (killed + survived + no tests - equivalent). Mutants
-no test reaches ("no tests") count as survivors: code the book runs without a test is a gap.
+left out of the score: score = killed / (killed + survived + no tests), equivalents in none of
+them. Mutants no test reaches ("no tests") count as survivors: code the book runs without a
+test is a gap. Editing the equivalents needs no new run: they are applied to stored results.
 
     python bench/mutation.py [--layer all|methods|story] [--modules FILE_OR_DIR ...]
                              [--max-children N] [--rerun] [--list] [--work DIR] [--results FILE]
