@@ -93,13 +93,27 @@ def level_at(bars: pd.DataFrame, when: pd.Timestamp) -> float:
     return float(bars.loc[bars["end"] <= when, "close"].iloc[-1])
 
 
+def reopening() -> tuple[float, pd.Series]:
+    """(the contract's level at New York's Friday close, its first bar after the weekend: the
+    first after a gap of more than an hour)."""
+    bars = cfd()
+    friday_close = utc("XNYS", "close", FRIDAY)
+    after = bars.loc[bars["start"] >= friday_close].reset_index(drop=True)
+    first = after.loc[(after["start"].diff() > pd.Timedelta(hours=1)).idxmax()]
+    return level_at(bars, friday_close), first
+
+
+def down_before_tokyo() -> bool:
+    """Whether the first quote after the weekend was below Friday's close and before Tokyo's
+    Monday open."""
+    base, first = reopening()
+    return float(first["open"]) < base and first["start"] < utc("XTKS", "open", SHOCK)
+
+
 @value(TOKYO, "fig-tokyo-clock")
 def _clock_title() -> str:
     bars = cfd()
-    friday_close = utc("XNYS", "close", FRIDAY)
-    base = level_at(bars, friday_close)
-    after = bars.loc[bars["start"] >= friday_close].reset_index(drop=True)
-    first = after.loc[(after["start"].diff() > pd.Timedelta(hours=1)).idxmax()]
+    base, first = reopening()
     reopen = float(first["open"]) / base - 1
     tokyo = level_at(bars, utc("XTKS", "close", SHOCK)) / base - 1
 
@@ -120,13 +134,9 @@ def _first_mover() -> str:
         day = cal.date_to_session(friday_close.normalize() + pd.Timedelta(days=1), "next")
         opens[code] = utc(code, "open", day)
     assert min(opens, key=opens.get) == "XTKS", f"not Tokyo first: {opens}"
-    bars = cfd()
-    after = bars.loc[bars["start"] >= friday_close].reset_index(drop=True)
-    first = after.loc[(after["start"].diff() > pd.Timedelta(hours=1)).idxmax()]
-    lower = float(first["open"]) < level_at(bars, friday_close)
     return ("Tokyo was the first stock exchange to trade on the weekend's news, but "
             + ("not the first market to move: the US index contract was lower before Tokyo "
-               "opened." if lower and first["start"] < utc("XTKS", "open", SHOCK) else
+               "opened." if down_before_tokyo() else
                "the US index contract had not fallen before Tokyo opened."))
 
 
@@ -134,13 +144,8 @@ def _first_mover() -> str:
 def _hero_title() -> str:
     """Whether the contract's first quote after the weekend was below Friday's close and came
     before Tokyo's Monday open; Nvidia's day in New York."""
-    bars = cfd()
-    friday_close = utc("XNYS", "close", FRIDAY)
-    after = bars.loc[bars["start"] >= friday_close].reset_index(drop=True)
-    first = after.loc[(after["start"].diff() > pd.Timedelta(hours=1)).idxmax()]
-    down = float(first["open"]) < level_at(bars, friday_close)
     nv = f"Nvidia fell {abs(raw.ret('NVDA', SHOCK)) * 100:.1f}% in New York"
-    if down and first["start"] < utc("XTKS", "open", SHOCK):
+    if down_before_tokyo():
         return f"The US market was already down before Tokyo opened; on Monday {nv}"
     return f"Tokyo traded first; on Monday {nv}"
 
