@@ -53,21 +53,43 @@ def _body(spec: dict) -> str:
 
 def test_a_chart_image_is_drawn_once_and_copied_into_later_builds(monkeypatch, tmp_path):
     import vl_convert
+    from concurrent.futures import ThreadPoolExecutor
 
     drawn = []
     monkeypatch.setattr(vl_convert, "vegalite_to_png",
                         lambda spec, **_: drawn.append(spec) or b"\x89PNG made up")
+    monkeypatch.setattr(page, "_pool", lambda: ThreadPoolExecutor(1))  # in this process
     monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path / "store"))
     first = types.SimpleNamespace(outdir=str(tmp_path / "build1"))
     second = types.SimpleNamespace(outdir=str(tmp_path / "build2"))
     name = page.chart_image(first, _body(SPEC))
+    page.cards_drawn(first, None)               # the build's end: drawn beside it, copied in
+    assert (tmp_path / "build1" / name).read_bytes() == b"\x89PNG made up"
     again = page.chart_image(second, _body(SPEC))
     assert name == again and name.startswith("_static/og/") and name.endswith(".png")
     assert (tmp_path / "build2" / name).read_bytes() == b"\x89PNG made up"
     assert drawn == [SPEC]                      # the second build copied, it did not draw
     other = dict(SPEC, mark="line")
-    assert page.chart_image(second, _body(other)) != name and len(drawn) == 2
+    assert page.chart_image(second, _body(other)) != name
+    page.cards_drawn(second, None)
+    assert len(drawn) == 2
     assert page.chart_image(second, "<p>no chart</p>") is None
+
+
+def test_a_card_that_fails_to_draw_fails_the_build(monkeypatch, tmp_path):
+    import vl_convert
+    from concurrent.futures import ThreadPoolExecutor
+
+    def broken(spec, **_):
+        raise ValueError("cannot draw")
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_png", broken)
+    monkeypatch.setattr(page, "_pool", lambda: ThreadPoolExecutor(1))
+    monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path / "store"))
+    app = types.SimpleNamespace(outdir=str(tmp_path / "build"))
+    page.chart_image(app, _body(SPEC))
+    with pytest.raises(ValueError, match="cannot draw"):
+        page.cards_drawn(app, None)
 
 
 @pytest.fixture
@@ -120,7 +142,8 @@ def _store(tmp_path, monkeypatch):
     cache = tmp_path / "cache" / "market-data"
     cache.mkdir(parents=True)
     manifest = {"synced_at": "then", "tickers": {"NVDA": {"sha256": "a" * 64}},
-                "panel": {"files": {"closes.csv": {"sha256": "b" * 64}}}}
+                "panel": {"files": {"closes.csv": {"sha256": "b" * 64}}},
+                "intraday": {"files": {"NVDA_1h_regular.csv": {"sha256": "e" * 64}}}}
     (cache / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.setenv("DEEPSHOCK_ROOT", str(tmp_path / "book"))
     monkeypatch.setenv("DEEPSHOCK_CACHE", str(cache))
@@ -149,10 +172,13 @@ def test_a_kept_result_is_computed_once_per_set_of_inputs(tmp_path, monkeypatch)
     manifest["panel"]["files"]["closes.csv"]["sha256"] = "d" * 64
     (cache / "manifest.json").write_text(json.dumps(manifest))
     assert artefacts.keep("t", compute)["v"].tolist() == [3]
-    (tmp_path / "book" / "data" / "events.csv").write_text("date,label\n2025-01-28,x\n")
+    manifest["intraday"]["files"]["NVDA_1h_regular.csv"]["sha256"] = "f" * 64  # the hourly bars
+    (cache / "manifest.json").write_text(json.dumps(manifest))
     assert artefacts.keep("t", compute)["v"].tolist() == [4]
-    assert artefacts.keep("t", compute, "other part")["v"].tolist() == [5]
-    assert artefacts.keep("u", compute)["v"].tolist() == [6] and len(calls) == 6
+    (tmp_path / "book" / "data" / "events.csv").write_text("date,label\n2025-01-28,x\n")
+    assert artefacts.keep("t", compute)["v"].tolist() == [5]
+    assert artefacts.keep("t", compute, "other part")["v"].tolist() == [6]
+    assert artefacts.keep("u", compute)["v"].tolist() == [7] and len(calls) == 7
 
 
 def test_a_broken_kept_file_is_computed_again(tmp_path, monkeypatch):
@@ -238,3 +264,29 @@ def test_a_process_holding_the_lock_takes_no_other(tmp_path, monkeypatch):
             pass
         assert paths._holding
     assert not paths._holding
+
+
+def test_a_chapters_one_call_is_kept_per_module_and_arguments(tmp_path, monkeypatch):
+    """`story.page.stored`: a clean build reads a chapter's numbers back; another argument, a
+    changed price file or another module computes afresh."""
+    from deepshock.story.page import stored
+
+    cache, manifest = _store(tmp_path, monkeypatch)
+    calls = []
+
+    def chapter(day="2025-01-27"):
+        calls.append(day)
+        return {"day": day, "n": len(calls)}
+
+    chapter.__module__ = "deepshock.story.example"
+    kept = stored(chapter)
+    assert kept.__name__ == "chapter" and kept.__wrapped__ is chapter
+    assert kept() == {"day": "2025-01-27", "n": 1}
+    assert kept() == {"day": "2025-01-27", "n": 1} and len(calls) == 1    # read back
+    assert kept("2025-01-28") == {"day": "2025-01-28", "n": 2}            # another argument
+    assert kept(day="2025-01-28") == {"day": "2025-01-28", "n": 3}        # named: its own key
+    assert sorted(p.name.split("-")[1] for p in (tmp_path / "store").glob("chapter-*.pkl")) \
+        == ["example"] * 3
+    manifest["tickers"]["NVDA"]["sha256"] = "c" * 64
+    (cache / "manifest.json").write_text(json.dumps(manifest))
+    assert kept() == {"day": "2025-01-27", "n": 4}

@@ -295,7 +295,9 @@ def test_prose_words_leave_out_code_tables_math_and_the_stamp():
                               "+-----+-----+\n| a b | c d |\n+-----+-----+\n\n"
                               ".. math:: x + y\n\n.. raw:: html\n\n   <b>raw words</b>\n")
     doctree += page.nodes.paragraph("", "stamp words", classes=[page.NOINDEX])
+    before = doctree.pformat()
     assert page.prose_words(doctree) == 5  # "Title" and the four words of the paragraph
+    assert doctree.pformat() == before     # counted without changing the page
 
 
 def oracle_words(article) -> int:

@@ -133,7 +133,10 @@ def test_the_stamp_is_left_out_of_the_search_index_and_the_description():
     section += [stamped, plain]
     doc += section
     assert "02:08" in doc.astext()
-    assert "02:08" not in page.prose_only(doc).astext()   # not in the search index
+    before = doc.pformat()
+    with page.prose_only(doc) as prose:
+        assert "02:08" not in prose.astext()                # not in the search index
+    assert doc.pformat() == before                          # the page itself is left whole
     assert page.description(doc) == plain.astext()          # nor the meta description
 
 

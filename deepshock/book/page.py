@@ -27,6 +27,8 @@ import hashlib
 import html
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from docutils import nodes
@@ -87,15 +89,33 @@ def prose_words(doctree: nodes.document) -> int:
     """Words of the page's prose: its text without code, tables, charts and other raw HTML,
     math, and NOINDEX blocks (the edition stamp, so the count is the same in every build). A
     word is a run of non-space characters holding a letter or digit."""
-    copy = doctree.deepcopy()
-    drop = [n for n in copy.findall(nodes.Element)
-            if _is_code_cell(n) or NOINDEX in n.get("classes", [])
-            or isinstance(n, (nodes.literal_block, nodes.table, nodes.raw, nodes.math,
-                              nodes.math_block, nodes.comment))]
-    for node in drop:
-        if node.parent is not None:
-            node.parent.remove(node)
-    return sum(1 for word in copy.astext().split() if any(c.isalnum() for c in word))
+    def drop(n: nodes.Element) -> bool:
+        return (_is_code_cell(n) or NOINDEX in n.get("classes", [])
+                or isinstance(n, (nodes.literal_block, nodes.table, nodes.raw, nodes.math,
+                                  nodes.math_block, nodes.comment)))
+    with _without(doctree, drop) as prose:
+        return sum(1 for word in prose.astext().split() if any(c.isalnum() for c in word))
+
+
+@contextmanager
+def _without(doctree: nodes.document, drop) -> Iterator[nodes.document]:
+    """`doctree` itself with the nodes `drop` selects taken out for the block, then put back
+    where they were. Taking out and putting back costs a few list operations; copying a page's
+    doctree (its charts' payloads included) cost about 0.1 s a page."""
+    dropped = [n for n in doctree.findall(nodes.Element) if n.parent is not None and drop(n)]
+    inner = set(map(id, dropped))
+    top = [n for n in dropped if not any(id(a) in inner for a in _ancestors(n))]
+    removed = []
+    for node in reversed(top):   # last first: an earlier sibling's index stays as it was
+        parent = node.parent
+        at = parent.index(node)
+        parent.remove(node)
+        removed.append((parent, at, node))
+    try:
+        yield doctree
+    finally:
+        for parent, at, node in reversed(removed):
+            parent.insert(at, node)
 
 
 def reading_minutes(words: int) -> int:
@@ -119,16 +139,11 @@ def reading_time(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 # ---- search: prose only -----------------------------------------------------------------------
 
-def prose_only(doctree: nodes.document) -> nodes.document:
-    """A copy of `doctree` without code cells, literal blocks and NOINDEX blocks."""
-    copy = doctree.deepcopy()
-    drop = [n for n in copy.findall(nodes.Element)
-            if _is_code_cell(n) or isinstance(n, nodes.literal_block)
-            or NOINDEX in n.get("classes", [])]
-    for node in drop:
-        if node.parent is not None:
-            node.parent.remove(node)
-    return copy
+def prose_only(doctree: nodes.document):
+    """A context manager: within it, `doctree` without its code cells, literal blocks and
+    NOINDEX blocks (all put back when the block ends)."""
+    return _without(doctree, lambda n: _is_code_cell(n) or isinstance(n, nodes.literal_block)
+                    or NOINDEX in n.get("classes", []))
 
 
 def index_prose_only(app: Sphinx) -> None:
@@ -138,7 +153,8 @@ def index_prose_only(app: Sphinx) -> None:
     original = builder.index_page
 
     def index_page(pagename: str, doctree: nodes.document, title: str) -> None:
-        original(pagename, prose_only(doctree), title)
+        with prose_only(doctree) as prose:
+            original(pagename, prose, title)
 
     builder.index_page = index_page
     dump = builder.dump_search_index
@@ -189,9 +205,11 @@ def _ancestors(node: nodes.Node):
 
 
 def chart_image(app: Sphinx, body: str) -> str | None:
-    """Write a PNG of the first chart in `body` under `_static/og/` (once per chart); return its
-    path relative to the output directory. The PNG is named by the spec's hash and kept in the
-    artefact store too, so a clean build copies it instead of drawing it again."""
+    """The path (relative to the output directory) of a PNG of the first chart in `body`, under
+    `_static/og/`, named by the spec's hash. The PNG is kept in the artefact store too, so a
+    clean build copies it; one not drawn yet is drawn in a process beside the build (Sphinx
+    runs on one core and goes on writing pages meanwhile) and copied in when the build ends
+    (`cards_drawn`)."""
     found = SPEC.search(body)
     if not found:
         return None
@@ -200,21 +218,65 @@ def chart_image(app: Sphinx, body: str) -> str | None:
     name = f"_static/og/{digest}.png"
     target = Path(app.outdir) / name
     if not target.is_file():
-        import shutil
-
         import vl_convert as vlc
 
-        from ..data.paths import code_digest
+        from ..data.paths import artefacts_dir, code_digest
         from ..story.charts import VL_VERSION
 
-        name_png = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code_digest(chart_image)}.png"
-        from ..story.charts import inline_data  # data a chart loads from the site, inline
-
-        png = kept(name_png, lambda: vlc.vegalite_to_png(inline_data(json.loads(raw)),
-                                                         vl_version=VL_VERSION, scale=2))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(png, target)
+        code = code_digest(chart_image, draw_card)
+        stored = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code}.png"
+        if (artefacts_dir() / stored).is_file():
+            _copy(artefacts_dir() / stored, target)
+        else:
+            future = _pool().submit(draw_card, stored, raw)
+            _DRAWING.setdefault(id(app), []).append((future, target))
     return name
+
+
+_DRAWING: dict[int, list] = {}   # id(app) -> [(future of a card's stored PNG, where it goes)]
+_POOL: list = []
+
+
+def _pool():
+    """One process beside the build for the cards' PNGs (spawned: the build may hold locks)."""
+    if not _POOL:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+    return _POOL[0]
+
+
+def draw_card(stored: str, raw: str) -> str:
+    """Draw the card image of a chart spec (JSON text) at twice its size into the artefact store
+    file `stored`; return its path (runs in the pool's process)."""
+    import vl_convert as vlc
+
+    from ..story.charts import VL_VERSION, inline_data  # data a chart loads from the site, inline
+
+    return str(kept(stored, lambda: vlc.vegalite_to_png(inline_data(json.loads(raw)),
+                                                        vl_version=VL_VERSION, scale=2)))
+
+
+def _copy(source: Path, target: Path) -> None:
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def cards_drawn(app: Sphinx, exception: Exception | None) -> None:
+    """Wait for the card images drawn beside the build and copy them into the site (an error
+    in drawing one fails the build)."""
+    drawing = _DRAWING.pop(id(app), [])
+    try:
+        for future, target in drawing:
+            source = Path(future.result())
+            if exception is None:
+                _copy(source, target)
+    finally:
+        if _POOL and not _DRAWING:
+            _POOL.pop().shutdown()
 
 
 def absolute(app: Sphinx, path: str) -> str | None:
@@ -326,4 +388,5 @@ def setup(app: Sphinx) -> None:
     app.connect("builder-inited", index_prose_only)
     app.connect("html-page-context", page_meta, priority=700)
     app.connect("html-page-context", compile_charts, priority=900)
+    app.connect("build-finished", cards_drawn, priority=100)
     app.connect("build-finished", trim_pages)

@@ -2,11 +2,13 @@
 
 `keep(name, compute, *parts)` returns `compute()`, computed once per key and pickled under
 `paths.artefacts_dir()` as `<name>-<key>.pkl`. The key hashes `parts`, the source of this whole
-package, the library versions, the synced cache's data (each price and panel file's sha256, from
-the manifest) and every facts file in `data/`: a change to any of them gives a new key, so a stale
-result is never read (one no build has read for `STALE_DAYS` is pruned). Hashing reads the
-manifest and the facts files, so a chapter that reads a result from the store still records them
-as its inputs (`deepshock.book.deps`): a data change re-executes it.
+package, the library versions, the synced cache's data (each price, panel and intraday file's
+sha256, from the manifest) and every facts file in `data/`: a change to any of them gives a new
+key, so a stale result is never read (one no build has read for `STALE_DAYS` is pruned).
+Hashing reads the manifest and the facts files, so a chapter that reads a result from the store
+still records them as its inputs (`deepshock.book.deps`): a data change re-executes it. Each
+chapter's one call is kept too (`deepshock.story.page.stored`): a clean build reads every
+chapter's numbers and figures back.
 
 Files of the store that depend on a few functions only (the exchange calendars, chart images)
 put `code_digest(function, ...)` in their names: the source of those functions as it is on
@@ -45,8 +47,9 @@ def key(name: str, *parts: object, root: Path | None = None) -> str:
     manifest = read_manifest(root or cache_dir())
     for ticker, entry in sorted(manifest["tickers"].items()):
         digest.update(f"{ticker}:{entry['sha256']}".encode())
-    for file, entry in sorted((manifest.get("panel") or {}).get("files", {}).items()):
-        digest.update(f"panel/{file}:{entry['sha256']}".encode())
+    for part in ("panel", "intraday"):
+        for file, entry in sorted((manifest.get(part) or {}).get("files", {}).items()):
+            digest.update(f"{part}/{file}:{entry['sha256']}".encode())
     for path in sorted(p for p in facts_dir().iterdir() if p.is_file()):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -15,6 +15,7 @@ from ..data.event import unverified
 from ..methods import extremes
 from .charts import MUTED, NEUTRAL, PALETTE, finish
 from .prose import Chapter, count, day, fall, join, level, pct
+from .page import stored
 
 # The recovery status in greys, light to dark as the wait grows, and the names still below on
 # 30 June in the one accent (shapes tell them apart in print); the DeepSeek fortnight in the
@@ -262,6 +263,7 @@ def recovery_title(rec: pd.DataFrame) -> str:
             f"{END:%-d %B}; {nv_text}")
 
 
+@stored
 def chapter() -> Chapter:
     """The chapter's prose numbers (glue name -> text) and its two figures."""
     path, window = paths(), tariff_window()

@@ -18,6 +18,7 @@ from ..methods import benchmarks
 from . import marketvalue
 from .selloff import count  # noqa: F401  (house style: small counts in words)
 from .selloff import sector_breadth  # the sell-off chapter owns the market's breadth
+from .page import stored
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 
@@ -110,6 +111,7 @@ class Chapter:
     figures: dict[str, tuple[alt.TopLevelMixin, pd.DataFrame]] = field(default_factory=dict)
 
 
+@stored
 def chapter() -> Chapter:
     """The landing page's numbers (glue name -> text) and its two figures, the hero clock and
     the first sessions, in one call."""

@@ -14,6 +14,7 @@ from ..data import event as news
 from .page import Chapter
 from .charts import DASHES, NEGATIVE, NEUTRAL, POSITIVE, SHAPES, WIDTH, finish, narrow_layout
 from ..data.validate import DataError
+from .page import stored
 
 SHOCK = news.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 REACTIONS = (-2, 1)  # New York sessions around day 0 whose calendar days the reactions cover
@@ -317,6 +318,7 @@ def spending_text(shock: pd.Timestamp = SHOCK) -> dict[str, str]:
     return {**text, "la_msft_end": f"{first.at['MSFT', 'period_end']:%B %Y}"}
 
 
+@stored
 def chapter(shock: pd.Timestamp = SHOCK) -> Chapter:
     """The launch chapter: its prose numbers (glue name -> text) and its figure."""
     cost = training_cost()

@@ -11,6 +11,7 @@ from ..data import event, facts, load, sharecounts
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 from .page import MINUS, Chapter
 from .prose import day as _day, size as _pct
+from .page import stored
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 WINDOW = (-15, 14)  # the chart's New York sessions around day 0 (2025's first session on)
@@ -159,6 +160,7 @@ def _bn(dollars: float, digits: int = 1) -> str:
     return f"${dollars / 1e9:,.{digits}f}bn"
 
 
+@stored
 def chapter() -> Chapter:
     """Nvidia's record day: every number its prose states (glue name -> text) and its two
     figures, the price path and the records ranking."""

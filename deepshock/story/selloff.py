@@ -12,6 +12,7 @@ from ..data import event, facts, load
 from ..methods import benchmarks
 from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
 from .page import Chapter, signed
+from .page import stored
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 SOURCE = "Yahoo Finance daily closes; exchange calendars"
@@ -343,6 +344,7 @@ def _moved(fraction: float) -> str:
     return ("rose " if fraction > 0 else "fell ") + f"{abs(fraction) * 100:.1f}%"
 
 
+@stored
 def chapter(date: pd.Timestamp = SHOCK) -> Chapter:
     """The US sell-off chapter: its prose numbers (glue name -> text) and its two figures."""
     moves = us_moves(date)

@@ -13,6 +13,7 @@ from .. import asia, echo
 from ..eventstudy import markdown
 from ..prose import Chapter, count, day, fall, join, move, short_day, size
 from . import europe, reopening
+from ..page import stored
 
 SHOCK = asia.SHOCK
 FIRST_BACK = ["000660.KS", "005930.KS", "^KS11", "2330.TW", "^TWII"]
@@ -169,6 +170,7 @@ def answer_text(block: dict) -> dict[str, str]:
     }
 
 
+@stored
 def chapter() -> Chapter:
     """The chapter's prose numbers (glue name -> text) and its three figures."""
     first = {t: asia.first_back(t) for t in FIRST_BACK}

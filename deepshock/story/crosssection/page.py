@@ -14,6 +14,7 @@ from ..eventstudy.page import table as markdown
 from ..eventstudy.words import count, day, listing, move, number, pvalue, share, size
 from . import model as cs
 from .charts import plain_industry, short_industry, short_name
+from ..page import stored
 
 ON = f"{cs.EVENT.day} {cs.EVENT:%B}"   # the event day in words, from the event table
 LABELS = {"chip_z": "Chip sensitivity", "beta_z": "Market beta",
@@ -120,6 +121,7 @@ def tables(ch: cs.Chapter) -> dict[str, str]:
             "xs_surv_table": markdown(both), "xs_changes_table": markdown(changes, text=5)}
 
 
+@stored
 def page() -> Page:
     """Every number, table and figure of the cross-section page."""
     ch = cs.chapter()

@@ -18,6 +18,7 @@ from . import placebo as pl
 from . import study as es
 from . import tables as tb
 from .words import count, day, listing, move, number, pct, pvalue, share, size
+from ..page import stored
 
 TEST_NAMES = {"BMP": "the unadjusted BMP test", "sign": "the sign test", "GRANK": "GRANK",
               "Corrado": "Corrado's test", "portfolio": "the portfolio test",
@@ -85,6 +86,7 @@ def _opening(main: es.Study, prim: pd.DataFrame, holm: pd.DataFrame) -> dict[str
     }
 
 
+@stored
 def chapter() -> Chapter:
     """Every number, table and figure of the event study page."""
     main, old = es.run(), es.run(es.OLD)

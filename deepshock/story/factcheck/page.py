@@ -11,6 +11,7 @@ from ..selloff import count
 from .chart import dot_chart, dot_data, largest_gap, results_table
 from .check import check, claims, counts, tolerance
 from .evidence import signed
+from ..page import stored
 
 # Claims about markets (the rest are about DeepSeek's releases).
 MARKET = {"close_to_close_return", "market_value_loss", "record_loss", "rank_since",
@@ -53,6 +54,7 @@ def shanghai_gap(day: pd.Timestamp) -> str:
             f"{after.day} {after:%B}")
 
 
+@stored
 def chapter() -> Chapter:
     """The chapter's prose numbers (glue name -> text) and its figure."""
     results = check()

@@ -12,6 +12,7 @@ from . import chart as mvc
 from .valuation import (FX, HOME_LINE, SHOCK_DAYS, count_for, home_loss, label, losses, market_move,
                      reconcile, splits_table, summary_table, totals)
 from .scope import scope
+from ..page import stored
 
 
 def _bn(dollars: float, digits: int = 1) -> str:
@@ -23,6 +24,7 @@ def moved(fraction: float, digits: int = 1) -> str:
     return ("rose " if fraction > 0 else "fell ") + _pct(fraction, digits)
 
 
+@stored
 def chapter() -> Chapter:
     """The market-value chapter: glue name -> text, and its figure."""
     mon_day, tue_day = SHOCK_DAYS

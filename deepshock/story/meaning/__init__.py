@@ -18,6 +18,7 @@ from .prices import (ON, STANDING, day as _day, level, rank_text, results, stand
                      standing_chart, standing_long, standing_title)
 from .spending import (QUARTERS, bn, changes_text, plans, plans_chart,  # noqa: F401
                        plans_frame, plans_markdown, plans_title, smallest)
+from ..page import stored
 
 
 def when_text(row: pd.Series) -> str:
@@ -39,6 +40,7 @@ class Chapter:
     figures: dict[str, tuple[alt.TopLevelMixin, pd.DataFrame]] = field(default_factory=dict)
 
 
+@stored
 def chapter() -> Chapter:
     """The chapter's prose numbers (glue name -> text) and its two figures, in one call."""
     table, run, res, stand = plans(), launch.training_cost(), results(), standing()

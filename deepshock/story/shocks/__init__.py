@@ -9,8 +9,10 @@ from ..prose import Chapter
 from . import chart, days, measures, tables  # noqa: F401
 from .measures import (DAYS, GROUP_MARKET, GROUPS, LOCAL, NY, PATH, SERIES, breadth,  # noqa: F401
                        events, groups, losers, measure, moves, path, paths, transmission)
+from ..page import stored
 
 
+@stored
 def chapter() -> Chapter:
     """The chapter's prose numbers and tables (glue name -> text) and its two figures."""
     comparison = days.days()

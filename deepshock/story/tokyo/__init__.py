@@ -13,6 +13,7 @@ from ...data import facts, sessions
 from .. import asia, echo, sameclock
 from ..eventstudy import markdown
 from ..prose import Chapter, count, day, fall, pct, utc
+from ..page import stored
 
 # the one model's answer for Tokyo, stated in this chapter and nowhere else (`echo.OWNER`)
 ANSWER = {"^N225": "the Nikkei 225", "6857.T": "Advantest", "8035.T": "Tokyo Electron",
@@ -118,6 +119,7 @@ def answer_text() -> dict[str, str]:
     }
 
 
+@stored
 def chapter() -> Chapter:
     """The chapter's prose numbers (glue name -> text) and its three figures."""
     mon, tue = asia.TOKYO
