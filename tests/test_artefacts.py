@@ -290,3 +290,22 @@ def test_a_chapters_one_call_is_kept_per_module_and_arguments(tmp_path, monkeypa
     manifest["tickers"]["NVDA"]["sha256"] = "c" * 64
     (cache / "manifest.json").write_text(json.dumps(manifest))
     assert kept() == {"day": "2025-01-27", "n": 4}
+
+
+def test_the_artefact_store_is_not_a_chapters_input(tmp_path, monkeypatch):
+    """A kernel listing the store (`prune`) or reading a result records nothing for it: the
+    listing changes whenever another kernel adds a result, and a result's inputs are recorded
+    when its key is computed. Prices and facts read beside it are still inputs."""
+    from deepshock.book import deps
+
+    root, cache, store = tmp_path / "book", tmp_path / "book" / ".cache" / "market-data", \
+        tmp_path / "book" / ".cache" / "artefacts"
+    bases = [("store", str(store)), ("cache", str(cache)), ("root", str(root))]
+    assert deps._classify(str(store), "dir", bases) is None
+    assert deps._classify(str(store / "chapter-x-123.pkl"), "file", bases) is None
+    assert deps._classify(str(cache / "prices" / "NVDA.csv"), "file", bases) \
+        == "file:cache:prices/NVDA.csv"
+    assert deps._classify(str(root / "data" / "shares.csv"), "file", bases) \
+        == "file:root:data/shares.csv"
+    assert deps._classify(str(root / ".cache" / "other"), "file", bases) \
+        == "file:root:.cache/other"

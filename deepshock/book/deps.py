@@ -14,6 +14,10 @@ inputs changed, or that has no dependency file (a chapter myst-nb executed itsel
 data changed, is removed and its chapter touched so Sphinx reads it again. Package code and pins
 are not tracked here: `deepshock.book.build` drops the whole cache when they change.
 
+Reads and listings of the artefact store (`deepshock.data.artefacts`) are not inputs: a stored
+result is named by a hash of its inputs, which computing that name reads, and so records (the
+store's listing changes whenever another kernel adds a result).
+
 Two rules keep this useful. `deepshock.load._frame` reads the cache manifest only to check that
 a ticker is synced, so from there the manifest counts as the set of synced tickers. Opened
 anywhere else it counts in full except its `synced_at` stamp, which changes with every sync
@@ -63,7 +67,9 @@ def record_kernel() -> None:
     """Record this kernel's inputs into $DEEPSHOCK_DEPS after every cell (run at kernel start)."""
     out = os.environ["DEEPSHOCK_DEPS"]
     cache = os.path.abspath(os.environ["DEEPSHOCK_CACHE"])
-    bases = [("cache", cache), ("cache", os.path.realpath(cache)),
+    store = os.path.abspath(artefacts_dir())
+    bases = [("store", store), ("store", os.path.realpath(store)),
+             ("cache", cache), ("cache", os.path.realpath(cache)),
              ("root", os.path.abspath(os.environ["DEEPSHOCK_ROOT"]))]
     seen: set[str] = set()
 
@@ -111,6 +117,8 @@ def _classify(path: object, kind: str, bases: list[tuple[str, str]]) -> str | No
     full = os.path.abspath(os.fsdecode(path))
     for base_name, base in bases:
         if full == base or full.startswith(base + os.sep):
+            if base_name == "store":
+                return None   # derived: each result's key reads, and so records, its inputs
             rel = os.path.relpath(full, base).replace(os.sep, "/")
             if base_name == "root" and rel.split("/")[0] in IGNORED:
                 return None

@@ -13,8 +13,10 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
   same commit and data: the ``{deepshock-built}`` role (the time of this build, or
   `SOURCE_DATE_EPOCH` when set) and the ``{deepshock-synced}`` role (when the price cache was
   synced), each an element of class ``deepshock-edition`` (`EDITION`) left out of the search
-  index and the meta description; a page using them is re-read on every build (cheaply: its
-  notebook stays cached), so no chapter has to re-execute for them;
+  index and the meta description. In the site the stamps are set as the build ends, in every
+  page that carries one (`stamp_pages`), so a build that changes nothing else re-reads and
+  rewrites no page; the PDF re-reads its pages that use them on every build (cheaply: their
+  notebooks stay cached), so no chapter has to re-execute for them;
 - keeps the rest of each build reproducible: the downloadable notebooks get cell ids derived
   from the page and the cell's position (jupytext gives random ones), and the execution table
   of the about page drops its clock columns (when each notebook ran and for how long);
@@ -63,6 +65,23 @@ def pdf_source(srcdir: str | Path) -> Path | None:
     """The PDF edition of the book rooted at `srcdir`, if it has been built."""
     path = Path(srcdir) / PDF_SOURCE
     return path if path.is_file() else None
+
+
+def pdf_size(srcdir: str | Path) -> int | None:
+    """The PDF edition's size in bytes (what the link states), None when there is none."""
+    source = pdf_source(srcdir)
+    return None if source is None else source.stat().st_size
+
+
+def pdf_changed(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """The pages with a PDF link (`PdfLink`) whose PDF has appeared, gone or changed size."""
+    now = pdf_size(env.srcdir)
+    return [doc for doc, then in getattr(env, "deepshock_pdf", {}).items()
+            if then != now and doc in env.found_docs and doc not in changed]
+
+
+def forget_pdf(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "deepshock_pdf", {}).pop(docname, None)
 
 
 def _is_thebe(asset: object) -> bool:
@@ -168,11 +187,14 @@ def publish_data(app: Sphinx, pagename: str, templatename: str, context: dict,
 class PdfLink(SphinxDirective):
     """``{deepshock-pdf}``: a link to the PDF edition in HTML output (nothing in the PDF itself).
 
-    The page is re-read on every build, so the link appears as soon as the PDF exists.
+    The page is read again whenever the PDF appears, goes or changes size (`pdf_changed`), so
+    the link appears as soon as the PDF exists.
     """
 
     def run(self) -> list[nodes.Node]:
-        self.env.note_reread()
+        if not hasattr(self.env, "deepshock_pdf"):
+            self.env.deepshock_pdf = {}
+        self.env.deepshock_pdf[self.env.docname] = pdf_size(self.env.srcdir)
         source = pdf_source(self.env.srcdir)
         if source is None:
             html = ('<p class="deepshock-pdf">This copy of the site was built without the PDF '
@@ -186,15 +208,53 @@ class PdfLink(SphinxDirective):
 
 
 def build_time(name, rawtext, text, lineno, inliner, options=None, content=None):
-    """``{deepshock-built}`UTC` ``: '29 November 2026, 02:55 UTC', re-read on every build."""
-    inliner.document.settings.env.note_reread()
-    return [edition(rawtext, about.stamp(now().isoformat()))], []
+    """``{deepshock-built}`UTC` ``: '29 November 2026, 02:55 UTC', this build's time."""
+    _reread_unless_html(inliner)
+    return [edition(rawtext, built_stamp(), "built")], []
 
 
 def synced_time(name, rawtext, text, lineno, inliner, options=None, content=None):
     """``{deepshock-synced}`UTC` ``: when the price cache this build read was synced."""
-    inliner.document.settings.env.note_reread()
-    return [edition(rawtext, about.stamp(read_manifest().get("synced_at")))], []
+    _reread_unless_html(inliner)
+    return [edition(rawtext, synced_stamp(), "synced")], []
+
+
+def built_stamp() -> str:
+    return about.stamp(now().isoformat())
+
+
+def synced_stamp() -> str:
+    return about.stamp(read_manifest().get("synced_at"))
+
+
+STAMPS = {"built": built_stamp, "synced": synced_stamp}
+STAMP_SPAN = re.compile(rf'(<span class="{EDITION} [^"]*{EDITION}-(\w+)[^"]*">)[^<]*(</span>)')
+
+
+def _reread_unless_html(inliner) -> None:
+    """A page with a stamp is read again in every PDF build; the site sets its stamps when the
+    build ends (`stamp_pages`) instead."""
+    env = inliner.document.settings.env
+    if env.app.builder.format != "html":
+        env.note_reread()
+
+
+def stamp_pages(app: Sphinx, exception: Exception | None) -> None:
+    """Set every stamp of the written site to this build's values (whether or not this build
+    wrote its page)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    values = {kind: make() for kind, make in STAMPS.items()}
+    out = Path(app.outdir)
+    for path in out.rglob("*.html"):
+        if path.relative_to(out).parts[0].startswith("_"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if f"{EDITION}-" not in text:
+            continue
+        stamped = STAMP_SPAN.sub(lambda m: m.group(1) + values[m.group(2)] + m.group(3), text)
+        if stamped != text:
+            path.write_text(stamped, encoding="utf-8")
 
 
 def now() -> dt.datetime:
@@ -206,9 +266,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def edition(rawtext: str, text: str) -> nodes.inline:
-    """An element of the edition stamp: marked, and kept out of the search index."""
-    return nodes.inline(rawtext, text, classes=[EDITION, page.NOINDEX])
+def edition(rawtext: str, text: str, kind: str = "built") -> nodes.inline:
+    """An element of the edition stamp (`kind`: a key of `STAMPS`): marked, and kept out of the
+    search index."""
+    return nodes.inline(rawtext, text, classes=[EDITION, page.NOINDEX, f"{EDITION}-{kind}"])
 
 
 def assets_before_pages(app: Sphinx, builder) -> None:
@@ -252,6 +313,9 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", offer_pdf, priority=600)
     app.connect("html-page-context", publish_data)
     app.connect("build-finished", publish_pdf)
+    app.connect("build-finished", stamp_pages)
+    app.connect("env-get-outdated", pdf_changed)
+    app.connect("env-purge-doc", forget_pdf)
     app.connect("write-started", assets_before_pages)
     page.setup(app)
     doctrees.setup(app)
