@@ -53,4 +53,4 @@ def pytest_sessionstart(session):
     if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
         from deepshock.data import artefacts
 
-        artefacts.keep = lambda name, compute, *parts: compute()
+        artefacts.keep = lambda name, compute, *parts, **_: compute()

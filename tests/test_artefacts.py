@@ -309,3 +309,21 @@ def test_the_artefact_store_is_not_a_chapters_input(tmp_path, monkeypatch):
         == "file:root:data/shares.csv"
     assert deps._classify(str(root / ".cache" / "other"), "file", bases) \
         == "file:root:.cache/other"
+
+
+def test_a_chapters_own_result_is_computed_without_holding_a_lock(tmp_path, monkeypatch):
+    """A shared result is made under its lock (a second kernel waits, then reads it); a
+    chapter's one call holds none, so the shared results it needs are made under theirs."""
+    from deepshock.data import artefacts, paths
+
+    _store(tmp_path, monkeypatch)
+    held = []
+
+    def compute():
+        held.append(paths._holding)
+        return len(held)
+
+    assert artefacts.keep("shared", compute) == 1
+    assert artefacts.keep("own", compute, shared=False) == 2
+    assert artefacts.keep("own", compute, shared=False) == 2          # read back
+    assert held == [paths.fcntl is not None, False]

@@ -62,13 +62,21 @@ def _libraries() -> tuple[tuple[str, str], ...]:
     return tuple((lib, metadata.version(lib)) for lib in LIBRARIES)
 
 
-def keep(name: str, compute: Callable[[], T], *parts: object) -> T:
+def keep(name: str, compute: Callable[[], T], *parts: object, shared: bool = True) -> T:
     """`compute()`, read from the store when the same inputs made it before, else computed and
-    stored (atomically: a crash never leaves a half-written file)."""
+    stored (atomically: a crash never leaves a half-written file). A result only one process
+    ever computes (`shared=False`: a chapter's one call) is computed without holding a lock,
+    so that the shared results it needs are made under theirs (a process holding a lock takes
+    no other: `paths.making`) and never twice by two kernels at once."""
     path = artefacts_dir() / f"{name}-{key(name, *parts)}.pkl"
     found = _read(path)
     if found is not _MISSING:
         return found
+    if not shared:
+        value = compute()
+        write_atomic(path, pickle.dumps(value))
+        prune(name)
+        return value
     with making(path):   # a kernel running in parallel may be computing it: wait, then read
         found = _read(path)
         if found is not _MISSING:

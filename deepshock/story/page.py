@@ -40,5 +40,6 @@ def stored(call: Callable[..., T]) -> Callable[..., T]:
 
     @wraps(call)
     def kept(*args, **kwargs) -> T:
-        return artefacts.keep(name, lambda: call(*args, **kwargs), args, sorted(kwargs.items()))
+        return artefacts.keep(name, lambda: call(*args, **kwargs), args, sorted(kwargs.items()),
+                              shared=False)   # one kernel per chapter: no lock held meanwhile
     return kept
