@@ -24,6 +24,8 @@ Loaded from `_config.yml` (`sphinx.extra_extensions`). It
   toggles, its reading time under the title, a search index of prose only, a meta description
   and an Open Graph card, charts compiled to Vega (`deepshock.book.vega`), formulas as MathML
   (`deepshock.book.mathml`), and no script a page does not use;
+- builds once what extensions would look up again for every glued value or citation
+  (`deepshock.book.lookups`);
 - makes numbers searchable (`deepshock.book.search`): "593" finds the pages that state $593bn
   or $592.7bn;
 - publishes the data file a chart loads by URL (`report.data_url`: the explorer) under
@@ -49,7 +51,7 @@ from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from . import about, doctrees, latex, mathml, page, search
+from . import about, doctrees, latex, lookups, mathml, page, search
 from ..data.sync import read_manifest
 
 PDF_NAME = "deepseek-shock.pdf"
@@ -319,6 +321,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("write-started", assets_before_pages)
     page.setup(app)
     doctrees.setup(app)
+    lookups.setup(app)
     mathml.setup(app)
     search.setup(app)
     latex.setup(app)
