@@ -83,7 +83,7 @@ def _regained(file: str) -> tuple[int, pd.Timestamp]:
 
 def test_full_recovery_is_the_raw_closes_first_regain(snapshot):
     full = tables.full_recovery()
-    assert set(full.index) >= {"^SOX", "^GSPC"}
+    assert sorted(full.index) == ["^GSPC", "^SOX"]   # the two indices, nothing else
     for ticker, file in (("^SOX", "INDEX_SOX.csv"), ("^GSPC", "INDEX_GSPC.csv")):
         sessions, date = _regained(file)
         assert int(full.at[ticker, "sessions"]) == sessions
@@ -305,9 +305,9 @@ def test_named_tables_cells():
 
 
 def test_named_tables_large_loss_has_thousands_separator():
-    table = _measured().assign(top_loss=[1234.6e9, 593.0e9], top_loser=["A", "B"])
+    table = _measured().assign(top_loss=[1234.6e9, 593.5000002e9], top_loser=["A", "B"])
     _, _, rows = parse(tables.named_tables(table)["sh_breadth_table"])
-    assert [r[3] for r in rows] == ["A ($1,235bn)", "B ($593bn)"]
+    assert [r[3] for r in rows] == ["A ($1,235bn)", "B ($594bn)"]   # billions of exactly 1e9
 
 
 def _travel() -> pd.DataFrame:
@@ -380,13 +380,17 @@ def test_travel_table_nothing_shared():
 
 def test_study_table_cells():
     made_up = pd.DataFrame({
-        "label": ["A", "B"],
-        "US semiconductors caar": [-0.1234, -0.0312], "US semiconductors kp": [-4.56, 1.04],
-        "US semiconductors kp_p": [0.004, 0.3], "US semiconductors port_t": [-3.21, 1.96],
-        "US semiconductors port_p": [0.03, 0.07],
-        "Japan semiconductors caar": [np.nan, 0.0456], "Japan semiconductors kp": [np.nan, 2.0],
-        "Japan semiconductors kp_p": [np.nan, 0.049], "Japan semiconductors port_t": [np.nan, 0.4],
-        "Japan semiconductors port_p": [np.nan, 0.101],
+        "label": ["A", "B", "C"],
+        "US semiconductors caar": [-0.1234, -0.0312, np.nan],
+        "US semiconductors kp": [-4.56, 1.04, np.nan],
+        "US semiconductors kp_p": [0.004, 0.3, np.nan],
+        "US semiconductors port_t": [-3.21, 1.96, np.nan],
+        "US semiconductors port_p": [0.03, 0.07, np.nan],
+        "Japan semiconductors caar": [np.nan, 0.0456, -0.0101],
+        "Japan semiconductors kp": [np.nan, 2.0, -0.5],
+        "Japan semiconductors kp_p": [np.nan, 0.049, 0.6],
+        "Japan semiconductors port_t": [np.nan, 0.4, -2.7],
+        "Japan semiconductors port_p": [np.nan, 0.101, 0.0099],
     })
     got = tables.study_table(made_up)
     header, align, rows = parse(got["sh_es_table"])
@@ -395,5 +399,6 @@ def test_study_table_cells():
     assert rows == [
         ["A", r"-12.3% (KP -4.6\*\*\*; portfolio -3.2\*\*)", ""],
         ["B", r"-3.1% (KP +1.0; portfolio +2.0\*)", r"+4.6% (KP +2.0\*\*; portfolio +0.4)"],
+        ["C", "", r"-1.0% (KP -0.5; portfolio -2.7\*\*\*)"],   # no US group, Japan still shown
     ]
     assert got["sh_es_windows"] == "US semiconductors [0], Japan semiconductors [0,+1]"
