@@ -36,7 +36,7 @@ def _days() -> pd.DataFrame:
         "label": ["", "", "Yen carry-trade unwind", "", "DeepSeek shock", "China matches US tariffs"],
         "RSP": [np.nan, -0.01, -0.023649, -0.004149, 0.000749, -0.056149],
         "^SOX": [-0.09, -0.02, -0.019151, -0.068149, -0.091549, -0.076049],
-        "concentration": [np.nan, -0.01, 0.004498, -0.064, -0.092298, -0.0199],
+        "concentration": [np.nan, -0.01, 0.004498, -0.064, -0.092298, -0.019912],
         "share_fell": [np.nan, np.nan, 0.95349, 0.51649, 0.32049, 0.97251],
         "primary": [False, False, False, False, True, False],
     })
@@ -98,6 +98,9 @@ def test_map_chart_widest_gap_title_and_spec():
     assert spec["usermeta"]["narrow"] == {"drop": ["layer/3"], "set": {}, "transpose": False,
                                           "note": "Tap a dot for its day"}
     zero, dots, own, rest = spec["layer"]
+    rows = _map(-9.21, [-6.4, -4.6, 0.45, -3.44, -4.83]).to_dict("records")
+    for layer in (dots, own, rest):   # each draws the frame's rows, not an empty dataset
+        assert spec["datasets"][layer["data"]["name"]] == rows
     assert zero["mark"] == {"type": "rule", "color": NEUTRAL, "strokeDash": [4, 3]}
     assert zero["encoding"] == {"y": {"field": "y", "type": "quantitative"}}
     assert spec["datasets"][zero["data"]["name"]] == [{"y": 0}]
@@ -190,6 +193,10 @@ def test_paths_chart_title_description_and_spec():
     assert spec["facet"] == {"field": "event", "type": "nominal", "title": None,
                              "sort": list(ends)}
     assert spec["columns"] == 3
+    # the facet splits the one dataset by event; no inner layer brings data of its own
+    assert spec["datasets"][spec["data"]["name"]] == _paths(ends).to_dict("records")
+    assert all("data" not in layer for layer in spec["spec"]["layer"])
+    assert "data" not in spec["spec"]
     inner = spec["spec"]
     assert inner["width"] == 170 and inner["height"] == 120
     rule, line = inner["layer"]
