@@ -66,6 +66,16 @@ def _list_table(text: str) -> tuple[list[str], list[list[str]]]:
 
 # --- made-up ranking ----------------------------------------------------------------------------
 
+def test_ranking_three_way_ties_share_the_best_rank():
+    """Three company-days tie for 2nd-4th: each is 2nd (not 3rd, the average)."""
+    made_up = pd.DataFrame({"name": list("abcde"), "date": pd.to_datetime(["2025-01-02"] * 5),
+                            "loss_usd": [9.0, 5.0, 5.0, 5.0, 1.0],
+                            "ret": [-0.3, -0.1, -0.1, -0.1, -0.01]})
+    ranks = records.ranking(made_up).set_index("name")
+    assert ranks["rank_usd"].to_dict() == {"a": 1, "b": 2, "c": 2, "d": 2, "e": 5}
+    assert ranks["rank_pct"].to_dict() == {"a": 1, "b": 2, "c": 2, "d": 2, "e": 5}
+
+
 def test_ranking_ranks_labels_and_order():
     got = records.ranking(_days())
     assert list(got.index) == list(range(len(ROWS)))
@@ -118,6 +128,8 @@ def test_top_table_in_dollars():
     assert len(_list_table(records.top_table(_ranks()))[1]) == 1 + 7        # n = 10 by default
     thousand = _ranks().assign(loss_usd=lambda f: f["loss_usd"] * 10)
     assert _list_table(records.top_table(thousand, n=1))[1][1][2] == "\\$5,926.6bn"
+    edge = _ranks().assign(loss_usd=lambda f: f["loss_usd"].where(f.index > 0, 592.65000004e9))
+    assert _list_table(records.top_table(edge, n=1))[1][1][2] == "\\$592.7bn"   # billions of 1e9
 
 
 def test_top_table_in_per_cent():
@@ -154,7 +166,14 @@ def test_chart_data_columns_and_values():
                                      "1 Dec 2024 (an estimate)", "2 Apr 2024"]
     assert got["day"].tolist() == ["27 January 2025", "other days", "other days",
                                    "27 January 2025", "other days"]
-    assert len(records.chart_data(_ranks(), CHECKS)) == 7                  # n = 15 by default
+    assert len(records.chart_data(_ranks(), CHECKS)) == 7
+    many = pd.concat([_ranks().assign(date=lambda f, k=k: f["date"] - pd.Timedelta(days=400 * k))
+                      for k in range(3)], ignore_index=True)
+    assert len(records.chart_data(many, CHECKS)) == 15                      # n = 15 by default
+    edge = _ranks().assign(loss_usd=lambda f: f["loss_usd"].where(f.index > 0, 592.65000004e9))
+    assert records.chart_data(edge, CHECKS, n=1)["loss_bn"].tolist() == [592.7]  # 1e9, rounded
+    csx = _ranks().assign(name=lambda f: f["name"].where(f.index > 0, "CSX Corporation"))
+    assert records.chart_data(csx, CHECKS, n=1)["short"].tolist() == ["CSX 27 Jan 25"]
 
 
 def test_loss_chart_title_description_and_spec():
@@ -177,6 +196,10 @@ def test_loss_chart_title_description_and_spec():
         "set": {"layer/0/encoding/y/field": "short", "layer/2/encoding/y/field": "short",
                 "layer/0/encoding/x/scale/domain": [0, 592.7]}}
     bars, text, ticks = spec["layer"]
+    rows = spec["datasets"][spec["data"]["name"]]   # every layer draws the chart's frame
+    assert [r["label"] for r in rows] == data["label"].tolist()
+    assert [r["loss_bn"] for r in rows] == data["loss_bn"].tolist()
+    assert all("data" not in layer for layer in spec["layer"])
     tooltip = [("label", "nominal", "Company-day", None),
                ("loss_bn", "quantitative", "Loss computed (US$ bn)", ",.1f"),
                ("press_bn", "quantitative", "Press figure (US$ bn)", ",.0f"),
@@ -268,6 +291,7 @@ def test_population_reasons_on_the_data(world):
 def test_company_days_on_the_data(world):
     _, want, ranks = world
     days = records.company_days()
+    assert list(days.index) == list(range(len(days)))   # one numbered row per company-day
     assert list(days.columns) == ["ticker", "name", "date", "prev_date", "prev_close", "close",
                                   "ret", "shares", "as_of", "grade", "loss_usd"]
     assert len(days) == len(want)
