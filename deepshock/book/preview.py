@@ -1,11 +1,14 @@
 """A chart's picture, drawn when the book is built, shown until the reader touches the chart.
 
-For a chart marked with `story.charts.preview` (one at the top of its page: the explorer), the
+For a chart in its page's first screen (`in_first_screen`: less than `FIRST_SCREEN_CHARS` of
+text before it, about a phone's screen and a half) or marked with `story.charts.preview`, the
 page shows an SVG of its compiled Vega spec (`deepshock.book.vega`) drawn offline by vl-convert,
 one for a phone's column and one for a wide one (a `<picture>`: the browser fetches the one its
 screen needs), and loads the Vega runtime only when the reader touches the chart or an input it
 is bound to (`_static/deepshock.js`). Its first screen then costs no chart runtime and runs no
-chart code.
+chart code: drawing a chart live takes a phone's CPU a second or more (the Vega runtime, and a
+second draw when the first does not fit the column), which Lighthouse counts as blocking time.
+Charts further down are drawn live when they near the view.
 
 The picture is laid out as `deepshock.js` lays out the live chart for a column of `COLUMNS`
 px (titles and, on a phone, axis titles wrapped to it), with text widths estimated from the
@@ -31,6 +34,17 @@ COLUMNS = {"narrow": 342, "wide": 768}   # a 390 px phone's column, and a 1400 p
 PHONE_MEDIA = "(max-width: 607.98px)"     # where the page's column is under 560 px (phone layout)
 # Advance of a character in em of DejaVu Sans (the charts' first font), by kind: an estimate.
 NARROW_CHARS, WIDE_CHARS = set("fijlrt.,:;'!|()[] "), set("mwMW%@")
+# Text before a chart that still leaves it in, or within 200 px of, a phone's first screen: at
+# 390-412 px a page's title, header and prose take about 0.9-1.0 px per character.
+FIRST_SCREEN_CHARS = 1500
+HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>|<[^>]+>", re.S | re.I)
+
+
+def in_first_screen(body: str, position: int) -> bool:
+    """Whether a chart starting at `position` of a page's HTML `body` is in (or near) a phone's
+    first screen: fewer than `FIRST_SCREEN_CHARS` characters of text come before it."""
+    text = html.unescape(HIDDEN.sub(" ", body[:position]))
+    return len(" ".join(text.split())) < FIRST_SCREEN_CHARS
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
