@@ -13,8 +13,9 @@ every rule against every element of a long page. When the build finishes, `combi
   selectors without classes, at-rules other than ``@media``/``@supports``/``@layer``/
   ``@container`` (fonts, keyframes) and custom properties are kept whole;
 - writes them as one file, `COMBINED` (beside the theme's own, so its relative URLs still
-  resolve), and links it from every page in place of the nine, with a version (``?v=``) from
-  its content, so a reader's cache never holds a stale copy.
+  resolve; its first line names them, for the next incremental build, whose pages written
+  earlier link it already), and links it from every page in place of the nine, with a version
+  (``?v=``) from its content, so a reader's cache never holds a stale copy.
 
 The theme's own files stay in `_static` (untouched) for anything that still links them.
 """
@@ -26,6 +27,7 @@ import re
 from pathlib import Path
 
 COMBINED = "_static/styles/deepshock-site.css"
+HEADER = "/* deepshock-site.css, the rules this site uses of: "   # + the files, in order
 LINK = re.compile(r'[ \t]*<link (?:rel="stylesheet" type="text/css" href="([^"]+)"|href="([^"]+)" '
                   r'rel="stylesheet") />\n?')
 OWN = re.compile(r'[ \t]*<link rel="stylesheet" href="[^"]*' + re.escape(COMBINED) + r'\?v=[0-9a-f]+" />\n?')
@@ -120,46 +122,52 @@ def used_words(out: Path, pages: list[Path]) -> set[str]:
     for page in pages:
         for value in re.findall(r'class="([^"]*)"', page.read_text(encoding="utf-8")):
             words.update(value.split())
-    for script in (out / "_static").rglob("*.js"):
-        if script.name in ("vega-bundle.js", "searchindex.js"):
-            continue
+    for script in (out / "_static").rglob("*.js"):   # the Vega runtime's too (svg.marks)
         words.update(WORD.findall(script.read_text(encoding="utf-8", errors="replace")))
     return words
 
 
+def _linked(page: Path, text: str, out: Path) -> list[str]:
+    """The site's stylesheets `page` links (paths under `out`), in order."""
+    up = "../" * (len(page.relative_to(out).parts) - 1)
+    return [(m.group(1) or m.group(2)).split("?")[0].removeprefix(up) for m in LINK.finditer(text)]
+
+
 def combine_styles(out: Path, pages: list[Path]) -> None:
-    """Write `COMBINED` from the stylesheets the pages link and link it instead (see above)."""
-    texts = {page: page.read_text(encoding="utf-8") for page in pages}
-    order: list[str] = []
-    for page, text in texts.items():
-        up = "../" * (len(page.relative_to(out).parts) - 1)
-        for found in LINK.finditer(text):
-            href = (found.group(1) or found.group(2)).split("?")[0].removeprefix(up)
-            if href.startswith("_static/") and href not in order:
-                order.append(href)
-    if not order:
+    """Write `COMBINED` from the stylesheets the pages link and link it instead (see above).
+    A page linking another set of stylesheets than the others keeps its own links."""
+    texts = {page: page.read_text(encoding="utf-8") for page in sorted(pages)}
+    sets = [tuple(_linked(page, text, out)) for page, text in texts.items()]
+    sets = [s for s in sets if s]
+    target = out / COMBINED
+    head = target.read_text(encoding="utf-8").partition("\n")[0] if target.is_file() else ""
+    stored = tuple(head.removeprefix(HEADER).removesuffix(" */").split()) if head.startswith(
+        HEADER) else ()
+    if stored and (stored in sets or any(OWN.search(t) for t in texts.values())):
+        order = stored      # an incremental build: pages written before link the last build's
+    elif sets:
+        order = max(sorted(set(sets)), key=sets.count)   # the theme's: (nearly) every page's
+    else:
         return
-    used = used_words(out, pages)
+    used = used_words(out, list(texts))
     parts = []
     for href in order:
         def read(url: str, base: Path = (out / href).parent) -> str:
             return re.sub(r"/\*# sourceMappingURL=[^*]*\*/", "",
                           (base / url).resolve().read_text(encoding="utf-8"))
         parts.append(f"/* {href} (rules this site uses) */\n{purge(read(Path(href).name), used, read)}")
-    combined = "\n".join(parts) + "\n"
-    target = out / COMBINED
+    combined = f"{HEADER}{' '.join(order)} */\n" + "\n".join(parts) + "\n"
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.is_file() or target.read_text(encoding="utf-8") != combined:
         target.write_text(combined, encoding="utf-8")
     version = hashlib.sha256(combined.encode()).hexdigest()[:8]
     for page, text in texts.items():
-        up = "../" * (len(page.relative_to(out).parts) - 1)
-        link = f'<link rel="stylesheet" href="{up}{COMBINED}?v={version}" />\n'
-        first = LINK.search(text) or OWN.search(text)
+        linked = tuple(_linked(page, text, out))
+        first = LINK.search(text) if linked == order else OWN.search(text) if not linked else None
         if first is None:
             continue
-        rest = LINK.sub(lambda m: "" if (m.group(1) or m.group(2)).split("?")[0].removeprefix(up)
-                        in order else m.group(0), text[first.start():])
-        new = text[:first.start()] + "    " + link + OWN.sub("", rest)
+        up = "../" * (len(page.relative_to(out).parts) - 1)
+        link = f'<link rel="stylesheet" href="{up}{COMBINED}?v={version}" />\n'
+        new = text[:first.start()] + "    " + link + OWN.sub("", LINK.sub("", text[first.start():]))
         if new != text:
             page.write_text(new, encoding="utf-8")
