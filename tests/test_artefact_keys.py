@@ -190,6 +190,7 @@ def test_compiled_charts_and_their_pictures_change_name_when_their_code_changes(
 
     spec = {"mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
     drawers = (preview.text_width, preview.wrap, preview.laid_out, preview.with_data,
+               preview.capped, preview._widths, preview._set_widths, preview.fitted,
                preview.pictures)
 
     def names() -> tuple[str, str]:

@@ -579,6 +579,7 @@ def test_hovering_a_mark_shows_its_tooltip(site, browser, width):
         page.goto(f"{base}/chapters/nvidia.html", wait_until="load")
         chart = page.query_selector(".deepshock-chart")
         chart.scroll_into_view_if_needed()
+        chart.hover()   # the first screen's chart is its picture until the reader touches it
         page.wait_for_function("() => document.querySelector('.deepshock-chart.deepshock-drawn')",
                                timeout=CHART_WAIT_MS)
         text = None

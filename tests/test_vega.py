@@ -122,17 +122,34 @@ def _page(spec: dict) -> str:
 
 def test_a_page_carries_the_compiled_chart_and_a_preview_only_where_asked(monkeypatch,
                                                                           tmp_path):
+    """A preview for a chart marked for one, and for a chart in the first screen (less than
+    `FIRST_SCREEN_CHARS` of text before it); none for a chart further down."""
     monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path / "store"))
     marked = dict(BARS, usermeta={"preview": True})
-    body = _page(BARS) + "<p>prose</p>" + _page(marked)
+    long = "<p>" + "word " * (preview.FIRST_SCREEN_CHARS // 5 + 10) + "</p>"
+    lower = dict(BARS, description="Two bars lower down")
+    body = long + _page(lower) + "<p>prose</p>" + _page(marked)
     shown = []
     out = vega.compile_page(body, lambda chart, name: shown.append(name) or "<b>pic</b>")
     assert out == vega.compile_page(body, lambda chart, name: "<b>pic</b>")   # deterministic
     assert len(shown) == 1 and out.count("<b>pic</b>") == 1 and "<p>prose</p>" in out
     assert out.index("<b>pic</b>") > out.index("<p>prose</p>")   # inside the marked chart's box
-    found = re.findall(r"var spec=(\{.*?\});function draw", out, re.S)
-    assert len(found) == 2 and all("wide" in json.loads(f) for f in found)
+    found = [json.loads(f) for f in re.findall(r"var spec=(\{.*?\});function draw", out, re.S)]
+    assert len(found) == 2 and all("wide" in f for f in found)
+    assert [f["preview"] for f in found] == [False, True]
     assert "vega-lite" not in out
+    top = vega.compile_page("<h1>Title</h1><p>A short opening.</p>" + _page(BARS) + long
+                            + _page(lower), lambda chart, name: "<b>pic</b>")
+    found = [json.loads(f) for f in re.findall(r"var spec=(\{.*?\});function draw", top, re.S)]
+    assert [f["preview"] for f in found] == [True, False] and top.count("<b>pic</b>") == 1
+
+
+@pytest.mark.parametrize("chars, near", [(0, True), (1499, True), (1500, False), (4000, False)])
+def test_a_chart_is_in_the_first_screen_by_the_text_before_it(chars, near):
+    """Text counts, with its white space collapsed; tags, scripts and styles do not."""
+    text = ("x" * chars).join(["<h1>", "</h1>"])
+    body = text + "<script>var spec = '" + "y" * 5000 + "';</script>\n<style>p{}</style>   <b></b>"
+    assert preview.in_first_screen(body + "<div>", len(body)) is near
 
 
 def test_preview_wraps_titles_and_inlines_only_the_version_its_url_names(tmp_path):

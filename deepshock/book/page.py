@@ -35,7 +35,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from ..data.paths import kept
-from . import search
+from . import search, styles
 
 NOINDEX = "deepshock-noindex"
 EDITION = "deepshock-edition"  # the edition stamp (deepshock.book.site): never a description
@@ -45,7 +45,15 @@ WORDS_PER_MINUTE = 230
 DESCRIPTION_CHARS = 300
 SPEC = re.compile(r"var spec=(\{.*?\});function draw", re.S)
 # Template-level scripts the pages do not need (written by the theme's layout, not script_files).
-UNUSED = [re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')]
+# The theme's preloads of its own deferred scripts go too: fetched at high priority, they compete
+# with the stylesheet for a phone's bandwidth before the first paint (each still loads, deferred).
+UNUSED = [re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'),
+          re.compile(r'\s*<link rel="preload" as="script" href="[^"]*_static/scripts/'
+                     r'(?:bootstrap|pydata-sphinx-theme)\.js[^"]*" />')]
+# A table cell holding one paragraph holds its text: the same layout (`_static/deepshock.css`
+# gives cells the paragraphs' wrapping) with half the elements (a long table's cells are most of
+# its page's DOM, which a phone styles and lays out before it is idle).
+CELL = re.compile(r'(<t[dh]\b[^>]*>)<p>((?:(?!</?p[\s>]).)*?)</p>(</t[dh]>)', re.S)
 # docutils marks bibliography entries with the deprecated DPUB role inside a role="list":
 # entries become list items, as that list requires (axe / Lighthouse accessibility).
 ARIA = [(re.compile(r'(<div class="citation" id="[^"]*" )role="doc-biblioentry"'), r'\1role="listitem"')]
@@ -355,23 +363,26 @@ def compile_charts(app: Sphinx, pagename: str, templatename: str, context: dict,
 
 def trim_pages(app: Sphinx, exception: Exception | None) -> None:
     """Drop the theme's template-level scripts no page uses (and the search scripts from every
-    page but the search page) from the written HTML, and mend docutils' bibliography roles."""
+    page but the search page) from the written HTML, mend docutils' bibliography roles, unwrap
+    table cells' single paragraphs (`CELL`) and link one purged stylesheet
+    (`deepshock.book.styles`) in place of the theme's nine."""
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
-    for path in out.rglob("*.html"):
-        if path.relative_to(out).parts[0].startswith("_"):
-            continue
+    pages = [path for path in out.rglob("*.html") if not path.relative_to(out).parts[0].startswith("_")]
+    for path in pages:
         text = path.read_text(encoding="utf-8")
         trimmed = text
         for pattern in UNUSED:
             trimmed = pattern.sub("", trimmed)
         for pattern, repl in ARIA:
             trimmed = pattern.sub(repl, trimmed)
+        trimmed = CELL.sub(r"\1\2\3", trimmed)
         if path.relative_to(out).as_posix() != "search.html":
             trimmed = SEARCH_TOOLS.sub("", trimmed)
         if trimmed != text:
             path.write_text(trimmed, encoding="utf-8")
+    styles.combine_styles(out, pages)
 
 
 def favicon(app: Sphinx, config) -> None:

@@ -42,6 +42,7 @@ from ..data.paths import ROOT, code_digest, kept
 from ..story.charts import VL_VERSION
 from . import layout
 from .layout import WIDTH_SIGNAL
+from .preview import in_first_screen
 
 BUNDLE = ROOT / "_static" / "vega-bundle.js"
 RUNTIME_STORE = ROOT / ".cache" / "vega-runtime"   # the npm package the runtime comes from
@@ -220,10 +221,13 @@ def precompile(spec: dict) -> tuple[Path, str]:
 
 def compile_page(body: str, show: Callable[[dict, str], str] | None = None) -> str:
     """A page's HTML with each chart's Vega-Lite spec replaced by its compiled payload; a
-    chart marked for a preview gets the HTML `show(payload, name)` returns inside its box."""
+    chart marked for a preview, or in the page's first screen (`preview.in_first_screen`),
+    gets the HTML `show(payload, name)` returns inside its box."""
     def one(found: re.Match) -> str:
         spec = json.loads(found.group(3).replace("<\\/", "</"))
         chart, name = compiled(spec)
+        if not chart.get("preview") and in_first_screen(body, found.start()):
+            chart = {**chart, "preview": True}
         inside = show(chart, name) if show is not None and chart.get("preview") else ""
         text = json.dumps(chart, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
         return f"{found.group(1)}{inside}{found.group(2)}var spec={text};function draw()"
