@@ -72,7 +72,6 @@ def record_kernel() -> None:
              ("cache", cache), ("cache", os.path.realpath(cache)),
              ("root", os.path.abspath(os.environ["DEEPSHOCK_ROOT"]))]
     seen: set[str] = set()
-    store = os.path.abspath(artefacts_dir())  # files named by their inputs' hashes, read as usual
 
     def hook(event: str, args: tuple) -> None:
         if event == "open":
@@ -83,8 +82,6 @@ def record_kernel() -> None:
             kind = "file"
         elif event in ("os.listdir", "os.scandir"):
             path, kind = (args[0] if args[0] is not None else "."), "dir"
-            if not isinstance(path, int) and os.path.abspath(os.fsdecode(path)) == store:
-                return  # listing the artefact store (artefacts.prune) is housekeeping, not data
         elif event in OPAQUE:
             seen.add("all:data:")
             return
