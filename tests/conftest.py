@@ -79,6 +79,20 @@ def browser():
         chromium.close()
 
 
+def built_glue(site: Path, page: str) -> dict[str, dict]:
+    """The glued outputs of `page` ('intro', 'chapters/tokyo') as the session's one strict build
+    executed it (`site`: a failing chapter fails that build), read from the glue myst-nb saved
+    beside the executed notebook: key -> mime bundle, what `deepshock.book.chapter.execute`
+    returns for the same chapter executed again in a fresh kernel."""
+    import json
+
+    path = site.parent / "jupyter_execute" / f"{page}.glue.json"
+    assert path.is_file(), f"the build executed no {page} (no {path})"
+    return {key: {mime: "".join(v) if isinstance(v, list) else v
+                  for mime, v in output["data"].items()}
+            for key, output in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
 def raw_close(file: str) -> pd.Series:
     """Closes straight from a snapshot CSV with plain pandas, indexed by date (test oracle)."""
     frame = pd.read_csv(SNAPSHOT / "prices" / file, parse_dates=["date"])

@@ -11,7 +11,8 @@ from scipy import stats
 
 from deepshock.methods import eventstudy as mes
 from deepshock.story import eventstudy as es
-from tests.conftest import SNAPSHOT, raw_close
+from tests.conftest import SNAPSHOT, built_glue, raw_close
+from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
 EVENT = pd.Timestamp("2025-01-27")
 
@@ -217,13 +218,13 @@ def test_shock_chapter_interface_still_works(snapshot):
 
 
 @pytest.mark.build
-def test_chapter_executes_and_glues_the_module_results(snapshot):
-    from deepshock.book import chapter
+def test_chapter_executes_and_glues_the_module_results(snapshot, site):  # noqa: F811
+    """The chapter as the session's one strict build executed it (its glue)."""
     from deepshock.story.eventstudy import tables as tb
     from deepshock.story.eventstudy.page import table
     from deepshock.story.eventstudy.words import number, pct
 
-    glued = {k: v["text/markdown"] for k, v in chapter.execute("eventstudy").items()
+    glued = {k: v["text/markdown"] for k, v in built_glue(site, "chapters/eventstudy").items()
              if "text/markdown" in v}
     main = es.run()
     h = es.headline()

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from deepshock.book import chapter
 from deepshock.story import factcheck
-from tests.conftest import ROOT, raw_close
+from tests.conftest import ROOT, built_glue, raw_close
+from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
 
 @pytest.fixture(scope="module")
@@ -258,8 +258,9 @@ def test_intraday_range_rule_for_tokyo():
     assert factcheck.check(claim, ev).at[0, "verdict"] == "wrong"
 
 
-def test_chapter_executes_with_glued_numbers(snapshot):
-    glued = chapter.execute("factcheck")
+def test_chapter_executes_with_glued_numbers(snapshot, site):  # noqa: F811
+    """The chapter as the session's one strict build executed it (its glue)."""
+    glued = built_glue(site, "chapters/factcheck")
     claims = pd.read_csv(ROOT / "data" / "claims.csv")
     assert glued["fc_n"]["text/markdown"] == str(len(claims))
     assert "**wrong**" in glued["fc_v3"]["text/markdown"]

@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
-from deepshock.book import chapter
 from deepshock.story import marketvalue as mv
 from deepshock.story.marketvalue import chart as mvc
-from tests.conftest import ROOT, raw_close
+from tests.conftest import ROOT, built_glue, raw_close
+from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
 MON, TUE = mv.SHOCK_DAYS
 
@@ -209,8 +209,9 @@ def test_split_multiplier_is_taken_per_session(snapshot, monkeypatch):
     assert row(table, "NVDA", TUE)["prev_level"] == pytest.approx(close["2025-01-27"])
 
 
-def test_chapter_executes_with_glued_numbers(snapshot):
-    glued = chapter.execute("marketvalue")
+def test_chapter_executes_with_glued_numbers(snapshot, site):  # noqa: F811
+    """The chapter as the session's one strict build executed it (its glue)."""
+    glued = built_glue(site, "chapters/marketvalue")
     close = raw_close("NVDA.csv")
     loss = 24.49e9 * (close["2025-01-24"] - close["2025-01-27"])
     assert glued["mv_loss"]["text/markdown"] == f"${loss / 1e9:,.2f}bn"

@@ -1,4 +1,5 @@
-"""The closing chapter (What it meant): it executes; where prices stood at the end of the data is
+"""The closing chapter (What it meant): it executes (in the session's one strict build, whose
+glue is read here); where prices stood at the end of the data is
 pinned by an oracle computed here from the raw snapshot CSVs with plain pandas; the spending-plans
 table and chart carry the figures of `data/capex.csv`, read here with the csv module; and each
 chart title states what the rows it draws say."""
@@ -11,10 +12,10 @@ import re
 import pandas as pd
 import pytest
 
-from deepshock.book import chapter
 from deepshock.data.paths import ROOT
 from deepshock.story import meaning
-from tests.conftest import SNAPSHOT
+from tests.conftest import SNAPSHOT, built_glue
+from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
 BASE, SHOCK = pd.Timestamp("2025-01-24"), pd.Timestamp("2025-01-27")
 END = pd.Timestamp("2025-06-30")
@@ -52,8 +53,8 @@ def ch(snapshot):
 
 
 @pytest.fixture(scope="module")
-def glued(snapshot):
-    return chapter.execute(ROOT / "chapters" / "meaning.md")
+def glued(snapshot, site):  # noqa: F811
+    return built_glue(site, "chapters/meaning")
 
 
 def facts_rows() -> list[dict]:

@@ -1,5 +1,6 @@
-"""Tokyo, delayed contagion and aftermath: the chapters execute, and what they publish
-matches values computed here from the raw snapshot CSVs with plain pandas."""
+"""Tokyo, delayed contagion and aftermath: the chapters execute (in the session's one strict
+build, whose glue is read here), and what they publish matches values computed here from the raw
+snapshot CSVs with plain pandas."""
 
 import re
 from pathlib import Path
@@ -9,9 +10,9 @@ import pandas as pd
 import pytest
 
 from deepshock.story import aftermath, asia
-from deepshock.book import chapter
 from deepshock.story.charts import SPEC_MIME
-from tests.conftest import ROOT, raw_close
+from tests.conftest import ROOT, built_glue, raw_close
+from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
 D = pd.Timestamp
 
@@ -33,18 +34,18 @@ def number(glued: dict, key: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def tokyo(snapshot):
-    return chapter.execute("tokyo")
+def tokyo(snapshot, site):  # noqa: F811
+    return built_glue(site, "chapters/tokyo")
 
 
 @pytest.fixture(scope="module")
-def contagion(snapshot):
-    return chapter.execute("contagion")
+def contagion(snapshot, site):  # noqa: F811
+    return built_glue(site, "chapters/contagion")
 
 
 @pytest.fixture(scope="module")
-def after(snapshot):
-    return chapter.execute("aftermath")
+def after(snapshot, site):  # noqa: F811
+    return built_glue(site, "chapters/aftermath")
 
 
 # --- Tokyo ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The story chapters (landing page, launch, Nvidia, US sell-off): each executes, and its glued
-figures match values computed here independently from the raw snapshot CSVs with plain pandas."""
+"""The story chapters (landing page, launch, Nvidia, US sell-off): each executes (in the session's
+one strict build, whose glue is read here), and its glued figures match values computed here
+independently from the raw snapshot CSVs with plain pandas."""
 
 from __future__ import annotations
 
@@ -9,21 +10,23 @@ import re
 import pandas as pd
 import pytest
 
-from deepshock.book import chapter
 from deepshock.story import launch, nvidia
 from deepshock.data.paths import ROOT, figdata_dir
 from deepshock.data.validate import DataError
-from tests.conftest import SNAPSHOT, raw_close
+from tests.conftest import SNAPSHOT, built_glue, raw_close
+from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
 PAGES = {"intro": ROOT / "intro.md", "launch": ROOT / "chapters" / "launch.md",
          "nvidia": ROOT / "chapters" / "nvidia.md", "selloff": ROOT / "chapters" / "selloff.md"}
+BUILT = {"intro": "intro", "launch": "chapters/launch", "nvidia": "chapters/nvidia",
+         "selloff": "chapters/selloff"}   # each page's name in the build
 SHOCK, PRE = pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-24")
 
 
 @pytest.fixture(scope="module")
-def glued(snapshot):
-    """Execute each page once for the module."""
-    return {name: chapter.execute(path) for name, path in PAGES.items()}
+def glued(snapshot, site):  # noqa: F811
+    """Each page's glue, as the session's build executed it."""
+    return {name: built_glue(site, page) for name, page in BUILT.items()}
 
 
 def md(glue: dict, key: str) -> str:

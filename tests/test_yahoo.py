@@ -6,6 +6,7 @@ revised downloads never cost the last good cache."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import subprocess
@@ -32,9 +33,21 @@ ZONES = {"NVDA": "America/New_York", "ARM": "America/New_York", "^GSPC": "Americ
          "6857.T": "Asia/Tokyo", "^N225": "Asia/Tokyo"}
 
 
+@functools.cache
+def snapshot_prices(ticker: str) -> pd.DataFrame:
+    """A snapshot price file, read once per session (every fake download filters a copy)."""
+    return pd.read_csv(SNAPSHOT / "prices" / ticker_file(ticker), parse_dates=["date"])
+
+
+@functools.cache
+def snapshot_closes() -> pd.DataFrame:
+    """The snapshot's panel closes, read once per session, not once per member downloaded."""
+    return pd.read_csv(SNAPSHOT / "panel" / "closes.csv", parse_dates=["date"]).set_index("date")
+
+
 def history(ticker: str, start, end) -> pd.DataFrame:
     """What Ticker.history(auto_adjust=False) gives: tz-aware local midnights, named Date."""
-    raw = pd.read_csv(SNAPSHOT / "prices" / ticker_file(ticker), parse_dates=["date"])
+    raw = snapshot_prices(ticker)
     raw = raw.loc[(raw["date"] >= pd.Timestamp(start)) & (raw["date"] < pd.Timestamp(end))]
     frame = pd.DataFrame({"Open": raw["open"].values, "High": raw["high"].values,
                           "Low": raw["low"].values, "Close": raw["close"].values,
@@ -50,8 +63,7 @@ def panel_history(ticker: str, start, end, script: dict) -> pd.DataFrame:
     action = step.pop(0) if len(step) > 1 else step[0]
     if isinstance(action, BaseException):
         raise action
-    closes = pd.read_csv(SNAPSHOT / "panel" / "closes.csv", parse_dates=["date"]).set_index("date")
-    column = closes[ticker].dropna()
+    column = snapshot_closes()[ticker].dropna()
     column = column.loc[(column.index >= pd.Timestamp(start)) & (column.index < pd.Timestamp(end))]
     frame = pd.DataFrame({"Open": column, "High": column, "Low": column, "Close": column,
                           "Volume": 1000.0})

@@ -79,6 +79,18 @@ def _invalidate(root: Path, cache: Path) -> dict:
     return report
 
 
+def _after_other_builder(root: Path, builder: str) -> None:
+    """The builders share one Sphinx environment, and Sphinx writes an HTML page again only when
+    its source is newer than the page: pages another builder (the PDF's) read since the last HTML
+    build would keep their old output. After another builder, every page is marked old."""
+    last, html = deps.deps_dir(root) / "last-builder", root / "_build" / "html"
+    if builder == "html" and (not last.is_file() or last.read_text() != builder):
+        for page in html.rglob("*.html") if html.is_dir() else ():
+            if not page.relative_to(html).parts[0].startswith("_"):
+                os.utime(page, (0, 0))
+    last.write_text(builder)
+
+
 def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = None,
           jobs: int | None = None) -> int:
     """Run a strict jupyter-book build of `root`; return its exit code."""
@@ -107,6 +119,7 @@ def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = No
     out = deps.deps_dir(root)
     out.mkdir(parents=True, exist_ok=True)
     (out / "last-build.json").write_text(json.dumps({"builder": builder, **report}, indent=1))
+    _after_other_builder(root, builder)
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(root), "--builder", builder, *STRICT, *(extra or [])]
     env = {**os.environ, "DEEPSHOCK_ROOT": str(root), "DEEPSHOCK_CACHE": str(cache)}

@@ -98,6 +98,14 @@ def closure(name: str, data: Path | None = None) -> list[str]:
 
 # ---- reading ------------------------------------------------------------------------------
 
+class Lines(tuple):
+    """The file line of each row of a facts table (`attrs["lines"]`): pandas deep-copies `attrs`
+    into every frame derived from the table, so this immutable tuple is shared, not copied."""
+
+    def __deepcopy__(self, memo: dict) -> "Lines":
+        return self
+
+
 def read_facts(name: str, path: Path | None = None, columns: list[str] | None = None,
                raw: bytes | None = None) -> pd.DataFrame:
     """`data/<name>.csv` as text, exactly as written: every record has as many fields as the
@@ -117,7 +125,7 @@ def read_facts(name: str, path: Path | None = None, columns: list[str] | None = 
     for i, source in enumerate(table["source"]):
         if not source.strip():
             raise DataError(f"{path}: line {lines[i]}: row has no source")
-    table.attrs.update(lines=lines, path=path)
+    table.attrs.update(lines=Lines(lines), path=str(path))
     return table
 
 
