@@ -110,7 +110,6 @@ def test_a_chart_is_compiled_once_and_read_from_the_store(monkeypatch, tmp_path)
     count = len(calls)
     again, same = vega.compiled(BARS)
     assert (again, same) == (first, name) and len(calls) == count     # read, not compiled
-    assert vega.precompile(BARS) == (tmp_path / "store" / name, name) and len(calls) == count
     other = json.loads(json.dumps(BARS))
     other["layer"][0]["mark"] = "tick"
     assert vega.payload_name(other) != name

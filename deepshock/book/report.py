@@ -13,7 +13,6 @@ from myst_nb import glue
 from ..story.charts import PUBLISHED, check_chart, render, version
 from ..data.paths import figdata_dir
 from .dictionary import figure_schema
-from .vega import precompile
 
 
 def pct(fraction: float, digits: int = 2, signed: bool = True) -> str:
@@ -78,7 +77,6 @@ def figure(name: str, chart: alt.TopLevelMixin, data: pd.DataFrame) -> None:
     (figdata_dir() / f"{name}.json").write_text(
         json.dumps(described, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     glue(name, _Rendered(spec), display=False)
-    precompile(spec)   # its Vega payload, made here while the other kernels run
 
 
 def publish(chapter) -> None:

@@ -206,17 +206,10 @@ def _compiler_digest() -> str:
 def compiled(spec: dict) -> tuple[dict, str]:
     """The payload of `spec`, compiled once and then read from the artefact store, and the
     name of its file there."""
-    path, name = precompile(spec)
-    return json.loads(path.read_text(encoding="utf-8")), name
-
-
-def precompile(spec: dict) -> tuple[Path, str]:
-    """The artefact store's file of `spec`'s payload (compiled now if it is not there yet), and
-    its name. Each chapter's kernel calls it for its charts (`report.figure`): the kernels run
-    in parallel, Sphinx on one core, so the pages' writer finds every payload made."""
     name = payload_name(spec)
-    return kept(name, lambda: json.dumps(
-        payload(spec), sort_keys=True, separators=(",", ":")).encode()), name
+    path = kept(name, lambda: json.dumps(
+        payload(spec), sort_keys=True, separators=(",", ":")).encode())
+    return json.loads(path.read_text(encoding="utf-8")), name
 
 
 def compile_page(body: str, show: Callable[[dict, str], str] | None = None) -> str:
