@@ -25,7 +25,8 @@ def _made_up() -> dict[str, pd.Series]:
     missing on day 70. The tail (floor(2.5% of 129) = 3 falls each): SOX days 10, 50, 90;
     S&P 500 days 50, 70, 95."""
     sox = pd.Series(0.001, index=D.delete(3))
-    sox[D[[10, 11, 12, 30, 50, 90, 95]]] = [-0.08, 0.05, 0.04, -0.03, -0.06, -0.05, -0.04]
+    sox[D[10:18]] = [-0.08] + [0.0005] * 6 + [0.09]     # regained on day 17: 8 sessions
+    sox[D[[30, 50, 90, 95]]] = [-0.03, -0.06, -0.05, -0.04]
     spx = pd.Series(0.0005, index=D)
     spx[D[[10, 11, 50, 70, 95]]] = [-0.01, 0.02, -0.04, -0.03, -0.025]
     nvda = pd.Series(0.002, index=D[5:])
@@ -83,7 +84,7 @@ def test_daily_on_the_made_up_market(market):
     assert (row["rank ^SOX"], row["rank ^GSPC"], row["rank NVDA"]) == (1, 4, 3)
     assert frame.loc[D[50], ["rank ^SOX", "rank ^GSPC", "rank NVDA"]].tolist() == [2, 1, 2]
     assert frame.loc[D[90], "rank NVDA"] == 1 and pd.isna(frame.loc[D[4], "rank NVDA"])
-    assert frame.loc[D[20], "rank ^SOX"] == 6             # 5 falls, then 121 tied rises
+    assert frame.loc[D[20], "rank ^SOX"] == 12            # 5 falls, 6 small rises, then ties
     assert frame.loc[D[10], "concentration"] == pytest.approx(-0.08 - -0.01)
     assert frame.loc[D[50], "concentration"] == pytest.approx(-0.06 - -0.05)
     assert frame.loc[D[95], "concentration"] == pytest.approx(-0.04 - -0.02)
@@ -118,7 +119,7 @@ def test_recovery_three_ways(market):
     assert list(sox.columns) == ["recovery ^SOX", "censored ^SOX", "censor ^SOX",
                                  "censor_date ^SOX"]
     assert sox.index.name == "date" and list(sox.index) == CHOSEN
-    assert sox["recovery ^SOX"].tolist() == [3, 20, 0, 5, 35]
+    assert sox["recovery ^SOX"].tolist() == [8, 20, 0, 5, 35]
     assert sox["censored ^SOX"].tolist() == [False, True, False, True, True]
     assert sox["censor ^SOX"].tolist() == ["", cdays.NEXT, "", cdays.NEXT, cdays.END]
     assert sox["censor_date ^SOX"].tolist()[1::2] == [D[70], D[95]]
@@ -146,7 +147,7 @@ def test_the_table_on_the_made_up_market(market):
     assert table["label"].tolist() == ["", "first; second", "", "primary", ""]
     assert table["primary"].tolist() == [False, False, False, True, False]
     assert table["severity"].tolist() == [1, 1, 2, 3, 3]
-    assert table["recovery ^SOX"].tolist() == [3, 20, 0, 5, 35]
+    assert table["recovery ^SOX"].tolist() == [8, 20, 0, 5, 35]
     assert table["recovery ^GSPC"].tolist() == [2, 20, 20, 0, 35]
     assert table["^SOX"].tolist() == [-0.08, -0.06, 0.001, -0.05, -0.04]
     assert list(cdays.in_panel(table)["date"]) == list(D[[10, 50, 90]])
@@ -172,8 +173,8 @@ def test_ranks_on_the_made_up_market(market):
                     "first": D[5], "last": D[129]}
     assert rk["breadth"] == {"value": 0.25, "fell": 1, "members": 4, "rank": 1, "out_of": 3}
     assert rk["recovery ^SOX"] == {"sessions": 5, "censored": True, "censor": cdays.NEXT,
-                                   "censor_date": D[95], "faster": 2, "tied": 0, "slower": 0,
-                                   "unordered": 2, "out_of": 4}
+                                   "censor_date": D[95], "faster": 1, "tied": 0, "slower": 0,
+                                   "unordered": 3, "out_of": 4}   # only day 70's 0 is faster than 5+
     assert rk["recovery ^GSPC"] == {"sessions": 0, "censored": False, "censor": "",
                                     "censor_date": rk["recovery ^GSPC"]["censor_date"],
                                     "faster": 0, "tied": 0, "slower": 4, "unordered": 0,
@@ -184,6 +185,15 @@ def test_ranks_on_the_made_up_market(market):
     assert other["size ^GSPC"]["rank"] == 1 and other["size ^SOX"]["rank"] == 2
     assert other["breadth"]["rank"] == 3 and other["concentration"]["rank"] == 3
     assert other["recovery ^SOX"]["sessions"] == 20
+    # day 10 regained in 8: day 70's 0 is faster, day 90's "5 or more" cannot be placed
+    first = cdays.ranks(table, D[10])["recovery ^SOX"]
+    assert first == {"sessions": 8, "censored": False, "censor": "", "censor_date": first["censor_date"],
+                     "faster": 1, "tied": 0, "slower": 2, "unordered": 1, "out_of": 4}
+
+
+def test_days_is_kept_in_the_store_under_its_name(monkeypatch):
+    monkeypatch.setattr(cdays.artefacts, "keep", lambda name, compute, *parts, **kw: (name, compute))
+    assert cdays.days() == ("shocks-days", cdays._days)
 
 
 def test_shares_on_the_made_up_market(market):
