@@ -77,8 +77,8 @@ TOTAL = {"^N225": 0.01, "^KS11": 0.02, "^TWII": 0.03, "^STOXX": 0.04}
 
 
 def _security(ticker, news, days):
-    """Rows per day and bound; Tokyo has a second bound whose interval covers 0; Europe has no
-    estimate for the last event ('none')."""
+    """Rows per day and bound; Tokyo has a second bound whose interval covers 0; Seoul has no
+    estimate on day 0 of the last event ('none'), Europe none on either day."""
     assert tuple(days) == (0, 1)
     k = int(EVENTS.index[EVENTS["news_utc"] == news][0])
     rows = []
@@ -91,7 +91,7 @@ def _security(ticker, news, days):
         rows.append({"day": day, "bound": "cc", "date": D[20 + 10 * k + day], "weekdays": 1 + day,
                      "total": total, "excess": excess, "excess_lo": excess - 0.001,
                      "excess_hi": excess + 0.001})
-        if ticker == "^STOXX" and k == 2:
+        if k == 2 and (ticker == "^STOXX" or (ticker == "^KS11" and day == 0)):
             rows.append({**rows[-1], "bound": "none"})
     return pd.DataFrame(rows)
 
@@ -99,7 +99,7 @@ def _security(ticker, news, days):
 UNIVERSE = pd.DataFrame({"ticker": ["U1", "U2", "U3", "U4", "J1", "J2", "J3", "J4", "O1"],
                          "group": ["US semiconductors"] * 4 + ["Japan semiconductors"] * 4
                          + ["Other"]})
-BAD = {("U4", D[20]), ("U4", D[30]), ("U4", D[45]), ("J4", D[21]), ("J4", D[31]),
+BAD = {("U3", D[20]), ("U4", D[20]), ("U4", D[30]), ("U4", D[45]), ("J4", D[21]), ("J4", D[31]),
        ("J3", D[46]), ("J4", D[46])}       # no full estimation window
 WINDOW_CAAR = {"[0]": -0.10, "[0,+1]": -0.20, "[-1,+1]": -0.30}
 
@@ -197,7 +197,8 @@ def test_transmission_rows(world):
     assert got["excess"].tolist() == pytest.approx((got["total"] / 2).tolist())
     assert list(got["verdict"]) == [DEPENDS] * 2 + [BEYOND] * 6
     last = ms.transmission(EVENTS.iloc[2])
-    assert list(last["market"]) == ["Tokyo", "Tokyo", "Seoul", "Seoul", "Taipei", "Taipei"]
+    assert list(last["market"]) == ["Tokyo", "Tokyo", "Seoul", "Taipei", "Taipei"]
+    assert list(last["day"]) == [0, 1, 1, 0, 1]
 
 
 def test_groups_rows(world):
@@ -209,6 +210,8 @@ def test_groups_rows(world):
     assert list(got["kp_p"]) == [D[30].day / 100, D[31].day / 100]   # each at its own day 0
     last = ms.groups(EVENTS.iloc[2])                # Japan: two members only -> no row
     assert list(last["group"]) == ["US semiconductors"]
+    first = ms.groups(EVENTS.iloc[0])               # the US group left out, Japan still measured
+    assert list(first["group"]) == ["Japan semiconductors"] and list(first["left_out"]) == [1]
 
 
 def test_path_window_and_base(world):
@@ -274,6 +277,9 @@ def test_measure_row_every_column(world):
     assert last["US semiconductors n"] == 3
     assert last["top_loser"] == "" and pd.isna(last["top_loss"]) and last["losers"].empty
     assert table.iloc[0]["top_loser"] == "Q Corp"
+    assert pd.isna(table.iloc[0]["US semiconductors caar"])
+    assert table.iloc[0]["Japan semiconductors caar"] == -0.20
+    assert pd.isna(last["Seoul d0 total"]) and last["Seoul d1 total"] == pytest.approx(-0.23)
 
 
 def test_measure_without_any_market_or_group(world, monkeypatch):
