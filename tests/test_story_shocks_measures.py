@@ -219,6 +219,7 @@ def test_path_window_and_base(world):
     assert list(got.columns) == ["series", "tau", "cum_pct"]
     assert list(got["series"].unique()) == ["Nvidia", "SOX", "S&P 500", "S&P 500 equal weight"]
     assert list(got["tau"]) == list(range(-5, 21)) * 4
+    assert list(got.index) == list(range(4 * 26))
     nv = got.loc[got["series"] == "Nvidia"].set_index("tau")["cum_pct"]
     assert nv[-1] == pytest.approx(0.0, abs=1e-12)
     assert nv[-5] == pytest.approx((1 / 1.01 ** 4 - 1) * 100)
@@ -233,7 +234,7 @@ def test_paths_label_every_event(world):
     got = ms.paths()
     assert list(got["event"].unique()) == ["alpha (29 Feb 2024)", "beta (14 Mar 2024)",
                                            "gamma (4 Apr 2024)"]
-    assert len(got) == 3 * 4 * 26
+    assert list(got.index) == list(range(3 * 4 * 26))
     first = got.loc[got["event"] == "beta (14 Mar 2024)"]
     assert first["cum_pct"].tolist() == pytest.approx(ms.path(D[30])["cum_pct"].tolist())
 
@@ -274,6 +275,9 @@ def test_measure_row_every_column(world):
     assert last["Tokyo d0 total"] == pytest.approx(-0.21)
     assert all(pd.isna(last[f"Japan semiconductors {c}"])
                for c in ("caar", "kp", "kp_p", "port_t", "port_p", "n", "window"))
+    # NaN, never None, in the columns of text (the verdict, the window)
+    assert isinstance(last["Europe d0 verdict"], float) and isinstance(last["Europe d1 verdict"], float)
+    assert isinstance(last["Japan semiconductors window"], float)
     assert last["US semiconductors n"] == 3
     assert last["top_loser"] == "" and pd.isna(last["top_loss"]) and last["losers"].empty
     assert table.iloc[0]["top_loser"] == "Q Corp"
