@@ -28,7 +28,8 @@ def _made_up() -> dict[str, pd.Series]:
     sox[D[10:18]] = [-0.08] + [0.0005] * 6 + [0.09]     # regained on day 17: 8 sessions
     sox[D[[30, 50, 90, 95]]] = [-0.03, -0.06, -0.05, -0.04]
     spx = pd.Series(0.0005, index=D)
-    spx[D[[10, 11, 50, 70, 95]]] = [-0.01, 0.02, -0.04, -0.03, -0.025]
+    # day 94's rise: day 95 closes below day 94 (the base) but above day 93
+    spx[D[[10, 11, 50, 70, 94, 95]]] = [-0.01, 0.02, -0.04, -0.03, 0.03, -0.025]
     nvda = pd.Series(0.002, index=D[5:])
     nvda[D[[10, 50, 90]]] = [-0.07, -0.10, -0.12]
     rsp = pd.Series(0.0, index=D[5:]).drop(D[70])
