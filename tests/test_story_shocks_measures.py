@@ -65,7 +65,7 @@ def _losses(days) -> pd.DataFrame:
     (day,) = days
     rows = {D[30]: [("X", True, "US", 50.0), ("Y", True, "US", 80.0), ("Z", True, "JP", 500.0),
                     ("W", False, "US", 900.0), ("V", True, "US", -10.0), ("S", True, "US", 0.0),
-                    ("U", True, "US", 30.0), ("R", True, "US", 20.0)],
+                    ("U", True, "US", 30.0), ("R", True, "US", 0.5)],
             D[20]: [("Q", True, "US", 10.0), ("P", True, "HK", 99.0)],
             D[45]: [("O", True, "US", -1.0)]}[day]
     return pd.DataFrame([{"ticker": t, "name": f"{t} Corp", "market": m, "included": inc,
@@ -178,6 +178,7 @@ def test_losers_filter_and_order(world):
     assert list(got["loss_usd"]) == [80.0, 50.0, 30.0]
     assert list(got["approximate"]) == [False, True, False]
     assert list(ms.losers(D[30], n=10)["ticker"]) == ["Y", "X", "U", "R"]   # no gain, no zero
+    assert ms.losers(D[30], n=10)["loss_usd"].iloc[-1] == 0.5                # a small loss counts
     assert list(ms.losers(D[20])["ticker"]) == ["Q"]
     assert ms.losers(D[45]).empty
 
@@ -296,6 +297,22 @@ def test_measure_without_any_market_or_group(world, monkeypatch):
     for col in ("Tokyo d0 total", "Europe d1 verdict", "US semiconductors caar",
                 "Japan semiconductors window"):
         assert table[col].dtype == float and table[col].isna().all(), col
+
+
+def test_measure_never_measured_columns_are_float_nan(world, monkeypatch):
+    """Europe never measured and the Japanese group never tested, for any event: the columns
+    hold NaN (float), as where they are measured for some events."""
+    def security(ticker, news, days):
+        table = _security(ticker, news, days)
+        return pd.concat([table, table.assign(bound="none")]) if ticker == "^STOXX" else table
+    monkeypatch.setattr(ms.tr, "security", security)
+    monkeypatch.setattr(ms.es, "security", lambda t, event: (t, event) if t.startswith("U")
+                        else _security_es("J4", D[21]))
+    table = ms._measure()
+    for col in ("Europe d0 total", "Europe d1 weekdays", "Japan semiconductors caar",
+                "Japan semiconductors n"):
+        assert table[col].dtype == float and table[col].isna().all(), col
+    assert table["US semiconductors n"].tolist() == [4, 4, 4]
 
 
 def test_measure_is_kept_in_the_store_under_its_name(monkeypatch):
