@@ -177,3 +177,21 @@ def test_formulas_become_mathml_and_an_unknown_command_fails():
         mathml.mathml(r"\undefinedmacro x")
     with pytest.raises(ExtensionError, match="cannot be written"):
         mathml.mathml(r"\frac{")
+
+
+def test_a_picture_keeps_its_marks_and_text_without_attributes_an_image_never_exposes(
+        monkeypatch, tmp_path):
+    """The pictures are shown with `<img>` (not in the accessibility tree; the live chart's box
+    has the description), so the marks' aria labels and roles are left out of their files."""
+    monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path / "store"))
+    chart, name = vega.compiled(BARS)
+    drawn = vega.vlc.vega_to_svg(preview.with_data(chart["wide"][0], chart["data"], tmp_path))
+    assert 'aria-label="' in drawn and 'role="' in drawn      # what vl-convert writes
+    for layout, path in preview.pictures(chart, name, tmp_path).items():
+        svg = path.read_text(encoding="utf-8")
+        assert svg.startswith("<svg") and "<path" in svg, layout
+        assert not re.search(r' (aria-label|aria-roledescription|role)="', svg), layout
+        assert preview.size(path)[0] > 0
+        texts = re.findall(r"<text[^>]*>([^<]+)</text>", svg)
+        assert texts and set(texts) == set(re.findall(r"<text[^>]*>([^<]+)</text>", drawn)) \
+            or layout == "narrow"

@@ -222,17 +222,24 @@ def fitted(family: list[dict], column: int, fonts: dict, phone: bool,
     return svg
 
 
+# Attributes an SVG shown as an image never exposes (an <img>'s SVG is not in the accessibility
+# tree; the live chart's box carries the description): about two thirds of a picture's bytes.
+UNSEEN = re.compile(r' (?:aria-label|aria-roledescription|role)="[^"]*"')
+
+
 def pictures(payload: dict, name: str, figdata: Path) -> dict[str, Path]:
     """The chart's two pictures ({"narrow", "wide"}: SVG files in the artefact store, named by
-    the payload's file `name` and the code that draws them)."""
+    the payload's file `name` and the code that draws them), without `UNSEEN` attributes."""
     code = code_digest(text_width, wrap, laid_out, with_data, capped, _widths, _set_widths,
                        fitted, pictures)
     out = {}
     for layout in ("narrow", "wide"):
         family = payload[layout] if layout == "wide" or payload.get("narrow") else payload["wide"]
         out[layout] = kept(f"{name.removesuffix('.json')}-{layout}-{code}.svg", lambda f=family, l=layout: (
-            fitted(f, COLUMNS[l], payload["layout"], l == "narrow", lambda vega: vlc.vega_to_svg(
-                with_data(vega, payload["data"], figdata)))).encode("utf-8"))
+            UNSEEN.sub("", fitted(f, COLUMNS[l], payload["layout"], l == "narrow",
+                                  lambda vega: vlc.vega_to_svg(
+                                      with_data(vega, payload["data"], figdata))))
+        ).encode("utf-8"))
     return out
 
 
