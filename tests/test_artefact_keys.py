@@ -153,7 +153,7 @@ def test_chart_images_change_name_when_the_code_that_draws_them_changes(package,
                                                                           tmp_path):
     import types
 
-    from deepshock.book import page
+    from deepshock.book import cards
     from deepshock.story import charts
 
     names = []
@@ -165,18 +165,18 @@ def test_chart_images_change_name_when_the_code_that_draws_them_changes(package,
 
     from concurrent.futures import ThreadPoolExecutor
 
-    monkeypatch.setattr(page, "kept", kept)
-    monkeypatch.setattr(page, "_pool", lambda: ThreadPoolExecutor(1))   # drawn in this process
+    monkeypatch.setattr(cards, "kept", kept)
+    monkeypatch.setattr(cards, "_pool", lambda: ThreadPoolExecutor(1))   # drawn in this process
     monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path / "store"))
     body = '<div>var spec={"mark": "point"};function draw(){}</div>'
 
     def png_name() -> str:
         app = types.SimpleNamespace(outdir=str(tmp_path / f"b{len(names)}"))
-        page.chart_image(app, body)
-        page.cards_drawn(app, None)
+        cards.chart_image(app, body)
+        cards.cards_drawn(app, None)
         return names[-1]
 
-    for function, name in ((page.chart_image, png_name), (page.draw_card, png_name),
+    for function, name in ((cards.chart_image, png_name), (cards.draw_card, png_name),
                            (charts.spec_pdf, lambda: paths.code_digest(charts.spec_pdf))):
         before = name()
         path = paths.PACKAGE.joinpath(*function.__module__.split(".")[1:]).with_suffix(".py")

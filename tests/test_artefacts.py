@@ -13,7 +13,7 @@ import pytest
 from docutils import nodes
 from myst_nb.core.render import MimeData
 
-from deepshock.book import page
+from deepshock.book import cards
 from deepshock.data import load, paths, sessions
 from deepshock.data.validate import DataError
 from deepshock.story import charts
@@ -58,22 +58,22 @@ def test_a_chart_image_is_drawn_once_and_copied_into_later_builds(monkeypatch, t
     drawn = []
     monkeypatch.setattr(vl_convert, "vegalite_to_png",
                         lambda spec, **_: drawn.append(spec) or b"\x89PNG made up")
-    monkeypatch.setattr(page, "_pool", lambda: ThreadPoolExecutor(1))  # in this process
+    monkeypatch.setattr(cards, "_pool", lambda: ThreadPoolExecutor(1))  # in this process
     monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path / "store"))
     first = types.SimpleNamespace(outdir=str(tmp_path / "build1"))
     second = types.SimpleNamespace(outdir=str(tmp_path / "build2"))
-    name = page.chart_image(first, _body(SPEC))
-    page.cards_drawn(first, None)               # the build's end: drawn beside it, copied in
+    name = cards.chart_image(first, _body(SPEC))
+    cards.cards_drawn(first, None)               # the build's end: drawn beside it, copied in
     assert (tmp_path / "build1" / name).read_bytes() == b"\x89PNG made up"
-    again = page.chart_image(second, _body(SPEC))
+    again = cards.chart_image(second, _body(SPEC))
     assert name == again and name.startswith("_static/og/") and name.endswith(".png")
     assert (tmp_path / "build2" / name).read_bytes() == b"\x89PNG made up"
     assert drawn == [SPEC]                      # the second build copied, it did not draw
     other = dict(SPEC, mark="line")
-    assert page.chart_image(second, _body(other)) != name
-    page.cards_drawn(second, None)
+    assert cards.chart_image(second, _body(other)) != name
+    cards.cards_drawn(second, None)
     assert len(drawn) == 2
-    assert page.chart_image(second, "<p>no chart</p>") is None
+    assert cards.chart_image(second, "<p>no chart</p>") is None
 
 
 def test_a_card_that_fails_to_draw_fails_the_build(monkeypatch, tmp_path):
@@ -84,12 +84,12 @@ def test_a_card_that_fails_to_draw_fails_the_build(monkeypatch, tmp_path):
         raise ValueError("cannot draw")
 
     monkeypatch.setattr(vl_convert, "vegalite_to_png", broken)
-    monkeypatch.setattr(page, "_pool", lambda: ThreadPoolExecutor(1))
+    monkeypatch.setattr(cards, "_pool", lambda: ThreadPoolExecutor(1))
     monkeypatch.setenv("DEEPSHOCK_ARTEFACTS", str(tmp_path / "store"))
     app = types.SimpleNamespace(outdir=str(tmp_path / "build"))
-    page.chart_image(app, _body(SPEC))
+    cards.chart_image(app, _body(SPEC))
     with pytest.raises(ValueError, match="cannot draw"):
-        page.cards_drawn(app, None)
+        cards.cards_drawn(app, None)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@
   code, tables, charts and math, at WORDS_PER_MINUTE); HTML only.
 - Every page carries the book's favicon, a meta description (its "In short" paragraph, else
   its first paragraph) and an Open Graph card: title, description and, on a page with a chart,
-  a PNG of its first chart (`_static/og/`, drawn offline by vl-convert, once per chart).
+  a PNG of its first chart (`_static/og/`, drawn offline by vl-convert, once per chart, beside
+  the build: `deepshock.book.cards`).
 - Each chart's Vega-Lite spec is compiled to Vega as the page is written
   (`deepshock.book.vega.compile_page`): the page loads the Vega runtime, never the Vega-Lite
   compiler.
@@ -23,9 +24,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +33,8 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from ..data.paths import kept
 from . import search, styles
+from .cards import cards_drawn, chart_image
 
 NOINDEX = "deepshock-noindex"
 EDITION = "deepshock-edition"  # the edition stamp (deepshock.book.site): never a description
@@ -43,7 +42,6 @@ FAVICON = "_static/favicon.svg"
 READING = "deepshock-reading-time"  # "6 min read" under each page's title
 WORDS_PER_MINUTE = 230
 DESCRIPTION_CHARS = 300
-SPEC = re.compile(r"var spec=(\{.*?\});function draw", re.S)
 # Template-level scripts the pages do not need (written by the theme's layout, not script_files).
 # The theme's preloads of its own deferred scripts go too: fetched at high priority, they compete
 # with the stylesheet for a phone's bandwidth before the first paint (each still loads, deferred).
@@ -210,81 +208,6 @@ def _ancestors(node: nodes.Node):
     while node is not None:
         yield node
         node = node.parent
-
-
-def chart_image(app: Sphinx, body: str) -> str | None:
-    """The path (relative to the output directory) of a PNG of the first chart in `body`, under
-    `_static/og/`, named by the spec's hash. The PNG is kept in the artefact store too, so a
-    clean build copies it; one not drawn yet is drawn in a process beside the build (Sphinx
-    runs on one core and goes on writing pages meanwhile) and copied in when the build ends
-    (`cards_drawn`)."""
-    found = SPEC.search(body)
-    if not found:
-        return None
-    raw = found.group(1).replace("<\\/", "</")
-    digest = hashlib.sha1(raw.encode()).hexdigest()[:16]
-    name = f"_static/og/{digest}.png"
-    target = Path(app.outdir) / name
-    if not target.is_file():
-        import vl_convert as vlc
-
-        from ..data.paths import artefacts_dir, code_digest
-        from ..story.charts import VL_VERSION
-
-        code = code_digest(chart_image, draw_card)
-        stored = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code}.png"
-        if (artefacts_dir() / stored).is_file():
-            _copy(artefacts_dir() / stored, target)
-        else:
-            future = _pool().submit(draw_card, stored, raw)
-            _DRAWING.setdefault(id(app), []).append((future, target))
-    return name
-
-
-_DRAWING: dict[int, list] = {}   # id(app) -> [(future of a card's stored PNG, where it goes)]
-_POOL: list = []
-
-
-def _pool():
-    """One process beside the build for the cards' PNGs (spawned: the build may hold locks)."""
-    if not _POOL:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
-    return _POOL[0]
-
-
-def draw_card(stored: str, raw: str) -> str:
-    """Draw the card image of a chart spec (JSON text) at twice its size into the artefact store
-    file `stored`; return its path (runs in the pool's process)."""
-    import vl_convert as vlc
-
-    from ..story.charts import VL_VERSION, inline_data  # data a chart loads from the site, inline
-
-    return str(kept(stored, lambda: vlc.vegalite_to_png(inline_data(json.loads(raw)),
-                                                        vl_version=VL_VERSION, scale=2)))
-
-
-def _copy(source: Path, target: Path) -> None:
-    import shutil
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-
-
-def cards_drawn(app: Sphinx, exception: Exception | None) -> None:
-    """Wait for the card images drawn beside the build and copy them into the site (an error
-    in drawing one fails the build)."""
-    drawing = _DRAWING.pop(id(app), [])
-    try:
-        for future, target in drawing:
-            source = Path(future.result())
-            if exception is None:
-                _copy(source, target)
-    finally:
-        if _POOL and not _DRAWING:
-            _POOL.pop().shutdown()
 
 
 def absolute(app: Sphinx, path: str) -> str | None:

@@ -11,10 +11,9 @@ import pandas as pd
 
 from ..data import capex, context, facts, load
 from ..data import event as news
-from .page import Chapter
+from .page import Chapter, stored
 from .charts import DASHES, NEGATIVE, NEUTRAL, POSITIVE, SHAPES, WIDTH, finish, narrow_layout
 from ..data.validate import DataError
-from .page import stored
 
 SHOCK = news.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 REACTIONS = (-2, 1)  # New York sessions around day 0 whose calendar days the reactions cover

@@ -9,9 +9,8 @@ import pandas as pd
 
 from ..data import event, facts, load, sharecounts
 from .charts import NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
-from .page import MINUS, Chapter
+from .page import MINUS, Chapter, stored
 from .prose import day as _day, size as _pct
-from .page import stored
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 WINDOW = (-15, 14)  # the chart's New York sessions around day 0 (2025's first session on)

@@ -11,8 +11,7 @@ import pandas as pd
 from ..data import event, facts, load
 from ..methods import benchmarks
 from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, finish, narrow_layout
-from .page import Chapter, signed
-from .page import stored
+from .page import Chapter, signed, stored
 
 SHOCK = event.day0("XNYS")  # New York's day 0 of the book's event (data/shocks.csv)
 SOURCE = "Yahoo Finance daily closes; exchange calendars"

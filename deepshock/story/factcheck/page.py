@@ -6,12 +6,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ...data import load
-from ..page import Chapter
+from ..page import Chapter, stored
 from ..selloff import count
 from .chart import dot_chart, dot_data, largest_gap, results_table
 from .check import check, claims, counts, tolerance
 from .evidence import signed
-from ..page import stored
 
 # Claims about markets (the rest are about DeepSeek's releases).
 MARKET = {"close_to_close_return", "market_value_loss", "record_loss", "rank_since",

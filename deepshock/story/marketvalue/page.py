@@ -6,13 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ...data import facts, holdings, load
-from ..page import Chapter, signed
+from ..page import Chapter, signed, stored
 from ..prose import day as _day, join as names, size as _pct
 from . import chart as mvc
 from .valuation import (FX, HOME_LINE, SHOCK_DAYS, count_for, home_loss, label, losses, market_move,
                      reconcile, splits_table, summary_table, totals)
 from .scope import scope
-from ..page import stored
 
 
 def _bn(dollars: float, digits: int = 1) -> str:

@@ -1,0 +1,94 @@
+"""Each page's Open Graph card image: a PNG of its first chart (part of `deepshock.book.page`).
+
+A card not drawn yet is drawn by vl-convert in one process beside the build (Sphinx writes the
+pages on one core meanwhile) into the artefact store, and copied into the site when the build
+ends (`cards_drawn`); a card the store already holds is copied at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from sphinx.application import Sphinx
+
+from ..data.paths import kept
+
+SPEC = re.compile(r"var spec=(\{.*?\});function draw", re.S)
+
+
+def chart_image(app: Sphinx, body: str) -> str | None:
+    """The path (relative to the output directory) of a PNG of the first chart in `body`, under
+    `_static/og/`, named by the spec's hash. The PNG is kept in the artefact store too, so a
+    clean build copies it; one not drawn yet is drawn in a process beside the build (Sphinx
+    runs on one core and goes on writing pages meanwhile) and copied in when the build ends
+    (`cards_drawn`)."""
+    found = SPEC.search(body)
+    if not found:
+        return None
+    raw = found.group(1).replace("<\\/", "</")
+    digest = hashlib.sha1(raw.encode()).hexdigest()[:16]
+    name = f"_static/og/{digest}.png"
+    target = Path(app.outdir) / name
+    if not target.is_file():
+        import vl_convert as vlc
+
+        from ..data.paths import artefacts_dir, code_digest
+        from ..story.charts import VL_VERSION
+
+        code = code_digest(chart_image, draw_card)
+        stored = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code}.png"
+        if (artefacts_dir() / stored).is_file():
+            _copy(artefacts_dir() / stored, target)
+        else:
+            future = _pool().submit(draw_card, stored, raw)
+            _DRAWING.setdefault(id(app), []).append((future, target))
+    return name
+
+
+_DRAWING: dict[int, list] = {}   # id(app) -> [(future of a card's stored PNG, where it goes)]
+_POOL: list = []
+
+
+def _pool():
+    """One process beside the build for the cards' PNGs (spawned: the build may hold locks)."""
+    if not _POOL:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+    return _POOL[0]
+
+
+def draw_card(stored: str, raw: str) -> str:
+    """Draw the card image of a chart spec (JSON text) at twice its size into the artefact store
+    file `stored`; return its path (runs in the pool's process)."""
+    import vl_convert as vlc
+
+    from ..story.charts import VL_VERSION, inline_data  # data a chart loads from the site, inline
+
+    return str(kept(stored, lambda: vlc.vegalite_to_png(inline_data(json.loads(raw)),
+                                                        vl_version=VL_VERSION, scale=2)))
+
+
+def _copy(source: Path, target: Path) -> None:
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def cards_drawn(app: Sphinx, exception: Exception | None) -> None:
+    """Wait for the card images drawn beside the build and copy them into the site (an error
+    in drawing one fails the build)."""
+    drawing = _DRAWING.pop(id(app), [])
+    try:
+        for future, target in drawing:
+            source = Path(future.result())
+            if exception is None:
+                _copy(source, target)
+    finally:
+        if _POOL and not _DRAWING:
+            _POOL.pop().shutdown()
