@@ -24,6 +24,7 @@ import pickle
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -72,12 +73,8 @@ def keep(name: str, compute: Callable[[], T], *parts: object, shared: bool = Tru
     found = _read(path)
     if found is not _MISSING:
         return found
-    if not shared:
-        value = compute()
-        write_atomic(path, pickle.dumps(value))
-        prune(name)
-        return value
-    with making(path):   # a kernel running in parallel may be computing it: wait, then read
+    # a kernel running in parallel may be computing a shared result: wait, then read
+    with making(path) if shared else nullcontext():
         found = _read(path)
         if found is not _MISSING:
             return found
