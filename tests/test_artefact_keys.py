@@ -149,6 +149,19 @@ def test_kept_calendars_change_name_when_the_code_that_builds_them_changes(packa
         path.write_text(text)
 
 
+def test_kept_calendars_change_name_when_the_fast_korea_calendar_changes(package):
+    base = validate.calendar_file("XKRX", "2019-01-01", "2025-12-31")
+    path = package / "data" / "calendars.py"
+    text = path.read_text()
+    nodes = functions(path)
+    assert {n.name for n in nodes} == {"__init__", "day", "bounded"}
+    for node in nodes:
+        path.write_text(edited(text, node))
+        assert validate.calendar_file("XKRX", "2019-01-01", "2025-12-31") != base, node.name
+        path.write_text(text)
+    assert validate.calendar_file("XKRX", "2019-01-01", "2025-12-31") == base
+
+
 def test_chart_images_change_name_when_the_code_that_draws_them_changes(package, monkeypatch,
                                                                           tmp_path):
     import types

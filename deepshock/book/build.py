@@ -11,7 +11,10 @@ in `data/` or this package would otherwise leave old numbers in the pages. Befor
 Every facts file is checked against `data/datapackage.json` first (`deepshock.data.schema`): a
 bad fact stops the build before anything is written, and the stamps the check leaves let the
 chapters read typed facts without checking them again. The chapters without a cache record are
-then executed in parallel, one kernel per core, before Sphinx runs and finds them cached. `_build/deps/last-build.json` says what was re-executed and why.
+then executed in parallel, one kernel per core, before Sphinx runs and finds them cached; while
+Sphinx runs on one core, a process beside it makes the executed chapters' chart payloads,
+pictures and cards (`deepshock.book.prework`). `_build/deps/last-build.json` says what was
+re-executed and why.
 
 Command line: ``python -m deepshock.book.build [html|pdflatex|latex|linkcheck] [--root DIR] [--jobs N]``.
 """
@@ -96,6 +99,7 @@ def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = No
     """Run a strict jupyter-book build of `root`; return its exit code."""
     from ..data.schema import check_all
     from ..data.validate import DataError
+    from . import prework
     from .vega import write_bundle
 
     started = time.perf_counter()
@@ -123,7 +127,12 @@ def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = No
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(root), "--builder", builder, *STRICT, *(extra or [])]
     env = {**os.environ, "DEEPSHOCK_ROOT": str(root), "DEEPSHOCK_CACHE": str(cache)}
-    return subprocess.call(cmd, cwd=root, env=env)
+    beside = prework.start(root, [r["chapter"] for r in report["executed"] if r["ok"]], env
+                           ) if builder == "html" else None
+    try:
+        return subprocess.call(cmd, cwd=root, env=env)
+    finally:
+        prework.stop(beside)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -33,13 +34,9 @@ def chart_image(app: Sphinx, body: str) -> str | None:
     name = f"_static/og/{digest}.png"
     target = Path(app.outdir) / name
     if not target.is_file():
-        import vl_convert as vlc
+        from ..data.paths import artefacts_dir
 
-        from ..data.paths import artefacts_dir, code_digest
-        from ..story.charts import VL_VERSION
-
-        code = code_digest(chart_image, draw_card)
-        stored = f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code}.png"
+        stored = stored_name(raw)
         if (artefacts_dir() / stored).is_file():
             _copy(artefacts_dir() / stored, target)
         else:
@@ -48,17 +45,32 @@ def chart_image(app: Sphinx, body: str) -> str | None:
     return name
 
 
+def stored_name(raw: str) -> str:
+    """The artefact store's file for the card of the chart spec `raw` (its JSON text as the
+    page holds it): named by the spec, the versions that draw it and the code that does."""
+    import vl_convert as vlc
+
+    from ..data.paths import code_digest
+    from ..story.charts import VL_VERSION
+
+    digest = hashlib.sha1(raw.encode()).hexdigest()[:16]
+    code = code_digest(chart_image, stored_name, draw_card)
+    return f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code}.png"
+
+
 _DRAWING: dict[int, list] = {}   # id(app) -> [(future of a card's stored PNG, where it goes)]
 _POOL: list = []
 
 
 def _pool():
-    """One process beside the build for the cards' PNGs (spawned: the build may hold locks)."""
+    """One process beside the build for the cards' PNGs (spawned: the build may hold locks),
+    at a lower priority than Sphinx, which is on the build's critical path."""
     if not _POOL:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+        _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=os.nice, initargs=(10,)))
     return _POOL[0]
 
 

@@ -212,8 +212,7 @@ def _calendar(code: str, start: str, end: str):
     import pickle
     from contextlib import ExitStack
 
-    import exchange_calendars as xc
-
+    from .calendars import bounded
     from .paths import artefacts_dir, making, write_atomic
 
     path = artefacts_dir() / "calendars" / calendar_file(code, start, end)
@@ -228,7 +227,7 @@ def _calendar(code: str, start: str, end: str):
                 stack.enter_context(making(path))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            calendar = xc.get_calendar(code, start=start, end=end)
+            calendar = bounded(code, start, end)
         write_atomic(path, pickle.dumps(calendar))
         return calendar
 
@@ -238,10 +237,12 @@ def calendar_file(code: str, start: str, end: str) -> str:
     functions that build it, so a change to any of them makes a new file."""
     import exchange_calendars as xc
 
+    from .calendars import BoundedXKRX, bounded
     from .paths import code_digest
 
     version = f"{getattr(xc, '__version__', 'unknown')}-pandas{pd.__version__}"
-    return f"{code}-{start}-{end}-{version}-{code_digest(_calendar, calendar_file)}.pickle"
+    code_hash = code_digest(_calendar, calendar_file, bounded, BoundedXKRX)
+    return f"{code}-{start}-{end}-{version}-{code_hash}.pickle"
 
 
 def calendar_for(code: str, first: pd.Timestamp, last: pd.Timestamp | None = None):
