@@ -27,6 +27,19 @@ def table():
         "primary": [True, True, True, False, False, False, False, False]})
 
 
+def test_holm_equals_statsmodels_exactly_with_ties_and_values_near_one():
+    rng = np.random.default_rng(7)
+    cases = [rng.uniform(size=n) for n in (1, 2, 5, 40, 300)]
+    cases += [rng.uniform(size=60) ** 6, np.round(rng.uniform(size=50), 2),   # small p, ties
+              np.array([0.5, 0.5, 0.5]), np.array([0.01, 0.9, 0.01, 1.0, 0.3])]
+    for p in cases:
+        ours = multiple.holm(p)
+        assert np.array_equal(ours, multipletests(p, method="holm")[1]), p
+        assert (ours >= p).all() and (ours <= 1).all()
+    assert multiple.holm(np.array([0.04, 0.01, 0.03])).tolist() == pytest.approx(
+        [0.06, 0.03, 0.06])   # by hand: 0.01 x 3, then max(0.03 x 2, 0.03), then 0.04 x 1 -> 0.06
+
+
 def test_adjust_leaves_primaries_alone_and_matches_statsmodels_on_the_rest():
     for method in ("holm", "fdr_bh"):
         out = multiple.adjust(table(), method=method)
