@@ -54,7 +54,9 @@ def test_censored_text_three_cases():
 def test_known_time_words():
     m = lambda n: pd.Timedelta(minutes=n)  # noqa: E731
     assert tables._known(m(1)) == "to the minute"
-    assert tables._known(m(2)) == "within 0 h 2 min"
+    assert tables._known(m(2)) == "within 2 min"
+    assert tables._known(m(59)) == "within 59 min"
+    assert tables._known(pd.Timedelta(days=1)) == "to the day"
     assert tables._known(pd.Timedelta(days=2)) == "within 2 days"
     assert tables._known(pd.Timedelta(days=3)) == "within 3 days"
     assert tables._known(m(60)) == "within the hour"

@@ -123,10 +123,10 @@ def _known(span: pd.Timedelta) -> str:
     if minutes == 1:
         return "to the minute"
     if minutes % 1440 == 0:
-        return f"within {minutes // 1440} days"
+        return "to the day" if minutes == 1440 else f"within {minutes // 1440} days"
     hours, rest = divmod(minutes, 60)
-    return ("within the hour" if minutes == 60 else f"within {hours} hours" if not rest
-            else f"within {hours} h {rest} min")
+    return ("within the hour" if minutes == 60 else f"within {minutes} min" if not hours
+            else f"within {hours} hours" if not rest else f"within {hours} h {rest} min")
 
 
 def events_table() -> dict[str, str]:
