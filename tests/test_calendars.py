@@ -13,7 +13,8 @@ from deepshock.data.validate import CALENDAR_END, CALENDAR_START
 TIMES = ["sessions", "opens", "closes", "break_starts", "break_ends"]
 
 
-@pytest.mark.parametrize("start,end", [(CALENDAR_START, CALENDAR_END), ("2023-01-01", "2026-12-31")])
+@pytest.mark.parametrize("start,end", [(CALENDAR_START, CALENDAR_END),
+                                       ("2023-01-01", "2026-12-31")])
 def test_bounded_korea_calendar_equals_the_librarys(start, end):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -125,6 +125,13 @@ def test_map_chart_widest_gap_title_and_spec():
         assert layer["encoding"]["y"]["field"] == "gap_pp"
 
 
+def test_map_chart_title_when_the_chips_kept_up_with_the_market():
+    title = chart.map_chart(_map(0.45, [-6.4, 1.2, -3.44])).to_dict()["title"]["text"]
+    assert title == ("On 27 January 2025 chips did 0.5 points better than the average stock; 2 of "
+                     "the other 3 comparison days had chips further behind")
+    assert "fell" not in chart.map_chart(_map(0.0, [-1.0])).to_dict()["title"]["text"]
+
+
 def test_map_chart_title_counts_wider_gaps_strictly():
     # two days with a wider gap (more negative), one tie (not wider), two narrower
     spec = chart.map_chart(_map(-5.24, [-6.4, -5.24, -5.3, 0.45, -3.44])).to_dict()

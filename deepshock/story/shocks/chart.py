@@ -65,7 +65,11 @@ def map_chart(data: pd.DataFrame) -> alt.LayerChart:
                                                          ).encode(y="y:Q")
     chart = narrow_layout(alt.layer(zero, dots, own, rest).properties(width=520, height=320),
                           drop=("layer/3",), note="Tap a dot for its day")
-    if wider == 0:
+    if ds["gap_pp"] >= 0:   # the chips kept up with the market: say so, not "fell more"
+        title = (f"On {day:%-d %B %Y} chips did {ds['gap_pp']:.1f} points better than the "
+                 f"average stock; {wider} of the other {len(others)} comparison days had chips "
+                 "further behind")
+    elif wider == 0:
         title = (f"On {day:%-d %B %Y} chips fell {abs(ds['gap_pp']):.1f} points more than the "
                  f"average stock: the widest gap of the {len(data)} comparison days from {span}")
     else:
