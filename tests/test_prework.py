@@ -67,6 +67,8 @@ def test_prework_makes_the_payload_and_pictures_sphinx_reads(monkeypatch, tmp_pa
     drawn = []
     monkeypatch.setattr(vl_convert, "vegalite_to_png",
                         lambda spec, **_: drawn.append(spec) or b"\x89PNG made up")
+    monkeypatch.setattr(vl_convert, "vega_to_svg",      # a picture that fits any column
+                        lambda vega, **_: '<svg width="300" height="200"></svg>')
     prework.make(tmp_path, {"chapters/a.md": [(SPEC, True), (OTHER, False)], "b.md": []})
     store = tmp_path / "store"
     for spec in (SPEC, OTHER):
