@@ -83,7 +83,7 @@ def test_paths_compound_from_the_last_close_on_or_before_the_base(monkeypatch):
     assert got["base_date"].tolist() == [T("2025-01-24")] * 3 + [T("2025-01-22")] * 2
     assert got["date"].tolist() == [T("2025-01-27"), T("2025-01-28"), T("2025-06-30"),
                                     T("2025-01-27"), T("2025-02-03")]
-    assert got["session"].tolist() == [1, 2, 3, 1, 2]
+    assert got["session"].tolist() == [1, 2, 3, 1, 2] and list(got.index) == list(range(5))
     # compounded, not summed: 0.9 x 1.2 x 0.5 - 1 = -0.46; the unverified close is left out as a
     # point, the later point kept
     want = [-0.1, np.nan, -0.46, 0.1, 0.21]
@@ -293,7 +293,7 @@ def _groups() -> pd.DataFrame:
              "2025-04-04", "2025-06-30", "2025-07-01"]
     g1 = [0.0, -2.0, -5.0, -3.0, -4.0, -9.0, -8.0, 1.0, -50.0]
     g2 = [0.0, 2.0, 1.5, 4.0, 3.0, 2.5, 2.8, 1.5, -60.0]
-    return pd.DataFrame({"group": ["G1"] * 9 + ["G2"] * 9, "date": [T(d) for d in dates * 2],
+    return pd.DataFrame({"group": ["US chips"] * 9 + ["Asia"] * 9, "date": [T(d) for d in dates * 2],
                          "cum_pct": g1 + g2, "members": [2] * 9 + [3] * 9})
 
 
@@ -307,10 +307,10 @@ def test_group_summary_phases_and_their_boundaries():
             for r in got.itertuples()]
     assert rows == [
         # shock: (24 Jan, 7 Feb], 7 Feb in; mid: (7 Feb, 3 Apr); tariff: [3 Apr, 30 Jun]
-        ("G1", 2, -5.0, "02-07", -4.0, "04-02", -9.0, "04-03", -50.0),
+        ("US chips", 2, -5.0, "02-07", -4.0, "04-02", -9.0, "04-03", -50.0),
         # the base's zero point is not a low of the shock; 30 June is in the last phase, 1 July
         # is not
-        ("G2", 3, 1.5, "02-07", 3.0, "04-02", 1.5, "06-30", -60.0)]
+        ("Asia", 3, 1.5, "02-07", 3.0, "04-02", 1.5, "06-30", -60.0)]
 
 
 def test_summary_markdown_table():
@@ -319,15 +319,15 @@ def test_summary_markdown_table():
         "| Group | Members | Low, 27 Jan–7 Feb | Low, 10 Feb to the sell-off | Low from the tariff "
         "sell-off on | 30 June |",
         "|---|---:|---:|---:|---:|---:|",
-        "| G1 | 2 | -5.0% (7 Feb) | -4.0% (2 Apr) | -9.0% (3 Apr) | -50.0% |",
-        "| G2 | 3 | +1.5% (7 Feb) | +3.0% (2 Apr) | +1.5% (30 Jun) | -60.0% |"]
+        "| US chips | 2 | -5.0% (7 Feb) | -4.0% (2 Apr) | -9.0% (3 Apr) | -50.0% |",
+        "| Asia | 3 | +1.5% (7 Feb) | +3.0% (2 Apr) | +1.5% (30 Jun) | -60.0% |"]
 
 
 def test_groups_chart_title_description_and_spec():
     groups = _groups()
     chart = aftermath.groups_chart(groups, WINDOW)
     spec = chart.to_dict()
-    # G1 fell further from the tariff window on (-9.0) than in the shock (-5.0); G2 only
+    # US chips fell further from the tariff window on (-9.0) than in the shock (-5.0); Asia only
     # matched its shock low (+1.5), which is not further
     assert spec["title"] == {
         "text": "1 of 2 groups fell further in the April tariff rout than after DeepSeek",
@@ -338,12 +338,12 @@ def test_groups_chart_title_description_and_spec():
     assert spec["description"] == (
         "2 small line charts, one per group, of the equal-weighted cumulative return from 24 "
         "January to 30 June 2025, with the April tariff sell-off shaded from 3 April to 9 April. "
-        "G1: low \u22125.0% in the two weeks after the shock, \u22129.0% from the tariff sell-off "
-        "on, \u221250.0% on 30 June. G2: low +1.5% in the two weeks after the shock, +1.5% "
+        "US chips: low \u22125.0% in the two weeks after the shock, \u22129.0% from the tariff sell-off "
+        "on, \u221250.0% on 30 June. Asia: low +1.5% in the two weeks after the shock, +1.5% "
         "from the tariff sell-off on, \u221260.0% on 30 June.")
     assert pd.DataFrame(spec["datasets"][spec["data"]["name"]])["cum_pct"].tolist() == \
         groups["cum_pct"].tolist()
-    assert spec["facet"] == {"field": "group", "sort": ["G1", "G2"], "title": None,
+    assert spec["facet"] == {"field": "group", "sort": ["US chips", "Asia"], "title": None,
                              "type": "nominal"}
     assert spec["columns"] == 3
     inner = spec["spec"]

@@ -72,7 +72,8 @@ def test_count_for_the_dated_rule_and_its_fallbacks():
         ("A", 110.0, "2025-03-01", "day", "A", "10-Q", ""),
         ("B", 200.0, "2025-03-01", "day", "B", "10-K", ""),          # after, within 183 days
         ("C", 300.0, "2024-06-01", "month", "C", "estimate", ""),       # not dated to a day
-        ("D", 400.0, "2023-01-02", "day", "B", "old", ""),           # more than 183 days before
+        ("D", 390.0, "2022-06-30", "day", "B", "old", ""),           # more than 183 days before
+        ("D", 400.0, "2023-01-02", "day", "B", "old", ""),
         ("D", 410.0, "2023-06-30", "day", "B", "old", "")])
     got = mv.count_for("A", MON, history, NO_SPLITS)
     assert (got["shares"], got["use"], got["as_of"]) == (100.0, "at or before", T("2024-11-01"))
@@ -293,6 +294,8 @@ def test_summary_table_skips_a_home_line_closed_on_both_days():
                  "count": "outstanding", "basis": "as traded", "currency": "USD",
                  "loss_usd": loss, "loss_local": loss, "approximate": False} for d in (MON, TUE)]
     table = pd.DataFrame(rows("2330.TW", "TSMC", False, np.nan) + rows("X", "Ex", True, 2.5e9))
+    # the first session's row names the company and its count
+    table.loc[(table["ticker"] == "X") & (table["date"] == TUE), ["name", "grade"]] = ["Ex2", "C"]
     text = mv.summary_table(table)
     assert "TSMC" not in text and "* - Ex\n  - from a filing\n  - as traded\n  - \\$2.5bn" in text
     table.loc[(table["ticker"] == "2330.TW") & (table["date"] == TUE),
@@ -319,6 +322,22 @@ def test_list_table():
     assert got == ("```{list-table}\n:header-rows: 1\n:width: 100%\n"
                    ":class: deepshock-wrap longtable\n:widths: 30 70\n\n"
                    "* - A\n  - B \\$\n* - x\n  - \\$1\n* - 2\n  - y\n```")
+
+
+def test_splits_table_on_made_up_splits(snapshot, monkeypatch):
+    """A split effective on the second shock session moves neither session's level (the first
+    session is valued in the units of the day after it, the second already has it)."""
+    made_up = pd.DataFrame({"ticker": ["NVDA", "AMD", "MU"], "ratio": [2.0, 1.5, 4.0],
+                            "effective": [T("2025-01-28"), T("2025-01-29"), pd.NaT],
+                            "download": [T("2025-12-01"), T("2025-12-01"), T("2025-12-01")]})
+    monkeypatch.setattr(mv, "splits", lambda: made_up)
+    cells = [line[4:] for line in mv.splits_table().splitlines()
+             if line.startswith(("* - ", "  - "))][5:]
+    assert cells == ["Nvidia", "2:1", "2025-01-28", "2025-12-01", "no",
+                     "Advanced Micro Devices", "1.5:1", "2025-01-29", "2025-12-01",
+                     "yes: prices x 1.5",
+                     "Micron Technology", "4:1", "unknown", "2025-12-01",
+                     "no: date unknown, figure left out"]
 
 
 def test_splits_table_from_data_splits(snapshot):
@@ -391,13 +410,47 @@ def test_home_loss_fields_against_the_raw_files(snapshot):
     assert home.adr_window_ret == pytest.approx(adr[session] / adr[prev] - 1, abs=1e-12)
     assert home.loss_usd == pytest.approx(home.loss_local / home.rate)
     assert home.adr_window_loss_usd == pytest.approx(5186076048 * (adr[prev] - adr[session]))
-    assert isinstance(home.news, tuple) and len(home.news) == len(set(home.news))
+    # the news naming the home line dated after its last close before the shock, up to its
+    # first session back, in date order, each once
+    news = pd.read_csv(ROOT / "data" / "confounders.csv", parse_dates=["date"])
+    named = news.loc[news["affects"].fillna("").str.split(";").map(lambda t: "2330.TW" in t)
+                     & (news["date"] > prev) & (news["date"] <= session)]
+    assert home.news == tuple(dict.fromkeys(named.sort_values(["date", "label"])["label"]))
+    assert "US tariff orders signed" in home.news and len(home.news) == 4
+
+
+def test_home_loss_news_window_and_day(snapshot, monkeypatch):
+    """The news window opens the calendar day after the home line's last close and shuts on
+    its first session back; a later shock day finds the same first session."""
+    asked = []
+    window = mv.context.in_window
+    monkeypatch.setattr(mv.context, "in_window",
+                        lambda first, last, ticker=None: asked.append((first, last, ticker))
+                        or window(first, last, ticker))
+    tue = mv.home_loss("TSM", TUE)
+    assert asked == [(T("2025-01-23"), T("2025-02-03"), "2330.TW")]
+    assert (tue.session, tue.prev_date, tue.closed_days) == (T("2025-02-03"), T("2025-01-22"), 7)
+    adr = raw_close("TSM.csv")
+    assert tue.adr_ret == pytest.approx(adr[TUE] / adr[MON] - 1, abs=1e-12)
+    assert tue.adr_loss_usd == pytest.approx(5186076048 * (adr[MON] - adr[TUE]))
+    assert tue.loss_usd == pytest.approx(mv.home_loss().loss_usd)
 
 
 def test_home_loss_needs_an_as_traded_home_line(snapshot, monkeypatch):
     monkeypatch.setattr(mv, "convention", lambda ticker: "dividend-adjusted")
     with pytest.raises(DataError, match="^2330.TW: the home line needs an as-traded price level$"):
         mv.home_loss()
+
+
+def test_market_move_takes_the_latest_value_of_its_index(snapshot, monkeypatch):
+    values = pd.DataFrame({"index": ["^GSPC", "^GSPC", "^NDX"],
+                           "date": [T("2024-06-28"), T("2024-12-31"), T("2025-01-24")],
+                           "value_usd_tn": [40.0, 50.0, 99.0], "source": ["old", "new", "other"]})
+    monkeypatch.setattr(mv.holdings, "market_values", lambda: values)
+    move = mv.market_move()
+    gspc = raw_close("INDEX_GSPC.csv")
+    assert (move.value_date, move.value_source) == (T("2024-12-31"), "new")
+    assert move.value_prev_usd == pytest.approx(50e12 * gspc["2025-01-24"] / gspc["2024-12-31"])
 
 
 def test_market_move_fields_against_the_raw_files(snapshot):
