@@ -589,3 +589,30 @@ def test_chapter_text_against_the_raw_closes(oracle, monkeypatch):
         cells = [f"{g[p][0]:+.1f}% ({g[p][1].day} {g[p][1]:%b})" for p in ("shock", "mid", "tariff")]
         rows.append(f"| {group} | {g['members']} | {' | '.join(cells)} | {g['end']:+.1f}% |")
     assert sorted(lines[2:]) == sorted(rows)
+
+
+def test_chapter_text_when_a_status_is_missing(made_up, monkeypatch):
+    """Counts of a status nobody has say "no"; Nvidia's low outside the window says so."""
+    window = {**WINDOW, "falls": [(T("2025-04-04"), -0.0597), (T("2025-04-03"), -0.0484)],
+              "rise": (T("2025-04-09"), 0.0952), "low": T("2025-04-08")}
+    monkeypatch.setattr(aftermath, "tariff_window", lambda: window)
+    monkeypatch.setattr(aftermath, "unverified", lambda: {("CCC", T("2025-01-28"))})
+    monkeypatch.setattr(artefacts, "keep", lambda name, compute, *a, **k: compute())
+    path = _path()
+    # no security up on the first session (Alpha left out)
+    monkeypatch.setattr(aftermath, "paths", lambda: path.loc[path["ticker"] != "AAA"])
+    text = aftermath.chapter().text
+    assert (text["n_never_below"], text["n_before"], text["n_after"], text["n_not"]) == \
+        ("no", "one", "two", "one")
+    # Nvidia and the SOX back on 7 Feb, before the window (Nvidia's low on 27 Jan, outside it);
+    # Beta left out: none back after the window opened
+    early = path.loc[path["ticker"] != "BBB"]
+    back = (early["date"] == T("2025-02-07")) & early["ticker"].isin(["NVDA", "^SOX"])
+    early = early.assign(cum=np.where(back, 0.01, early["cum"]))
+    early.loc[early["ticker"] == "NVDA", "cum"] = early["cum"].clip(lower=-0.1696823)
+    monkeypatch.setattr(aftermath, "paths", lambda: early)
+    text = aftermath.chapter().text
+    assert (text["n_never_below"], text["n_before"], text["n_after"], text["n_not"]) == \
+        ("one", "two", "no", "one")
+    assert text["nv_low_when"] == "outside the tariff window"
+    assert (text["nv_sessions"], text["nv_low_date"]) == ("2", "27 January 2025")
