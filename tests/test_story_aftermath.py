@@ -69,24 +69,25 @@ def _returns(table: dict[str, list[tuple[str, float, float]]]):
 
 def test_paths_compound_from_the_last_close_on_or_before_the_base(monkeypatch):
     returns, asked = _returns({
-        "AAA": [("2025-01-23", 0.5, 1), ("2025-01-24", 0.3, 1), ("2025-01-27", -0.1, 1),
-                ("2025-01-28", 0.2, 1), ("2025-06-30", -0.5, 1), ("2025-07-01", 0.4, 1)],
         # no session on the base day (a holiday): its base is the close before
         "BBB": [("2025-01-21", 0.1, 1), ("2025-01-22", -0.2, 1), ("2025-01-27", 0.1, 1),
-                ("2025-02-03", 0.1, 1)]})
+                ("2025-02-03", 0.1, 1)],
+        "AAA": [("2025-01-23", 0.5, 1), ("2025-01-24", 0.3, 1), ("2025-01-27", -0.1, 1),
+                ("2025-01-28", 0.2, 1), ("2025-06-30", -0.5, 1), ("2025-07-01", 0.4, 1)]})
     monkeypatch.setattr(aftermath.load, "returns", returns)
     monkeypatch.setattr(aftermath, "unverified", lambda: {("AAA", T("2025-01-28"))})
     got = aftermath.paths(["AAA", "BBB"], T("2025-01-24"), T("2025-06-30"))
-    assert asked == [["AAA", "BBB"]]
+    assert asked == [["AAA", "BBB"]]   # asked in this order, returned in another
     assert list(got.columns) == ["ticker", "base_date", "date", "session", "cum"]
-    assert got["ticker"].tolist() == ["AAA"] * 3 + ["BBB"] * 2
-    assert got["base_date"].tolist() == [T("2025-01-24")] * 3 + [T("2025-01-22")] * 2
-    assert got["date"].tolist() == [T("2025-01-27"), T("2025-01-28"), T("2025-06-30"),
-                                    T("2025-01-27"), T("2025-02-03")]
-    assert got["session"].tolist() == [1, 2, 3, 1, 2] and list(got.index) == list(range(5))
+    # in the order of the returns (not sorted), one index over all rows
+    assert got["ticker"].tolist() == ["BBB"] * 2 + ["AAA"] * 3
+    assert got["base_date"].tolist() == [T("2025-01-22")] * 2 + [T("2025-01-24")] * 3
+    assert got["date"].tolist() == [T("2025-01-27"), T("2025-02-03"), T("2025-01-27"),
+                                    T("2025-01-28"), T("2025-06-30")]
+    assert got["session"].tolist() == [1, 2, 1, 2, 3] and list(got.index) == list(range(5))
     # compounded, not summed: 0.9 x 1.2 x 0.5 - 1 = -0.46; the unverified close is left out as a
     # point, the later point kept
-    want = [-0.1, np.nan, -0.46, 0.1, 0.21]
+    want = [0.1, 0.21, -0.1, np.nan, -0.46]
     np.testing.assert_allclose(got["cum"].to_numpy(), want, atol=1e-12)
     # the default end is 30 June (1 July left out), the default tickers the universe's members
     monkeypatch.setattr(aftermath, "members",
@@ -125,7 +126,7 @@ MEMBERS = pd.DataFrame({"ticker": ["NVDA", "AAA", "BBB", "^SOX", "CCC"],
                         "group": ["US semiconductors", "G1", "G1", "US indices", "G2"]})
 DATES = ["2025-01-27", "2025-02-07", "2025-02-10", "2025-04-02", "2025-04-03", "2025-04-04",
          "2025-04-09", "2025-04-10", "2025-06-30"]
-CUM = {"NVDA": [-0.1696823, -0.10, -0.05, -0.20, -0.25, -0.28, -0.30, 0.0, 0.1077694],
+CUM = {"NVDA": [-0.1696823, -0.10, -0.05, -0.20, -0.25, -0.28, -0.3000123, 0.0, 0.1077694],
        "AAA": [0.0123456, -0.01, -0.02, -0.03, -0.04, -0.05, -0.01, 0.01, -0.02],
        "BBB": [-0.05, 0.02, 0.01, -0.01, -0.03, -0.04, -0.05, -0.06, -0.01],
        "^SOX": [-0.09, -0.2, -0.1, -0.05, 0.0, -0.1, -0.2, -0.1, 0.04],
@@ -156,7 +157,7 @@ def test_recovery_status_sessions_lows_and_end(made_up):
     assert rows == [
         # regained on its 8th session, the day after the window: after the sell-off; its low
         # on the window's last day is inside it
-        ("NVDA", "Nvidia", "US semiconductors", "2025-01-24", -16.9682, -30.0, "2025-04-09",
+        ("NVDA", "Nvidia", "US semiconductors", "2025-01-24", -16.9682, -30.0012, "2025-04-09",
          STATUS[2], "2025-04-10", 8, 10.7769, True),
         # up on the first session: never below, "regained" on that session, no count
         ("AAA", "Alpha Inc", "G1", "2025-01-24", 1.2346, -5.0, "2025-04-04", STATUS[0],
@@ -271,6 +272,7 @@ def test_group_paths_average_common_dates_with_a_zero_point(made_up):
     path = path.loc[~((path["ticker"] == "BBB") & (path["date"] == T("2025-02-10")))]
     got = aftermath.group_paths(path)
     assert list(got.columns) == ["group", "date", "cum_pct", "members"]
+    assert list(got.index) == list(range(len(got)))
     assert got["group"].drop_duplicates().tolist() == ["US semiconductors", "G1", "US indices",
                                                        "G2"]
     g1 = got.loc[got["group"] == "G1"]
