@@ -81,7 +81,10 @@ def test_count_for_the_dated_rule_and_its_fallbacks():
     assert (got["shares"], got["use"]) == (200.0, "after")
     got = mv.count_for("C", MON, history, NO_SPLITS)
     assert (got["shares"], got["use"], got["grade"]) == (300.0, "not dated to a day", "C")
-    assert isinstance(got["shares"], float)
+    assert type(got["shares"]) is float
+    # the history's row and its use, nothing else
+    assert list(got.index) == ["ticker", "shares", "as_of", "as_of_precision", "grade", "source",
+                               "notes", "use"]
     got = mv.count_for("D", MON, history, NO_SPLITS)    # the latest on file
     assert (got["shares"], got["use"]) == (410.0, "more than 183 days away")
     with pytest.raises(KeyError, match="E: no share count in data/shares.csv"):
@@ -101,6 +104,11 @@ def test_count_for_keeps_the_filed_units():
 def test_count_for_reads_data_shares_by_default(snapshot):
     got = mv.count_for("NVDA", MON)
     assert (got["shares"], got["as_of"], got["grade"]) == (24.49e9, T("2024-11-15"), "A")
+    raw = pd.read_csv(ROOT / "data" / "shares.csv", parse_dates=["as_of"])
+    amd = raw.loc[raw["ticker"] == "AMD"].iloc[-1]     # AMD: a yearly estimate only
+    got = mv.count_for("AMD", MON)
+    assert (got["shares"], got["as_of"], got["use"]) == (amd["shares"], amd["as_of"],
+                                                        "not dated to a day")
 
 
 # --- the loss table on made-up inputs ----------------------------------------------------------
@@ -117,16 +125,17 @@ CONVENTION = {"USA": "as traded", "JPN": "dividend-adjusted", "KOR": "as traded"
 S = 1e6   # the made-up counts in millions
 HISTORY = [("USA", 1000.0 * S, "2024-11-01", "day", "A", "10-Q cover", ""),
            ("JPN", 2000.0 * S, "2024-12-31", "day", "B", "annual report", "weighted-average basic"),
-           ("KOR", 3000.0 * S, "2024-12-31", "day", "A", "filing", ""),
+           ("KOR", 3000.0 * S, "2024-12-31", "day", "A", "filing (weighted-average)", ""),
            ("CLS", 4000.0 * S, "2024-12-31", "day", "A", "filing", ""),
            ("SPL", 5000.0 * S, "2024-12-31", "day", "A", "filing", ""),
+           ("SPL", 5100.0 * S, "2025-03-01", "day", "A", "filing", ""),
            ("TSM", 6000.0 * S, "2024-12-31", "day", "A", "filing", ""),
            ("EST", 7000.0 * S, "2024-06-01", "month", "C", "estimate", ""),
            ("TWO", 8000.0 * S, "2025-01-02", "day", "A", "filing", "")]
 # ticker: (prev_date, prev_close, ret) on Monday, on Tuesday (None: no session)
 MOVES = {"USA": (("2025-01-24", 50.0, -0.1), ("2025-01-27", 45.0, 0.02)),
          "JPN": (("2025-01-24", 1000.0, -0.05), ("2025-01-27", 950.0, -0.01)),
-         "KOR": (("2025-01-24", 70.0, -0.03), None),
+         "KOR": (None, ("2025-01-24", 70.0, -0.03)),     # closed Monday, open Tuesday
          "CLS": (("2025-01-24", 10.0, -0.2), None),
          "SPL": (("2025-01-24", 10.0, -0.2), ("2025-01-27", 8.0, 0.1)),
          "TSM": (("2025-01-24", 200.0, -0.13), ("2025-01-27", 174.0, 0.01)),
@@ -198,8 +207,10 @@ def test_losses_on_made_up_inputs(made_up):
     assert by.loc[("JPN", TUE), "reason"] == "no JPY rate for 2025-01-28"
     assert pd.isna(by.loc[("JPN", TUE), "loss_usd"])
     assert by.loc[("JPN", TUE), "ret"] == -0.01     # the move is kept, the figure is not
-    # a currency with no rate at all
-    assert by.loc[("KOR", MON), "reason"] == "no KRW rate for 2025-01-27"
+    # a currency with no rate at all; closed on Monday, the Tuesday still valued
+    assert by.loc[("KOR", TUE), "reason"] == "no KRW rate for 2025-01-28"
+    assert by.loc[("KOR", MON), "reason"] == "no session (market closed)"
+    assert by.loc[("KOR", MON), "count"] == "weighted-average"   # said by the source alone
     # closed on Tuesday
     cls = by.loc[("CLS", TUE)]
     assert (cls["included"], cls["reason"]) == (False, "no session (market closed)")
@@ -210,6 +221,9 @@ def test_losses_on_made_up_inputs(made_up):
         assert spl["reason"] == "adjusted for a split of unknown date, so no as-traded level"
         assert not spl["included"] and not spl["in_total"] and pd.isna(spl["multiplier"])
         assert spl["ret"] == MOVES["SPL"][day == TUE][2]
+        # the split table passed down: with the undated split the dated count cannot be
+        # restored to the day's units, so the latest count on file stands
+        assert (spl["shares"], spl["as_of"]) == (5100.0 * S, T("2025-03-01"))
     # the ADR: a figure, but never in a total
     tsm = by.loc[("TSM", MON)]
     assert tsm["included"] and not tsm["in_total"]
@@ -237,15 +251,18 @@ def test_losses_on_made_up_inputs(made_up):
 
 def test_totals_on_made_up_inputs(made_up):
     table = mv.losses()
-    stakes = pd.DataFrame({"holder": ["USA"], "held": ["EST"], "stake": [0.5]})
+    stakes = pd.DataFrame({"holder": ["USA", "USA"], "held": ["EST", "TWO"],
+                           "stake": [0.5, 0.25]})
     got = mv.totals(table, MON, stakes)
     usa, jpn, cls, est, two = 5e9, 1e11 / 155.0, 8e9, 7000 * S * 20.0 * 0.25, 8000 * S * 18.0
     assert got.all_usd == pytest.approx(usa + jpn + cls + est + two)
     assert got.exact_usd == pytest.approx(usa + cls + two)
     assert (got.n_all, got.n_exact, got.n_excluded) == (5, 3, 2)   # KOR and SPL: no figure
-    assert got.overlap_usd == pytest.approx(0.5 * est)
-    assert got.net_usd == pytest.approx(usa + jpn + cls + est + two - 0.5 * est)
-    assert (got.exact_overlap_usd, got.exact_net_usd) == (0.0, pytest.approx(usa + cls + two))
+    assert got.overlap_usd == pytest.approx(0.5 * est + 0.25 * two)
+    assert got.net_usd == pytest.approx(usa + jpn + cls + est + two - 0.5 * est - 0.25 * two)
+    # the estimate is out of the exact total, so is its overlap; Two Splits' is in
+    assert got.exact_overlap_usd == pytest.approx(0.25 * two)
+    assert got.exact_net_usd == pytest.approx(usa + cls + two - 0.25 * two)
     tue = mv.totals(table, TUE, stakes)
     assert (tue.n_all, tue.n_exact, tue.n_excluded) == (3, 2, 4)
 
@@ -284,7 +301,7 @@ def test_summary_table_on_made_up_inputs(made_up):
         ["Usa Inc", "from a filing", "as traded", "\\$5.0bn", "\u2212\\$0.9bn"],
         ["Japan KK", "from a source of another date (weighted-average count)",
          "dividend-adjusted", "≈¥100.0bn (≈\\$0.6bn)", "n/a"],
-        ["Korea Co", "from a filing", "as traded", "n/a", "n/a"],
+        ["Korea Co", "from a filing (weighted-average count)", "as traded", "n/a", "n/a"],
         ["Split Inc", "from a filing", "as traded", "n/a", "n/a"]]
 
 
@@ -293,11 +310,14 @@ def test_summary_table_skips_a_home_line_closed_on_both_days():
         return [{"ticker": ticker, "name": name, "date": d, "included": included, "grade": "A",
                  "count": "outstanding", "basis": "as traded", "currency": "USD",
                  "loss_usd": loss, "loss_local": loss, "approximate": False} for d in (MON, TUE)]
-    table = pd.DataFrame(rows("2330.TW", "TSMC", False, np.nan) + rows("X", "Ex", True, 2.5e9))
+    table = pd.DataFrame(rows("2330.TW", "TSMC", False, np.nan) + rows("X", "Ex", True, 2.5e9)
+                         + rows("Y", "Why", False, np.nan))
     # the first session's row names the company and its count
     table.loc[(table["ticker"] == "X") & (table["date"] == TUE), ["name", "grade"]] = ["Ex2", "C"]
     text = mv.summary_table(table)
     assert "TSMC" not in text and "* - Ex\n  - from a filing\n  - as traded\n  - \\$2.5bn" in text
+    # the rows after it are kept
+    assert text.endswith("* - Why\n  - from a filing\n  - as traded\n  - n/a\n  - n/a\n```")
     table.loc[(table["ticker"] == "2330.TW") & (table["date"] == TUE),
               ["included", "loss_usd", "loss_local"]] = [True, 1e9, 1e9]
     assert "* - TSMC\n  - from a filing\n  - as traded\n  - n/a\n  - \\$1.0bn" in \
@@ -315,6 +335,8 @@ def test_label():
     assert mv.label(-2.04e9, True, "JPY") == "≈\u2212¥2.0bn"
     assert mv.label(0.0, False) == "$0.0bn"
     assert mv.label(3e9, False, "EUR") == "$3.0bn"
+    # billions are 1e9 exactly: 1.05bn (stored just above 1.05) rounds up
+    assert mv.label(1.05e9, False) == "$1.1bn" and mv.label(1.05e9, False, "JPY") == "¥1.1bn"
 
 
 def test_list_table():
@@ -436,6 +458,20 @@ def test_home_loss_news_window_and_day(snapshot, monkeypatch):
     assert tue.loss_usd == pytest.approx(mv.home_loss().loss_usd)
 
 
+def test_home_loss_counts_shares_on_the_home_session(snapshot, monkeypatch):
+    """The counts valuing both lines are those serving the home line's first session back, not
+    a count filed later (made-up later counts, added to data/shares.csv's)."""
+    history = mv.sharecounts.history()
+    later = history.loc[history["ticker"].isin(["2330.TW", "TSM"])].assign(
+        as_of=T("2025-12-31"), shares=lambda t: t["shares"] * 2)
+    monkeypatch.setattr(mv.sharecounts, "history", lambda: pd.concat(
+        [history, later], ignore_index=True).sort_values(["ticker", "as_of"], ignore_index=True))
+    home = mv.home_loss()
+    assert home.shares == 25930380242.0
+    adr = raw_close("TSM.csv")
+    assert home.adr_loss_usd == pytest.approx(5186076048 * (adr["2025-01-24"] - adr[MON]))
+
+
 def test_home_loss_needs_an_as_traded_home_line(snapshot, monkeypatch):
     monkeypatch.setattr(mv, "convention", lambda ticker: "dividend-adjusted")
     with pytest.raises(DataError, match="^2330.TW: the home line needs an as-traded price level$"):
@@ -464,7 +500,7 @@ def test_market_move_fields_against_the_raw_files(snapshot):
     assert (move.value_date, move.value_source) == (value["date"], value["source"])
     at_value = gspc.loc[:value["date"]].iloc[-1]
     assert move.value_prev_usd == pytest.approx(
-        value["value_usd_tn"] * 1e12 * gspc["2025-01-24"] / at_value, rel=1e-12)
+        value["value_usd_tn"] * 1e12 * gspc["2025-01-24"] / at_value, rel=1e-14)
     assert move.fell + move.rose <= move.n
     # Tuesday: another day, from the same sources
     tue = mv.market_move(TUE)
