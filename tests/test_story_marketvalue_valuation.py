@@ -114,14 +114,14 @@ def test_count_for_reads_data_shares_by_default(snapshot):
 # --- the loss table on made-up inputs ----------------------------------------------------------
 
 UNIVERSE = pd.DataFrame({
-    "ticker": ["USA", "JPN", "KOR", "CLS", "SPL", "TSM", "EST", "TWO"],
+    "ticker": ["USA", "JPN", "KOR", "CLS", "SPL", "TSM", "EST", "TWO", "EUR"],
     "name": ["Usa Inc", "Japan KK", "Korea Co", "Closed Inc", "Split Inc", "TSMC (ADR)",
-             "Estimate Inc", "Two Splits Inc"],
-    "market": ["US", "Japan", "Korea", "US", "US", "US", "US", "US"],
-    "currency": ["USD", "JPY", "KRW", "USD", "USD", "USD", "USD", "USD"]})
+             "Estimate Inc", "Two Splits Inc", "Euro SE"],
+    "market": ["US", "Japan", "Korea", "US", "US", "US", "US", "US", "Europe"],
+    "currency": ["USD", "JPY", "KRW", "USD", "USD", "USD", "USD", "USD", "EUR"]})
 CONVENTION = {"USA": "as traded", "JPN": "dividend-adjusted", "KOR": "as traded",
               "CLS": "as traded", "SPL": "as traded", "TSM": "as traded", "EST": "as traded",
-              "TWO": "as traded"}
+              "TWO": "as traded", "EUR": "as traded"}
 S = 1e6   # the made-up counts in millions
 HISTORY = [("USA", 1000.0 * S, "2024-11-01", "day", "A", "10-Q cover", ""),
            ("JPN", 2000.0 * S, "2024-12-31", "day", "B", "annual report", "weighted-average basic"),
@@ -131,7 +131,8 @@ HISTORY = [("USA", 1000.0 * S, "2024-11-01", "day", "A", "10-Q cover", ""),
            ("SPL", 5100.0 * S, "2025-03-01", "day", "A", "filing", ""),
            ("TSM", 6000.0 * S, "2024-12-31", "day", "A", "filing", ""),
            ("EST", 7000.0 * S, "2024-06-01", "month", "C", "estimate", ""),
-           ("TWO", 8000.0 * S, "2025-01-02", "day", "A", "filing", "")]
+           ("TWO", 8000.0 * S, "2025-01-02", "day", "A", "filing", ""),
+           ("EUR", 900.0 * S, "2025-01-02", "day", "A", "filing", "")]
 # ticker: (prev_date, prev_close, ret) on Monday, on Tuesday (None: no session)
 MOVES = {"USA": (("2025-01-24", 50.0, -0.1), ("2025-01-27", 45.0, 0.02)),
          "JPN": (("2025-01-24", 1000.0, -0.05), ("2025-01-27", 950.0, -0.01)),
@@ -140,7 +141,8 @@ MOVES = {"USA": (("2025-01-24", 50.0, -0.1), ("2025-01-27", 45.0, 0.02)),
          "SPL": (("2025-01-24", 10.0, -0.2), ("2025-01-27", 8.0, 0.1)),
          "TSM": (("2025-01-24", 200.0, -0.13), ("2025-01-27", 174.0, 0.01)),
          "EST": (("2025-01-24", 20.0, -0.25), ("2025-01-27", 15.0, 0.0)),
-         "TWO": (("2025-01-24", 30.0, -0.1), ("2025-01-27", 27.0, -0.1))}
+         "TWO": (("2025-01-24", 30.0, -0.1), ("2025-01-27", 27.0, -0.1)),
+         "EUR": (("2025-01-24", 40.0, -0.1), ("2025-01-27", 36.0, 0.05))}
 SPLITS = pd.DataFrame({"ticker": ["SPL", "TWO", "TWO"], "ratio": [2.0, 3.0, 2.0],
                        "effective": [pd.NaT, T("2025-01-28"), T("2025-06-01")],
                        "download": [T("2025-12-01")] * 3})
@@ -177,7 +179,7 @@ def made_up(monkeypatch):
 
 def test_losses_on_made_up_inputs(made_up):
     table = mv.losses()
-    assert made_up == [["USA", "JPN", "KOR", "CLS", "SPL", "TSM", "EST", "TWO"]]
+    assert made_up == [["USA", "JPN", "KOR", "CLS", "SPL", "TSM", "EST", "TWO", "EUR"]]
     assert list(table.columns) == [
         "ticker", "name", "market", "currency", "date", "shares", "grade", "basis",
         "multiplier", "count", "as_of", "count_use", "included", "reason", "prev_date", "ret",
@@ -211,6 +213,9 @@ def test_losses_on_made_up_inputs(made_up):
     assert by.loc[("KOR", TUE), "reason"] == "no KRW rate for 2025-01-28"
     assert by.loc[("KOR", MON), "reason"] == "no session (market closed)"
     assert by.loc[("KOR", MON), "count"] == "weighted-average"   # said by the source alone
+    # no rate on Monday: Tuesday is still looked at
+    assert by.loc["EUR", "reason"].tolist() == ["no EUR rate for 2025-01-27",
+                                                 "no EUR rate for 2025-01-28"]
     # closed on Tuesday
     cls = by.loc[("CLS", TUE)]
     assert (cls["included"], cls["reason"]) == (False, "no session (market closed)")
@@ -240,13 +245,13 @@ def test_losses_on_made_up_inputs(made_up):
     assert two["loss_usd"].tolist() == pytest.approx([8000 * S * 180.0 * 0.1, 8000 * S * 54.0 * 0.1])
     assert table["included"].tolist() == [
         True, True, True, False, False, False, True, False, False, False, True, True, True, True,
-        True, True]
+        True, True, False, False]
     assert table["in_total"].tolist() == [
         True, True, True, False, False, False, True, False, False, False, False, False, True, True,
-        True, True]
+        True, True, False, False]
     assert table["approximate"].tolist() == [False, False, True, True, False, False, False,
                                              False, False, False, False, False, True, True,
-                                             False, False]
+                                             False, False, False, False]
 
 
 def test_totals_on_made_up_inputs(made_up):
@@ -257,14 +262,14 @@ def test_totals_on_made_up_inputs(made_up):
     usa, jpn, cls, est, two = 5e9, 1e11 / 155.0, 8e9, 7000 * S * 20.0 * 0.25, 8000 * S * 18.0
     assert got.all_usd == pytest.approx(usa + jpn + cls + est + two)
     assert got.exact_usd == pytest.approx(usa + cls + two)
-    assert (got.n_all, got.n_exact, got.n_excluded) == (5, 3, 2)   # KOR and SPL: no figure
+    assert (got.n_all, got.n_exact, got.n_excluded) == (5, 3, 3)   # KOR, SPL, EUR: no figure
     assert got.overlap_usd == pytest.approx(0.5 * est + 0.25 * two)
     assert got.net_usd == pytest.approx(usa + jpn + cls + est + two - 0.5 * est - 0.25 * two)
     # the estimate is out of the exact total, so is its overlap; Two Splits' is in
     assert got.exact_overlap_usd == pytest.approx(0.25 * two)
     assert got.exact_net_usd == pytest.approx(usa + cls + two - 0.25 * two)
     tue = mv.totals(table, TUE, stakes)
-    assert (tue.n_all, tue.n_exact, tue.n_excluded) == (3, 2, 4)
+    assert (tue.n_all, tue.n_exact, tue.n_excluded) == (3, 2, 5)
 
 
 def test_totals_read_data_holdings_by_default(snapshot):
@@ -302,7 +307,8 @@ def test_summary_table_on_made_up_inputs(made_up):
         ["Japan KK", "from a source of another date (weighted-average count)",
          "dividend-adjusted", "≈¥100.0bn (≈\\$0.6bn)", "n/a"],
         ["Korea Co", "from a filing (weighted-average count)", "as traded", "n/a", "n/a"],
-        ["Split Inc", "from a filing", "as traded", "n/a", "n/a"]]
+        ["Split Inc", "from a filing", "as traded", "n/a", "n/a"],
+        ["Euro SE", "from a filing", "as traded", "n/a", "n/a"]]
 
 
 def test_summary_table_skips_a_home_line_closed_on_both_days():
