@@ -124,14 +124,15 @@ def group_paths(path: pd.DataFrame) -> pd.DataFrame:
 def group_summary(groups: pd.DataFrame, window: dict) -> pd.DataFrame:
     """Per group: lowest point in the two weeks after the shock, between them and the tariff
     window, and from the tariff window on; and where it stood at the end."""
-    phases = {"shock": (BASE, FORTNIGHT), "mid": (FORTNIGHT, window["start"]),
-              "tariff": (window["start"], END + pd.Timedelta(days=1))}
     rows = []
     for group, g in groups.groupby("group", sort=False):
         row = {"group": group, "members": int(g["members"].iloc[0])}
-        for phase, (lo, hi) in phases.items():
-            part = g.loc[(g["date"] > lo) & (g["date"] <= hi) if phase == "shock"
-                         else (g["date"] > lo) & (g["date"] < hi)]
+        date = g["date"]
+        phases = {"shock": (date > BASE) & (date <= FORTNIGHT),   # the base's zero point out
+                  "mid": (date > FORTNIGHT) & (date < window["start"]),
+                  "tariff": (date >= window["start"]) & (date <= END)}  # its first fall in
+        for phase, inside in phases.items():
+            part = g.loc[inside]
             low = part.loc[part["cum_pct"].idxmin()]
             row |= {f"low_{phase}_pct": low["cum_pct"], f"low_{phase}_date": low["date"]}
         rows.append(row | {"end_pct": g["cum_pct"].iloc[-1]})
