@@ -29,7 +29,7 @@ pdf: data
 
 # The tests on every core (pytest-xdist): a module's tests stay on one worker (tests/conftest.py),
 # in collection order, so the modules that read the built book start last.
-TEST_ARGS ?= -n auto --dist loadgroup --no-loadscope-reorder
+TEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 test: data
 	$(BIN)/python -m pytest $(TEST_ARGS)
 

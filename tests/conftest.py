@@ -29,9 +29,9 @@ CHROMIUM = os.environ.get("DEEPSHOCK_CHROMIUM") or shutil.which("chromium") or "
 # Fixtures that read the real book's build: the session builds it in the background
 # (tests/background.py) while the other tests run, and runs the modules using them last.
 BOOK_FIXTURES = frozenset({"site", "glued", "pdf", "visits"})
-# Under pytest-xdist (`make test`: `-n auto --dist loadgroup`) a module's tests run on one
+# Under pytest-xdist (`make test`: `-n auto --dist loadfile`) a module's tests run on one
 # worker, so its module fixtures are made once; these modules' tests are independent builds
-# (no module fixture), spread over the workers one by one.
+# (no module fixture), spread over the workers one by one (`pytest_xdist_make_scheduler`).
 SPREAD = frozenset({"tests.test_build", "tests.test_deps"})
 
 
@@ -59,9 +59,7 @@ def pytest_collection_modifyitems(config, items):
     """Modules with a test that reads the built book run after all the others, in their own
     order (whole modules move, so module fixtures are set up once; of SPREAD, only the tests
     that read it): the background build
-    overlaps with everything before them. Under pytest-xdist each module's tests form one
-    `xdist_group` (read by `--dist loadgroup`), except those of SPREAD. (First among the
-    hooks: xdist names the groups in its own.)"""
+    overlaps with everything before them."""
     late = {item.module.__name__ for item in items
             if _needs_book(item) and getattr(item, "module", None) is not None}
 
@@ -73,11 +71,24 @@ def pytest_collection_modifyitems(config, items):
     last = [i for i in items if waits(i)]  # and of those, the one waiting longest comes last
     last.sort(key=lambda i: i.module.__name__ == "tests.test_reproducible")
     items[:] = [i for i in items if not waits(i)] + last
-    if config.pluginmanager.hasplugin("xdist"):
-        for item in items:
-            module = getattr(item, "module", None)
-            if module is not None and module.__name__ not in SPREAD:
-                item.add_marker(pytest.mark.xdist_group(module.__name__))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (`make test`): each module's tests on one worker, so its module
+    fixtures are made once, except SPREAD's, sent one by one."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    spread = {f"tests/{name.split('.')[-1]}.py" for name in SPREAD}
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return nodeid if file in spread else file
+
+    return ByModule(config, log)
 
 
 def pytest_collection_finish(session):
