@@ -54,12 +54,12 @@ def pytest_sessionstart(session):
         background.begin()
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Modules with a test that reads the built book run after all the others, in their own
     order (whole modules move, so module fixtures are set up once; of SPREAD, only the tests
-    that read it): the background build
-    overlaps with everything before them."""
+    that read it), the reproducibility test last: the background build overlaps with
+    everything before them."""
     late = {item.module.__name__ for item in items
             if _needs_book(item) and getattr(item, "module", None) is not None}
 
