@@ -27,8 +27,11 @@ book: data
 pdf: data
 	$(BIN)/python -m deepshock.book.build pdflatex
 
+# The tests on every core (pytest-xdist): a module's tests stay on one worker (tests/conftest.py),
+# in collection order, so the modules that read the built book start last.
+TEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 test: data
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(TEST_ARGS)
 
 # Download again with yfinance; on success, proposes a new data/vintage.csv (review: git diff).
 refresh: env

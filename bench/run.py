@@ -144,6 +144,12 @@ def median(runs: list[dict], field: str = "seconds") -> float:
 
 # ---- the test suite ----------------------------------------------------------------------
 
+def make_test_args(root: Path) -> list[str]:
+    """The Makefile's TEST_ARGS: how `make test` runs pytest (on every core)."""
+    found = re.search(r"^TEST_ARGS \?= (.*)$", (root / "Makefile").read_text(), re.M)
+    return found.group(1).split() if found else []
+
+
 def test_suite(root: Path, cache: Path, work: Path) -> dict:
     """`make test` (`python -m pytest` with the project's options) in the copy at `root`, after
     its builds: wall and CPU seconds, the outcome line and the slowest tests."""
@@ -151,8 +157,9 @@ def test_suite(root: Path, cache: Path, work: Path) -> dict:
     env = {**copy_env(root, cache), "MARKET_DATA": str(snapshot_dir() or cache.resolve())}
     start, cpu, load = time.perf_counter(), children_cpu(), os.getloadavg()
     with logfile.open("w") as out:
-        code = subprocess.call([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-                                "--durations=15"], cwd=root, env=env, stdout=out,
+        code = subprocess.call([sys.executable, "-m", "pytest", *make_test_args(root),
+                                "-p", "no:cacheprovider", "--durations=15"], cwd=root,
+                               env=env, stdout=out,
                                stderr=subprocess.STDOUT)
     seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
     text = logfile.read_text(errors="replace")

@@ -29,6 +29,10 @@ CHROMIUM = os.environ.get("DEEPSHOCK_CHROMIUM") or shutil.which("chromium") or "
 # Fixtures that read the real book's build: the session builds it in the background
 # (tests/background.py) while the other tests run, and runs the modules using them last.
 BOOK_FIXTURES = frozenset({"site", "glued", "pdf", "visits"})
+# Under pytest-xdist (`make test`: `-n auto --dist loadfile`) a module's tests run on one
+# worker, so its module fixtures are made once; these modules' tests are independent builds
+# (no module fixture), spread over the workers one by one (`pytest_xdist_make_scheduler`).
+SPREAD = frozenset({"tests.test_build", "tests.test_deps"})
 
 
 def _needs_book(item) -> bool:
@@ -36,22 +40,61 @@ def _needs_book(item) -> bool:
     return bool(needed & set(getattr(item, "fixturenames", ())))
 
 
+def _owner(config) -> bool:
+    """This process owns the test run: the only one, or pytest-xdist's controller."""
+    return not hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """Name the run (its background builds) before any xdist worker starts."""
+    if _owner(session.config):
+        from tests import background
+
+        background.begin()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Modules with a test that reads the built book run after all the others, in their own
-    order (whole modules move, so module fixtures are set up once): the background build
-    overlaps with everything before them."""
+    order (whole modules move, so module fixtures are set up once; of SPREAD, only the tests
+    that read it), the reproducibility test last: the background build overlaps with
+    everything before them."""
     late = {item.module.__name__ for item in items
             if _needs_book(item) and getattr(item, "module", None) is not None}
-    items[:] = ([i for i in items if getattr(i, "module", None) is None
-                 or i.module.__name__ not in late]
-                + [i for i in items if getattr(i, "module", None) is not None
-                   and i.module.__name__ in late])
+
+    def waits(item) -> bool:  # for the book: a SPREAD module's tests move one by one
+        module = getattr(item, "module", None)
+        return module is not None and module.__name__ in late and (
+            module.__name__ not in SPREAD or _needs_book(item))
+
+    last = [i for i in items if waits(i)]  # and of those, the one waiting longest comes last
+    last.sort(key=lambda i: i.module.__name__ == "tests.test_reproducible")
+    items[:] = [i for i in items if not waits(i)] + last
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (`make test`): each module's tests on one worker, so its module
+    fixtures are made once, except SPREAD's, sent one by one."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    spread = {f"tests/{name.split('.')[-1]}.py" for name in SPREAD}
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return nodeid if file in spread else file
+
+    return ByModule(config, log)
 
 
 def pytest_collection_finish(session):
-    """Start the book's builds in the background when a selected test needs them."""
-    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
+    """Start the book's builds in the background when a selected test needs them (with
+    pytest-xdist every worker asks; the first one starts them)."""
+    if session.config.option.collectonly:
         return
     if any(_needs_book(item) for item in session.items):
         from tests import background
@@ -60,9 +103,10 @@ def pytest_collection_finish(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    from tests import background
+    if _owner(session.config):
+        from tests import background
 
-    background.cleanup()
+        background.cleanup()
 
 
 @pytest.fixture(scope="session")

@@ -586,14 +586,29 @@ def test_every_intraday_case_is_in_the_data_chapters_catalogue():
 
 # --- the vintage ------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def vbook_made(pristine, tmp_path_factory) -> Path:
+    """Once per module: a book whose universe is SUBSET, a benchmark and a known jump's ticker,
+    with a vintage written from a copy of the private snapshot and a cache synced from it by
+    the command line (`vbook` hands each test a copy)."""
+    made = tmp_path_factory.mktemp("vbook")
+    snap = Path(shutil.copytree(pristine / "snapshot", made / "snapshot"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DEEPSHOCK_ARTEFACTS", str(pristine / "artefacts"))
+        root = small_book(made / "book", patch, [*SUBSET, "^GSPC", "ARM"])
+        patch.setenv("DEEPSHOCK_CACHE", str(root / "cache" / "market-data"))
+        vintage.write(vintage.build(snap))
+        assert cli.main(["--snapshot", str(snap)]) == 0
+    return root
+
+
 @pytest.fixture
-def vbook(snap, tmp_path, monkeypatch) -> Path:
-    """A book whose universe is SUBSET, a benchmark and a known jump's ticker, with a vintage written from the private snapshot and a
-    cache synced from it by the command line."""
-    root = small_book(tmp_path / "book", monkeypatch, [*SUBSET, "^GSPC", "ARM"])
+def vbook(snap, vbook_made, tmp_path, monkeypatch) -> Path:
+    """A copy of the module's book (`vbook_made`: its vintage and the cache synced from the
+    same snapshot bytes as `snap`), read instead of the real one."""
+    root = Path(shutil.copytree(vbook_made, tmp_path / "book", symlinks=True))
+    monkeypatch.setenv("DEEPSHOCK_ROOT", str(root))
     monkeypatch.setenv("DEEPSHOCK_CACHE", str(root / "cache" / "market-data"))
-    vintage.write(vintage.build(snap))
-    assert cli.main(["--snapshot", str(snap)]) == 0
     return root
 
 

@@ -69,9 +69,15 @@ def edit(path: Path, day: str, **fields: str) -> int:
 
 # --- the real snapshot -----------------------------------------------------------------------
 
-def test_snapshot_manifest_matches_the_raw_files(snapshot, tmp_path):
-    target = tmp_path / "market-data"
-    manifest = sync.sync_snapshot(snapshot, target=target)
+@pytest.fixture(scope="module")
+def real_sync(snapshot, tmp_path_factory) -> tuple[dict, Path]:
+    """The whole snapshot synced once for the module's read-only checks: (manifest, cache)."""
+    target = tmp_path_factory.mktemp("real") / "market-data"
+    return sync.sync_snapshot(snapshot, target=target), target
+
+
+def test_snapshot_manifest_matches_the_raw_files(snapshot, real_sync):
+    manifest, target = real_sync
     with open(snapshot / "manifest.csv", newline="") as handle:
         conventions = {row["ticker"]: row["close_convention"] for row in csv.DictReader(handle)}
     universe = pd.read_csv(ROOT / "data" / "universe.csv", dtype=str)
@@ -89,8 +95,8 @@ def test_snapshot_manifest_matches_the_raw_files(snapshot, tmp_path):
     assert manifest["ignored_files"] == []
 
 
-def test_real_snapshot_passes_the_series_checks_with_its_known_quirks(snapshot, tmp_path):
-    manifest = sync.sync_snapshot(snapshot, target=tmp_path / "market-data")
+def test_real_snapshot_passes_the_series_checks_with_its_known_quirks(real_sync):
+    manifest, _ = real_sync
     counts = {t: e["anomalies"] for t, e in manifest["tickers"].items()}
     assert counts["ARM"]["documented_jumps"] == 1  # the +47.9% day of data/known_jumps.csv
     assert counts["000660.KS"]["stale_bars"] == 15 and counts["005930.KS"]["stale_bars"] == 13

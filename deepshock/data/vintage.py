@@ -88,7 +88,11 @@ def intraday_rows(name: str, file: Path, bars: pd.DataFrame, source: str) -> lis
     """The vintage rows of one intraday file (`bars` as `intraday.read` returns them)."""
     stamps = bars["ts"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     keep = [c for c in ("open", "high", "low", "close", "volume", "venue") if c in bars]
-    lines = (stamps + "," + bars[keep].astype(str).agg(",".join, axis=1)).tolist()
+    cells = bars[keep].astype(str)
+    joined = cells[keep[0]]
+    for column in keep[1:]:  # column by column: the same text as a row-wise ",".join, faster
+        joined = joined + "," + cells[column]
+    lines = (stamps + "," + joined).tolist()
     rows = [{"product": "intraday", "ticker": name, "period": "file", "rows": len(bars),
              "first": stamps.min(), "last": stamps.max(), "sha256": _sha(file.read_bytes()),
              "source": source}]
