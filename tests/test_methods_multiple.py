@@ -40,6 +40,17 @@ def test_holm_equals_statsmodels_exactly_with_ties_and_values_near_one():
         [0.06, 0.03, 0.06])   # by hand: 0.01 x 3, then max(0.03 x 2, 0.03), then 0.04 x 1 -> 0.06
 
 
+def test_holm_never_runs_statsmodels_full_garbage_collection(monkeypatch):
+    calls = []
+    monkeypatch.setattr(multiple, "multipletests",
+                        lambda p, method: calls.append(method) or multipletests(p, method=method))
+    assert multiple.adjusted_p([0.04, np.nan, 0.01], "holm")[[0, 2]].tolist() == pytest.approx(
+        [0.04, 0.02])   # by hand: 0.01 x 2, then max(0.04 x 1, 0.02)
+    assert calls == []
+    multiple.adjusted_p([0.04, 0.01], "fdr_bh")
+    assert calls == ["fdr_bh"]
+
+
 def test_adjust_leaves_primaries_alone_and_matches_statsmodels_on_the_rest():
     for method in ("holm", "fdr_bh"):
         out = multiple.adjust(table(), method=method)
