@@ -172,6 +172,10 @@ def test_cross_section_title_names_the_worst_group_by_its_words():
     title = selloff.cross_section_chart(_moves(rows)).to_dict()["title"]["text"]
     assert title == ("1 of these 4 AI-linked US securities fell on 27 January, the indices and "
                      "funds most (0.2% on average)")
+    rows = [*ROWS, ("NEW", "New Co", "Quantum", "equity", -0.30)]   # a group without words
+    title = selloff.cross_section_chart(_moves(rows)).to_dict()["title"]["text"]
+    assert title == ("6 of these 9 AI-linked US securities fell on 27 January, Quantum most "
+                     "(30.0% on average)")
 
 
 # --- the SOX's fall ranked, on a made-up series -----------------------------------------------
