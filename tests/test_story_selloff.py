@@ -34,11 +34,13 @@ def test_words_counts_falls_and_ordinals():
     assert [selloff.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 1294)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st",
         "111th", "1294th"]
+    assert [selloff.ordinal(n) for n in (10, 20, 110, 112, 121, 1302)] == [
+        "10th", "20th", "110th", "112th", "121st", "1302nd"]
     assert selloff.average_member(0.0003) == "rose 0.03%"
     assert selloff.average_member(-0.01234) == "fell 1.23%"
     assert selloff.average_member(0.0) == "fell 0.00%"
     assert selloff._moved(0.025) == "rose 2.5%" and selloff._moved(-0.0021) == "fell 0.2%"
-    assert selloff._moved(0.0) == "fell 0.0%"
+    assert selloff._moved(0.0) == "fell 0.0%" and selloff._moved(0.5) == "rose 50.0%"
     assert selloff._day(T("2020-03-05")) == "5 March 2020"
     assert selloff._staples(pd.Series({"members": 35, "rose": 35})) == (
         "all 35 consumer-staples companies (food, drink, household goods) rose")
@@ -55,6 +57,10 @@ def test_scales_leave_room_for_the_labels():
     assert selloff._fitted(both, 0.5) == {"domain": [-31.0, 13.0], "nice": False}
     assert selloff._fitted(pd.Series([10.0, 30.0])) == {"domain": [0.0, 33.6], "nice": False}
     assert selloff._fitted(pd.Series([-1.234, -5.678])) == {"domain": [-6.36, 0.0], "nice": False}
+    # a small rise still gets room (span 1.734: 0.18 x 1.734 = 0.31212, 0.12 x 1.734 = 0.20808)
+    assert selloff._room(pd.Series([-1.234, 0.5])).to_dict()["domain"] == pytest.approx(
+        [-1.54612, 0.81212], abs=1e-12)
+    assert selloff._fitted(pd.Series([-1.234, 0.5])) == {"domain": [-1.44, 0.71], "nice": False}
 
 
 # --- the day's moves on a made-up frame --------------------------------------------------------
@@ -88,6 +94,8 @@ def test_winners_group_means_and_shown_groups():
         "US power", "US semiconductors", "US platforms (incl. Oracle)", "US semiconductors",
         "US indices", "US indices", "Foreign chip ADRs", "US platforms (incl. Oracle)",
         "US indices"]
+    flat = m.assign(ret=np.where(m["ticker"] == "TSM", 0.0, m["ret"]))   # unchanged: no winner
+    assert selloff.winners(flat)["ticker"].tolist() == ["MSFT"]
     up = m.assign(ret=np.where(m["ticker"] == "ORCL", 0.0, m["ret"]))   # Oracle unchanged
     assert "US platforms" in set(selloff.shown_groups(up))
     assert not any("Oracle" in g for g in selloff.shown_groups(up))
@@ -172,6 +180,10 @@ def test_cross_section_title_names_the_worst_group_by_its_words():
     title = selloff.cross_section_chart(_moves(rows)).to_dict()["title"]["text"]
     assert title == ("1 of these 4 AI-linked US securities fell on 27 January, the indices and "
                      "funds most (0.2% on average)")
+    rows = [*ROWS, ("FLAT", "Flat Co", "US power", "equity", 0.0)]   # unchanged: did not fall
+    title = selloff.cross_section_chart(_moves(rows)).to_dict()["title"]["text"]
+    assert title == ("5 of these 9 AI-linked US securities fell on 27 January, the power companies "
+                     "most (10.0% on average)")
     rows = [*ROWS, ("NEW", "New Co", "Quantum", "equity", -0.30)]   # a group without words
     title = selloff.cross_section_chart(_moves(rows)).to_dict()["title"]["text"]
     assert title == ("6 of these 9 AI-linked US securities fell on 27 January, Quantum most "
@@ -211,6 +223,39 @@ def test_fall_rank_on_a_made_up_series(made_up):
     assert later.larger_after.empty and later.date == T("2024-01-12") and later.ret == -0.10
     with pytest.raises(ValueError, match="XX 2024-01-03: no larger fall before it in the data"):
         selloff.fall_rank("XX", T("2024-01-03"))
+
+
+def test_fall_rank_ties_are_not_larger_falls(monkeypatch):
+    dates = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08",
+                            "2024-01-09"])
+    monkeypatch.setattr(selloff.load, "returns", lambda ticker: pd.DataFrame(
+        {"ticker": ticker, "date": dates, "ret": [-0.10, -0.02, -0.08, 0.01, -0.08, -0.09]}))
+    r = selloff.fall_rank("YY", dates[2])
+    assert r.larger_before.to_dict() == {dates[0]: -0.10} and r.rank_then == 2
+    assert r.larger_after.to_dict() == {dates[5]: -0.09}   # 8 Jan's equal fall is not larger
+    assert (r.rank_all, r.sessions_all) == (3, 6)
+    table = selloff.worst_days("YY", dates[2], 3)
+    assert table["when"].tolist() == ["Earlier", "Later", "4 January 2024"]
+
+
+def test_worst_days_rounding_and_a_one_digit_day(monkeypatch):
+    dates = pd.to_datetime(["2024-02-02", "2024-02-05", "2024-02-06"])
+    monkeypatch.setattr(selloff.load, "returns", lambda ticker: pd.DataFrame(
+        {"ticker": ticker, "date": dates, "ret": [-0.1234567, 0.01, -0.0912346]}))
+    table = selloff.worst_days("ZZ", dates[2], 2)
+    assert table["ret_pct"].tolist() == [-12.3457, -9.1235]
+    assert table["when"].tolist() == ["Earlier", "6 February 2024"]
+    rank = selloff.FallRank(ret=-0.0912346, first=dates[0], last=dates[2], rank_then=2,
+                            sessions_then=3, larger_before=pd.Series(dtype=float),
+                            deepest_since=dates[0], worst_between=dates[1],
+                            worst_between_ret=0.01, larger_after=pd.Series(dtype=float),
+                            rank_all=2, sessions_all=3, date=dates[2])
+    spec = selloff.worst_days_chart(table, rank, "Index").to_dict()
+    assert spec["title"]["text"] == ("The Index's 9.1% fall on 6 February was its deepest since "
+                                     "2 February 2024")
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [
+        "Earlier", "6 February 2024", "Later"]
+    assert spec["title"]["subtitle"][0] == "The 2 largest one-day falls, February 2024 to February 2024"
 
 
 def test_worst_days_table_and_chart_on_a_made_up_series(made_up):
@@ -314,6 +359,10 @@ def test_headline_chart_spec_on_a_made_up_table():
      "session", "fell when they reopened after Lunar New Year"),
     ([-17.0, -5.0, -2.0, -1.0], "2025-01-27", "4 of 4 headline securities fell in their first "
      "session", "reopened later, after Lunar New Year"),   # no market reopened later
+    ([-17.0, -5.0, 0.0, -1.0], "2025-02-05", "3 of 4 headline securities fell in their first "
+     "session", "reopened later, after Lunar New Year"),   # unchanged when it reopened
+    ([-17.0, -5.0, 0.5, -1.0], "2025-02-05", "3 of 4 headline securities fell in their first "
+     "session; Cco rose", "reopened later, after Lunar New Year"),
 ])
 def test_headline_title_counts_falls_and_names_few_risers(rets, late_date, title, reopened):
     spec = selloff.headline_chart(_headline(rets, late_date)).to_dict()
@@ -343,6 +392,24 @@ def test_breadth_markdown_sorted_by_the_average_move_the_index_last():
         "| Sector | Members | Rose | Fell | Average move |", "|---|---:|---:|---:|---:|",
         f"| Energy | 1 | 0 | 1 | {M}3.01% |", f"| Tech | 3 | 1 | 2 | {M}1.23% |",
         "| Staples | 2 | 2 | 0 | +4.56% |", "| All S&P 500 members | 6 | 3 | 3 | +0.03% |"]
+
+
+def test_sector_breadth_on_a_made_up_panel(monkeypatch):
+    """S&P 500 members only (not the ETFs); a member without a sector (missing or empty) is
+    "Not classified"; a member without a return on the day is counted, not moved."""
+    wide = pd.DataFrame({"A": [0.01, 0.5], "B": [-0.02, 0.5], "C": [0.03, 0.5], "D": [-0.01, 0.5],
+                         "E": [0.05, 0.5]}, index=pd.to_datetime(["2025-01-27", "2025-01-28"]))
+    members = pd.DataFrame({"ticker": ["A", "B", "C", "D", "E", "F"],
+                            "kind": ["sp500", "sp500", "sp500", "sp500", "etf", "sp500"],
+                            "sector": ["Technology", "Technology", np.nan, "", "", "Energy"]})
+    monkeypatch.setattr(selloff.load, "panel_returns", lambda: wide)
+    monkeypatch.setattr(selloff.load, "panel_members", lambda: members)
+    got = selloff.sector_breadth(SHOCK)
+    assert list(got.index) == ["Energy", "Not classified", "Technology", benchmarks.ALL]
+    assert got[["members", "rose", "fell"]].to_numpy().tolist() == [
+        [1, 0, 0], [2, 1, 1], [2, 1, 1], [5, 2, 2]]
+    assert got["ew_ret"].tolist()[1:] == pytest.approx([0.01, -0.005, 0.0025])
+    assert np.isnan(got.at["Energy", "ew_ret"])
 
 
 # --- on the data: an oracle from the raw snapshot files ---------------------------------------------
@@ -426,9 +493,19 @@ def test_sector_breadth_on_the_data():
         _panel_day(T("2025-01-28"))["ret"].mean(), rel=1e-9)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def chapter():
-    return selloff.chapter()
+    """The chapter computed in each test (not read from the store), so that every function it
+    calls counts as exercised by every test that reads it."""
+    return selloff.chapter.__wrapped__()
+
+
+def test_defaults_are_the_sox_on_day_0():
+    default, given = selloff.fall_rank(), selloff.fall_rank("^SOX", SHOCK)
+    assert (default.ret, default.rank_all, default.sessions_all, default.date) == (
+        given.ret, given.rank_all, given.sessions_all, SHOCK)
+    pd.testing.assert_frame_equal(selloff.worst_days(), selloff.worst_days("^SOX", SHOCK, 12))
+    assert len(selloff.worst_days()) == 12
 
 
 def test_chapter_cross_section_numbers_on_the_data(chapter):
