@@ -248,7 +248,7 @@ def worst_days_chart(table: pd.DataFrame, rank: FallRank, name: str) -> alt.Laye
                   f"{rank.last:%B %Y}"],
         source=SOURCE,
         description=(f"Bar chart of the {name}'s {len(table)} worst days: "
-                     + "; ".join(f"{r.day} {r.ret_pct:+.1f}% ({r.when.lower()})"
+                     + "; ".join(f"{r.day} {r.ret_pct:+.1f}% ({r.when[:1].lower() + r.when[1:]})"
                                  for r in table.itertuples()) + "."),
     )
 
