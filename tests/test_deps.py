@@ -146,8 +146,17 @@ def _cache_keys(root: Path) -> dict[str, str]:
 def test_only_chapters_reading_changed_data_re_execute(book, monkeypatch):
     # The package is held fixed (others may edit it meanwhile); its change is the last step.
     monkeypatch.setattr(build, "code_fingerprint", lambda root=None: "package v1")
+    from deepshock.book import prework
+
+    fed, feed = [], prework.Beside.feed    # each executed chapter is handed to the chart process
+    monkeypatch.setattr(prework.Beside, "feed",
+                        lambda self, chapter, text: fed.append((chapter, text)) or feed(
+                            self, chapter, text))
     first = _build(book)
     assert first["ran"] == ["a.md", "b.md", "c.md"]
+    assert sorted(c for c, _ in fed) == first["ran"]
+    assert all(json.loads(text)["cells"] for _, text in fed)   # the executed notebooks
+    assert not list((book / "_build" / "deps" / "prework").glob("*"))   # each read, then removed
     assert "TESTA last closed at 11.25" in _page(book, "a")
     assert "TESTB last closed at 54.00" in _page(book, "b")
 
@@ -179,6 +188,7 @@ def test_only_chapters_reading_changed_data_re_execute(book, monkeypatch):
     (book / "b.md").write_text((book / "b.md").read_text() + "\nA new sentence of prose.\n")
     third = _build(book)
     assert third["ran"] == [] and not third["invalidated"]
+    assert len(fed) == 5                 # nothing executed: nothing handed over
     assert "A new sentence of prose." in _page(book, "b")
 
     # Package code (or pins) changed: everything executes again.

@@ -86,14 +86,39 @@ def test_prework_makes_the_payload_and_pictures_sphinx_reads(monkeypatch, tmp_pa
     assert vega.compiled(json.loads(json.dumps(SPEC)))[1] == vega.payload_name(SPEC)
 
 
+def test_the_process_beside_makes_each_chapter_handed_to_it(tmp_path):
+    """The build hands over each chapter as it is executed; the process makes its payloads,
+    the pictures guessed and its card in the store, removes the notebook file it was handed,
+    and exits once told no more will come."""
+    root, store = tmp_path / "book", tmp_path / "store"
+    (root / "chapters").mkdir(parents=True)
+    (root / "chapters" / "a.md").write_text("# A\n\n```{glue:figure} fig-a\n```\n")
+    env = {**os.environ, "DEEPSHOCK_ARTEFACTS": str(store)}
+    beside = prework.Beside(root, env)
+    assert beside.process is None                 # nothing handed over: no process
+    beside.feed("chapters/a.md", nbformat.writes(_notebook(_output(SPEC, "fig-a"))))
+    beside.close()
+    assert beside.process.wait(timeout=120) == 0
+    assert (store / vega.payload_name(SPEC)).is_file()
+    stem = vega.payload_name(SPEC).split("/")[1].removesuffix(".json")
+    assert len([p for p in (store / "vega").glob("*.svg") if p.name.startswith(stem)]) == 2
+    raw = json.dumps(SPEC, sort_keys=True, separators=(",", ":"))
+    assert (store / cards.stored_name(raw)).read_bytes().startswith(b"\x89PNG")
+    assert not list((root / "_build" / "deps" / "prework").iterdir())
+    prework.stop(beside)
+    beside.feed("chapters/a.md", "{}")            # after it ended: no error, Sphinx makes it all
+
+
 def test_stop_ends_the_process_and_a_write_cut_short_leaves_no_temporary_file(
         tmp_path, monkeypatch):
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    beside = prework.Beside(tmp_path, dict(os.environ))
+    beside.process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                                      stdin=subprocess.PIPE, text=True)
     started = time.perf_counter()
-    prework.stop(process)
-    assert time.perf_counter() - started < 10 and process.returncode is not None
+    prework.stop(beside)
+    assert time.perf_counter() - started < 10 and beside.process.returncode is not None
     prework.stop(None)
-    assert prework.start(tmp_path, [], dict(os.environ)) is None   # nothing executed
+    prework.stop(prework.Beside(tmp_path, dict(os.environ)))   # never started
     # prework exits on SIGTERM through SystemExit, so a file being written is cleaned up
     def cut(*_):
         raise SystemExit(0)

@@ -11,10 +11,10 @@ in `data/` or this package would otherwise leave old numbers in the pages. Befor
 Every facts file is checked against `data/datapackage.json` first (`deepshock.data.schema`): a
 bad fact stops the build before anything is written, and the stamps the check leaves let the
 chapters read typed facts without checking them again. The chapters without a cache record are
-then executed in parallel, one kernel per core, before Sphinx runs and finds them cached; while
-Sphinx runs on one core, a process beside it makes the executed chapters' chart payloads,
-pictures and cards (`deepshock.book.prework`). `_build/deps/last-build.json` says what was
-re-executed and why.
+then executed in parallel, one kernel per core, before Sphinx runs and finds them cached; from
+the first chapter executed, a low-priority process beside the kernels, then beside Sphinx,
+makes the executed chapters' chart payloads, pictures and cards (`deepshock.book.prework`).
+`_build/deps/last-build.json` says what was re-executed and why.
 
 Command line: ``python -m deepshock.book.build [html|pdflatex|latex|linkcheck] [--root DIR] [--jobs N]``.
 """
@@ -116,20 +116,22 @@ def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = No
     for chapter, changed in report["invalidated"].items():
         if chapter != "*":
             print(f"{chapter}: inputs changed ({', '.join(changed[:5])}): re-executing")
-    report["executed"] = deps.execute_outdated(root, cache, jobs)
-    if not report["executed"]:
-        print("no chapter to execute before Sphinx: every cached output is current")
-    report["execute_seconds"] = round(time.perf_counter() - started, 2)
-    out = deps.deps_dir(root)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "last-build.json").write_text(json.dumps({"builder": builder, **report}, indent=1))
-    _after_other_builder(root, builder)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(root), "--builder", builder, *STRICT, *(extra or [])]
     env = {**os.environ, "DEEPSHOCK_ROOT": str(root), "DEEPSHOCK_CACHE": str(cache)}
-    beside = prework.start(root, [r["chapter"] for r in report["executed"] if r["ok"]], env
-                           ) if builder == "html" else None
+    beside = prework.Beside(root, env) if builder == "html" else None
     try:
+        report["executed"] = deps.execute_outdated(root, cache, jobs,
+                                                   done=beside.feed if beside else None)
+        if beside is not None:
+            beside.close()     # it finishes the chapters it has beside Sphinx
+        if not report["executed"]:
+            print("no chapter to execute before Sphinx: every cached output is current")
+        report["execute_seconds"] = round(time.perf_counter() - started, 2)
+        out = deps.deps_dir(root)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "last-build.json").write_text(json.dumps({"builder": builder, **report}, indent=1))
+        _after_other_builder(root, builder)
+        jb = Path(sys.executable).with_name("jupyter-book")
+        cmd = [str(jb), "build", str(root), "--builder", builder, *STRICT, *(extra or [])]
         return subprocess.call(cmd, cwd=root, env=env)
     finally:
         prework.stop(beside)

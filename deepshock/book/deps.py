@@ -317,11 +317,13 @@ def _run(path: str, env: dict[str, str], config: ExecConfig) -> tuple[str | None
 
 
 def execute_outdated(root: Path, cache: Path, jobs: int | None = None,
-                     log=print) -> list[dict]:
+                     log=print, done=None) -> list[dict]:
     """Execute, in parallel, every toc notebook without a cache record, recording its inputs.
 
     Returns one entry per executed chapter: chapter, seconds, ok. A chapter that fails is left
-    uncached: Sphinx executes it again and reports the error the usual way.
+    uncached: Sphinx executes it again and reports the error the usual way. `done(chapter,
+    text)`, if given, is called with each chapter cached, as it finishes, and its executed
+    notebook's JSON text.
     """
     config = ExecConfig.read(root)
     if config.mode != "cache":
@@ -382,6 +384,8 @@ def execute_outdated(root: Path, cache: Path, jobs: int | None = None,
                 check_validity=False, overwrite=True)
             saved.append(_save(root, cache, record.hashkey, rel, work / "kernels" / f"{i}.json"))
             log(f"{rel}: executed in {seconds:.1f} s")
+            if done is not None:
+                done(rel, text)
     if (cache.resolve(), state(root, cache)) != before:  # data moved under us: trust none of it
         log("data changed during execution: this run's dependency records discarded")
         for path in saved:

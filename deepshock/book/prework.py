@@ -1,18 +1,20 @@
-"""The charts' build-time work done in a process beside Sphinx, while Sphinx reads the pages.
+"""The charts' build-time work done in a process beside the build, from the moment a chapter is
+executed.
 
-When chapters have just been executed, their charts may be new: each needs its Vega payload
-(`vega.compiled`), a chart at the top of a page its two pictures (`preview.pictures`) and the
-first chart of a page its card image (`cards`). Sphinx makes whatever the artefact store lacks
-as it writes each page, on one core. `start` runs this module beside it, on the other core:
-it reads the executed chapters' charts from the execution cache and makes the same files in
-the same store first (the payloads, then the pictures, then the cards), so that Sphinx finds
-them made. Which chart gets a picture or a card is decided by Sphinx from the page itself; this
-process guesses (the first chart of each chapter, and those marked for a preview), and a wrong
-guess costs only time: whatever Sphinx needs and finds missing it makes itself, and the store's
-locks (`paths.making`) keep the two processes from making one file twice. `stop` ends the
-process when Sphinx is done.
+An executed chapter's charts may be new: each needs its Vega payload (`vega.compiled`), a chart
+at the top of a page its two pictures (`preview.pictures`) and the first chart of a page its
+card image (`cards`). Sphinx makes whatever the artefact store lacks as it writes each page, on
+one core, once every chapter is executed. `Beside` runs this module in a process at a low
+priority from the first chapter that finishes: the build hands it each executed notebook as it
+comes (`deps.execute_outdated(done=...)`), and it makes that page's files in the same store
+(the payloads and pictures, then the card), in the cores' idle moments while kernels run and
+beside Sphinx afterwards, so that Sphinx finds them made. Which chart gets a picture or a card
+is decided by Sphinx from the page itself; this process guesses (the first chart of each
+chapter, and those marked for a preview), and a wrong guess costs only time: whatever Sphinx
+needs and finds missing it makes itself, and the store's locks (`paths.making`) keep the two
+processes from making one file twice. `stop` ends the process when Sphinx is done.
 
-    python -m deepshock.book.prework ROOT CHAPTER...
+    python -m deepshock.book.prework ROOT   (reads "CHAPTER<TAB>NOTEBOOK-FILE" lines on stdin)
 """
 
 from __future__ import annotations
@@ -63,29 +65,10 @@ def in_order(source: str, specs: dict[str, dict]) -> list[tuple[dict, bool]]:
     return out
 
 
-def cached_charts(root: Path, chapters: list[str]) -> dict[str, list[tuple[dict, bool]]]:
-    """The charts of each of `chapters` (paths relative to `root`) that the execution cache
-    holds, as `in_order` gives them, in the order Sphinx writes the pages (by name)."""
-    from jupyter_cache import get_cache
-
-    from .deps import ExecConfig, read_notebook
-
-    config = ExecConfig.read(root)
-    jcache = get_cache(str(config.cache))
-    out = {}
-    for chapter in sorted(chapters, key=lambda c: c.rsplit(".", 1)[0]):
-        try:
-            record = jcache.match_cache_notebook(read_notebook(root / chapter, config.extensions))
-        except KeyError:
-            continue
-        specs = charts(jcache.get_cache_bundle(record.pk).nb)
-        out[chapter] = in_order((root / chapter).read_text(encoding="utf-8"), specs)
-    return out
-
-
 def make(root: Path, pages: dict[str, list[tuple[dict, bool]]]) -> None:
     """Page by page, each chart's payload and the pictures of those guessed to need them; then
-    each page's card (its first chart's)."""
+    each page's card (its first chart's): `pages` maps a chapter to its charts as `in_order`
+    gives them."""
     from . import cards, preview
     from .vega import compiled
 
@@ -101,32 +84,80 @@ def make(root: Path, pages: dict[str, list[tuple[dict, bool]]]) -> None:
             cards.draw_card(cards.stored_name(raw), raw)
 
 
-def start(root: Path, chapters: list[str], env: dict[str, str]) -> subprocess.Popen | None:
-    """This module's work for the charts of `chapters`, in a process beside the caller, with
-    the environment `env` (None when there is nothing to do)."""
-    if not chapters:
-        return None
-    package = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(filter(None, [package, env.get("PYTHONPATH")]))
-    return subprocess.Popen([sys.executable, "-m", __name__, str(root), *chapters],
-                            env={**env, "PYTHONPATH": path}, stdout=subprocess.DEVNULL)
+class Beside:
+    """The process beside the build (started with the first chapter handed to it, with the
+    environment `env`): `feed` hands it an executed chapter, `close` says no more will come."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root, self.env, self.process, self.count = root, env, None, 0
+
+    def feed(self, chapter: str, text: str) -> None:
+        """Hand over `chapter` (relative to the root), executed, as notebook JSON `text`. An
+        error here only leaves Sphinx more to make: the build goes on."""
+        from .deps import deps_dir
+        from ..data.paths import write_atomic
+
+        try:
+            if self.process is None:
+                package = str(Path(__file__).resolve().parents[2])
+                path = os.pathsep.join(filter(None, [package, self.env.get("PYTHONPATH")]))
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", __name__, str(self.root)], stdin=subprocess.PIPE,
+                    text=True, env={**self.env, "PYTHONPATH": path}, stdout=subprocess.DEVNULL)
+            self.count += 1
+            held = write_atomic(deps_dir(self.root) / "prework" / f"{self.count}.ipynb",
+                                text.encode("utf-8"))
+            self.process.stdin.write(f"{chapter}\t{held}\n")
+            self.process.stdin.flush()
+        except (OSError, ValueError) as exc:   # ValueError: its stdin closed
+            print(f"charts beside the build: {exc!r}; Sphinx makes what is missing",
+                  file=sys.stderr)
+
+    def close(self) -> None:
+        """No more chapters: it finishes those it has (beside Sphinx), then exits."""
+        if self.process is not None and self.process.stdin and not self.process.stdin.closed:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
 
 
-def stop(process: subprocess.Popen | None) -> None:
-    """End the process `start` began (what it has not made yet, nobody needed): every file it
-    writes appears whole or not at all (`paths.write_atomic`)."""
-    if process is not None and process.poll() is None:
+def stop(beside: Beside | None) -> None:
+    """End the process `beside` runs, if any (what it has not made yet, nobody needed): every
+    file it writes appears whole or not at all (`paths.write_atomic`)."""
+    process = beside.process if beside is not None else None
+    if process is None:
+        return
+    beside.close()
+    if process.poll() is None:
         process.terminate()
-    if process is not None:
-        process.wait()
+    process.wait()
+
+
+def idle_only() -> None:
+    """Run this process only when a core would be idle (Linux's SCHED_IDLE; elsewhere the
+    lowest nice level): the kernels, then Sphinx, are the build's critical path, and a low
+    nice level alone still takes a tenth of a core from them."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(19)
 
 
 def main(argv: list[str]) -> int:
     import signal
 
+    import nbformat
+
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # `stop`: leave no temporary file
+    idle_only()
     root = Path(argv[0])
-    make(root, cached_charts(root, argv[1:]))
+    for line in sys.stdin:
+        chapter, held = line.rstrip("\n").split("\t")
+        notebook = nbformat.reads(Path(held).read_text(encoding="utf-8"), as_version=4)
+        Path(held).unlink(missing_ok=True)
+        make(root, {chapter: in_order((root / chapter).read_text(encoding="utf-8"),
+                                      charts(notebook))})
     return 0
 
 
