@@ -94,6 +94,33 @@ def _after_other_builder(root: Path, builder: str) -> None:
     last.write_text(builder)
 
 
+def _calendar_beside(code: str = "XKRX") -> int | None:
+    """When the artefact store lacks the exchange calendar `code` (a fresh clone's first
+    build), a forked child makes it (Korea's takes longest, its lunar holidays) while this
+    process checks the facts, which needs every market's calendar, on the other core; the
+    store's lock makes the check wait for it if it gets there first. Returns the child's pid
+    (None: the store has it, or this process runs other threads, which a fork would not copy:
+    a build called from a test runner)."""
+    import threading
+
+    from ..data import validate
+    from ..data.paths import artefacts_dir
+
+    name = validate.calendar_file(code, validate.CALENDAR_START, validate.CALENDAR_END)
+    if (not hasattr(os, "fork") or threading.active_count() > 1
+            or (artefacts_dir() / "calendars" / name).is_file()):
+        return None
+    pid = os.fork()
+    if pid == 0:   # the child: make it, then leave at once (no cleanup of the parent's state)
+        code_ = 1
+        try:
+            validate.exchange_calendar(code)
+            code_ = 0
+        finally:
+            os._exit(code_)
+    return pid
+
+
 def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = None,
           jobs: int | None = None) -> int:
     """Run a strict jupyter-book build of `root`; return its exit code."""
@@ -103,11 +130,15 @@ def build(builder: str = "html", root: Path = ROOT, extra: list[str] | None = No
     from .vega import write_bundle
 
     started = time.perf_counter()
+    child = _calendar_beside()
     try:  # the facts first: a bad fact stops the build before anything is written
         print(check_all(root / "data"))
     except DataError as exc:
         print(f"build stopped, nothing written: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if child:
+            os.waitpid(child, 0)
     write_bundle(root / "_static" / "vega-bundle.js")
     cache = cache_dir()
     report = _invalidate(root, cache)

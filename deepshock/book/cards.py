@@ -1,8 +1,10 @@
 """Each page's Open Graph card image: a PNG of its first chart (part of `deepshock.book.page`).
 
-A card not drawn yet is drawn by vl-convert in one process beside the build (Sphinx writes the
-pages on one core meanwhile) into the artefact store, and copied into the site when the build
-ends (`cards_drawn`); a card the store already holds is copied at once.
+A card the artefact store holds is copied into the site at once. When chapters have just been
+executed, the process beside the build (`deepshock.book.prework`) is drawing their cards while
+Sphinx writes the pages: a card not in the store yet is looked for again when the build ends
+(`cards_drawn`), and only one still missing then is drawn, by vl-convert in a process beside
+the build, into the store, and copied in.
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ SPEC = re.compile(r"var spec=(\{.*?\});function draw", re.S)
 def chart_image(app: Sphinx, body: str) -> str | None:
     """The path (relative to the output directory) of a PNG of the first chart in `body`, under
     `_static/og/`, named by the spec's hash. The PNG is kept in the artefact store too, so a
-    clean build copies it; one not drawn yet is drawn in a process beside the build (Sphinx
-    runs on one core and goes on writing pages meanwhile) and copied in when the build ends
-    (`cards_drawn`)."""
+    clean build copies it; one not in the store yet is copied in, or drawn, when the build
+    ends (`cards_drawn`)."""
     found = SPEC.search(body)
     if not found:
         return None
@@ -40,8 +41,7 @@ def chart_image(app: Sphinx, body: str) -> str | None:
         if (artefacts_dir() / stored).is_file():
             _copy(artefacts_dir() / stored, target)
         else:
-            future = _pool().submit(draw_card, stored, raw)
-            _DRAWING.setdefault(id(app), []).append((future, target))
+            _DRAWING.setdefault(id(app), []).append((stored, raw, target))
     return name
 
 
@@ -58,7 +58,7 @@ def stored_name(raw: str) -> str:
     return f"og/{digest}-vl{VL_VERSION}-{vlc.__version__}-{code}.png"
 
 
-_DRAWING: dict[int, list] = {}   # id(app) -> [(future of a card's stored PNG, where it goes)]
+_DRAWING: dict[int, list] = {}   # id(app) -> [(a card's file in the store, its spec, where it goes)]
 _POOL: list = []
 
 
@@ -93,14 +93,21 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def cards_drawn(app: Sphinx, exception: Exception | None) -> None:
-    """Wait for the card images drawn beside the build and copy them into the site (an error
-    in drawing one fails the build)."""
-    drawing = _DRAWING.pop(id(app), [])
+    """Copy into the site the cards that were not in the store when their page was written:
+    those the process beside the build has drawn since, and the others drawn now, beside the
+    build's last steps (an error in drawing one fails the build)."""
+    from ..data.paths import artefacts_dir
+
+    waiting = []
     try:
-        for future, target in drawing:
-            source = Path(future.result())
-            if exception is None:
-                _copy(source, target)
+        for stored, raw, target in _DRAWING.pop(id(app), []):
+            if (artefacts_dir() / stored).is_file():
+                if exception is None:
+                    _copy(artefacts_dir() / stored, target)
+            elif exception is None:
+                waiting.append((_pool().submit(draw_card, stored, raw), target))
+        for future, target in waiting:
+            _copy(Path(future.result()), target)
     finally:
         if _POOL and not _DRAWING:
             _POOL.pop().shutdown()

@@ -6,9 +6,10 @@ at the top of a page its two pictures (`preview.pictures`) and the first chart o
 card image (`cards`). Sphinx makes whatever the artefact store lacks as it writes each page, on
 one core, once every chapter is executed. `Beside` runs this module in a process at a low
 priority from the first chapter that finishes: the build hands it each executed notebook as it
-comes (`deps.execute_outdated(done=...)`), and it makes that page's files in the same store
-(the payloads and pictures, then the card), in the cores' idle moments while kernels run and
-beside Sphinx afterwards, so that Sphinx finds them made. Which chart gets a picture or a card
+comes (`deps.execute_outdated(done=...)`), and it makes that page's payloads and pictures in the
+same store in the cores' idle moments while kernels run; the cards, which Sphinx needs only
+when it writes the pages (after reading them all), it draws beside Sphinx on the core Sphinx
+leaves idle. Sphinx then finds them made. Which chart gets a picture or a card
 is decided by Sphinx from the page itself; this process guesses (the first chart of each
 chapter, and those marked for a preview), and a wrong guess costs only time: whatever Sphinx
 needs and finds missing it makes itself, and the store's locks (`paths.making`) keep the two
@@ -69,19 +70,30 @@ def make(root: Path, pages: dict[str, list[tuple[dict, bool]]]) -> None:
     """Page by page, each chart's payload and the pictures of those guessed to need them; then
     each page's card (its first chart's): `pages` maps a chapter to its charts as `in_order`
     gives them."""
-    from . import cards, preview
-    from .vega import compiled
-
-    figdata = root / "_build" / "figdata"
     for charts_ in pages.values():
-        for spec, pictured in charts_:
-            payload, name = compiled(spec)
-            if pictured:
-                preview.pictures(payload, name, figdata)
+        prepare(root, charts_)
     for charts_ in pages.values():
         if charts_:
-            raw = json.dumps(charts_[0][0], sort_keys=True, separators=(",", ":"))
-            cards.draw_card(cards.stored_name(raw), raw)
+            card(charts_[0][0])
+
+
+def prepare(root: Path, charts_: list[tuple[dict, bool]]) -> None:
+    """One page's chart payloads, and the pictures of those guessed to need them."""
+    from . import preview
+    from .vega import compiled
+
+    for spec, pictured in charts_:
+        payload, name = compiled(spec)
+        if pictured:
+            preview.pictures(payload, name, root / "_build" / "figdata")
+
+
+def card(spec: dict) -> None:
+    """The card image of a page whose first chart is `spec`."""
+    from . import cards
+
+    raw = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    cards.draw_card(cards.stored_name(raw), raw)
 
 
 class Beside:
@@ -151,13 +163,19 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # `stop`: leave no temporary file
     idle_only()
-    root = Path(argv[0])
-    for line in sys.stdin:
+    root, firsts = Path(argv[0]), {}
+    for line in sys.stdin:   # while kernels run: each page's payloads and pictures
         chapter, held = line.rstrip("\n").split("\t")
         notebook = nbformat.reads(Path(held).read_text(encoding="utf-8"), as_version=4)
         Path(held).unlink(missing_ok=True)
-        make(root, {chapter: in_order((root / chapter).read_text(encoding="utf-8"),
-                                      charts(notebook))})
+        charts_ = in_order((root / chapter).read_text(encoding="utf-8"), charts(notebook))
+        prepare(root, charts_)
+        if charts_:
+            firsts[chapter] = charts_[0][0]
+    # every chapter executed: the cards, beside Sphinx, which needs a page's card only when it
+    # writes the page (after reading them all), in the order it writes them (by name)
+    for chapter in sorted(firsts, key=lambda c: c.rsplit(".", 1)[0]):
+        card(firsts[chapter])
     return 0
 
 
