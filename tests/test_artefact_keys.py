@@ -162,6 +162,31 @@ def test_kept_calendars_change_name_when_the_fast_korea_calendar_changes(package
     assert validate.calendar_file("XKRX", "2019-01-01", "2025-12-31") == base
 
 
+def test_kept_price_files_change_name_when_the_code_that_parses_them_changes(package):
+    """`load._frame` keeps each price file parsed under the file's hash and `_parse_digest`:
+    editing the functions that read and parse a file (or the stale-bar rule it applies) must
+    give new names; editing any other function of the two modules must not."""
+    from deepshock.data import load
+
+    def name() -> str:
+        load._parse_digest.cache_clear()
+        return load._parse_digest()
+
+    base = name()
+    deps = {("load.py", "_frame"), ("load.py", "_parse"), ("validate.py", "stale_mask")}
+    changed = set()
+    for module in ("load.py", "validate.py"):
+        path = package / "data" / module
+        text = path.read_text()
+        for node in functions(path):
+            path.write_text(edited(text, node))
+            if name() != base:
+                changed.add((module, node.name))
+            path.write_text(text)
+    assert changed == deps
+    assert name() == base
+
+
 def test_chart_images_change_name_when_the_code_that_draws_them_changes(package, monkeypatch,
                                                                           tmp_path):
     import types

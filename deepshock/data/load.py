@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import pickle
 from functools import cache
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pandas as pd
 
 from . import facts
 from . import panel as panel_data
-from .paths import cache_dir, ticker_file
+from .paths import cache_dir, code_digest, kept, ticker_file
 from .sync import PANEL, read_manifest
 from .validate import COLUMNS, DataError, stale_mask
 
@@ -29,15 +30,31 @@ def _frame(ticker: str, root: Path) -> pd.DataFrame:
         raise DataError(f"{root / 'manifest.json'}: ticker {ticker!r} is not in the synced cache")
     path = root / "prices" / ticker_file(ticker)
     raw = path.read_bytes()
-    if hashlib.sha256(raw).hexdigest() != manifest["tickers"][ticker]["sha256"]:
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != manifest["tickers"][ticker]["sha256"]:
         raise DataError(f"{path}: changed since it was validated (sha256 differs from "
                         "manifest.json) — run `make data`")
+    kind = facts.universe().set_index("ticker").at[ticker, "kind"]
+    # parsed once per build: kept in the artefact store under the file's hash and the code
+    stored = kept(f"prices/{digest[:32]}-{kind}-{_parse_digest()}.pkl",
+                  lambda: pickle.dumps(_parse(raw, kind in TRADED)))
+    return pickle.loads(stored.read_bytes()).assign(ticker=ticker)
+
+
+def _parse(raw: bytes, traded: bool) -> pd.DataFrame:
+    """A price file's bars; a traded security's placeholder bars are missing sessions, not
+    prices: dropped."""
     frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=dict.fromkeys(COLUMNS[1:], float))
     frame = frame.assign(date=pd.to_datetime(frame["date"], format="%Y-%m-%d"))[COLUMNS]
-    kind = facts.universe().set_index("ticker").at[ticker, "kind"]
-    if kind in TRADED:  # placeholder bars of a traded security are missing sessions, not prices
-        frame = frame.loc[~stale_mask(frame)]
-    return frame.assign(ticker=ticker)
+    return frame.loc[~stale_mask(frame)] if traded else frame
+
+
+@cache
+def _parse_digest() -> str:
+    """What a kept parsed file depends on besides its bytes: the code that parses it, the
+    columns and the pandas version."""
+    code = code_digest(_frame, _parse, stale_mask)
+    return hashlib.sha256(f"{code}{COLUMNS}{pd.__version__}".encode()).hexdigest()[:16]
 
 
 def prices(tickers: list[str] | str | None = None, *, root: Path | None = None) -> pd.DataFrame:
