@@ -156,7 +156,7 @@ def test_only_chapters_reading_changed_data_re_execute(book, monkeypatch):
     assert first["ran"] == ["a.md", "b.md", "c.md"]
     assert sorted(c for c, _ in fed) == first["ran"]
     assert all(json.loads(text)["cells"] for _, text in fed)   # the executed notebooks
-    assert not list((book / "_build" / "deps" / "prework").glob("*"))   # each read, then removed
+    assert not list((book / "_build" / "deps" / "prework").glob("*"))   # none left behind
     assert "TESTA last closed at 11.25" in _page(book, "a")
     assert "TESTB last closed at 54.00" in _page(book, "b")
 

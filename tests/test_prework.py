@@ -104,7 +104,7 @@ def test_the_process_beside_makes_each_chapter_handed_to_it(tmp_path):
     assert len([p for p in (store / "vega").glob("*.svg") if p.name.startswith(stem)]) == 2
     raw = json.dumps(SPEC, sort_keys=True, separators=(",", ":"))
     assert (store / cards.stored_name(raw)).read_bytes().startswith(b"\x89PNG")
-    assert not list((root / "_build" / "deps" / "prework").iterdir())
+    assert not list((root / "_build" / "deps" / "prework").iterdir())   # each read, then removed
     prework.stop(beside)
     beside.feed("chapters/a.md", "{}")            # after it ended: no error, Sphinx makes it all
 
@@ -119,6 +119,12 @@ def test_stop_ends_the_process_and_a_write_cut_short_leaves_no_temporary_file(
     assert time.perf_counter() - started < 10 and beside.process.returncode is not None
     prework.stop(None)
     prework.stop(prework.Beside(tmp_path, dict(os.environ)))   # never started
+    # a notebook handed over and never read (the process ended first) is not left behind
+    held = tmp_path / "_build" / "deps" / "prework" / "1.ipynb"
+    held.parent.mkdir(parents=True)
+    held.write_text("{}")
+    prework.stop(beside)
+    assert not held.exists()
     # prework exits on SIGTERM through SystemExit, so a file being written is cleaned up
     def cut(*_):
         raise SystemExit(0)

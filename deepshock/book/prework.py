@@ -136,7 +136,12 @@ class Beside:
 
 def stop(beside: Beside | None) -> None:
     """End the process `beside` runs, if any (what it has not made yet, nobody needed): every
-    file it writes appears whole or not at all (`paths.write_atomic`)."""
+    file it writes appears whole or not at all (`paths.write_atomic`); the notebooks handed to
+    it and not read yet are removed."""
+    import shutil
+
+    from .deps import deps_dir
+
     process = beside.process if beside is not None else None
     if process is None:
         return
@@ -144,6 +149,7 @@ def stop(beside: Beside | None) -> None:
     if process.poll() is None:
         process.terminate()
     process.wait()
+    shutil.rmtree(deps_dir(beside.root) / "prework", ignore_errors=True)
 
 
 def idle_only() -> None:
