@@ -307,7 +307,9 @@ def test_recovery_status_logic_on_a_made_up_path():
 # --- Every chapter: glued charts with captions, and the CSV of what they show ---------------
 
 @pytest.mark.parametrize("name", ["tokyo", "contagion", "aftermath"])
-def test_chapter_figures_are_glued_with_captions(request, name):
+def test_chapter_figures_are_glued_with_captions(request, site, name):
+    # `site` named here (the chapter's glue fixture, looked up below, needs it): the test's
+    # fixtures say it reads the built book, so fast runs (`make mutation`) leave it out
     glued = request.getfixturevalue({"tokyo": "tokyo", "contagion": "contagion",
                                      "aftermath": "after"}[name])
     source = (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
