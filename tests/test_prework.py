@@ -69,7 +69,9 @@ def test_prework_makes_the_payload_and_pictures_sphinx_reads(monkeypatch, tmp_pa
                         lambda spec, **_: drawn.append(spec) or b"\x89PNG made up")
     monkeypatch.setattr(vl_convert, "vega_to_svg",      # a picture that fits any column
                         lambda vega, **_: '<svg width="300" height="200"></svg>')
-    prework.make(tmp_path, {"chapters/a.md": [(SPEC, True), (OTHER, False)], "b.md": []})
+    prework.prepare(tmp_path, [(SPEC, True), (OTHER, False)])   # a page with two charts
+    prework.prepare(tmp_path, [])                                # and one with none
+    prework.card(SPEC)                                           # the first page's card
     store = tmp_path / "store"
     for spec in (SPEC, OTHER):
         assert (store / vega.payload_name(spec)).is_file()

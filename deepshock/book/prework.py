@@ -66,17 +66,6 @@ def in_order(source: str, specs: dict[str, dict]) -> list[tuple[dict, bool]]:
     return out
 
 
-def make(root: Path, pages: dict[str, list[tuple[dict, bool]]]) -> None:
-    """Page by page, each chart's payload and the pictures of those guessed to need them; then
-    each page's card (its first chart's): `pages` maps a chapter to its charts as `in_order`
-    gives them."""
-    for charts_ in pages.values():
-        prepare(root, charts_)
-    for charts_ in pages.values():
-        if charts_:
-            card(charts_[0][0])
-
-
 def prepare(root: Path, charts_: list[tuple[dict, bool]]) -> None:
     """One page's chart payloads, and the pictures of those guessed to need them."""
     from . import preview
