@@ -43,13 +43,13 @@ def _recorder(monkeypatch):
 def test_stored_keeps_the_call_under_the_chapter_name_and_its_arguments(monkeypatch):
     calls = _recorder(monkeypatch)
 
-    def one_call(a, b=2, *, c=3):
+    def chapter(a, b=2, *, c=3):
         """The chapter's numbers."""
         return (a, b, c)
-    one_call.__module__ = "deepshock.story.eventstudy.opening"
-    kept = page.stored(one_call)
-    assert kept.__name__ == "one_call" and kept.__doc__ == "The chapter's numbers."
-    assert kept.__wrapped__ is one_call
+    chapter.__module__ = "deepshock.story.eventstudy.opening"
+    kept = page.stored(chapter)
+    assert kept.__name__ == "chapter" and kept.__doc__ == "The chapter's numbers."
+    assert kept.__wrapped__ is chapter
     assert kept(1, c=5, b=4) == (1, 4, 5)
     assert calls == [("chapter-eventstudy-opening", ((1,), [("b", 4), ("c", 5)]),
                       {"shared": False})]
@@ -65,3 +65,65 @@ def test_stored_names_a_top_level_chapter_by_its_module(monkeypatch):
     chapter.__module__ = "deepshock.story.selloff"
     assert page.stored(chapter)() == "numbers"
     assert calls == [("chapter-selloff", ((), []), {"shared": False})]
+
+
+def test_stored_names_another_function_by_its_module_and_name(monkeypatch):
+    calls = _recorder(monkeypatch)
+
+    def page_():
+        return 1
+
+    def _drawn(url):
+        return url
+    for f in (page_, _drawn):
+        f.__module__ = "deepshock.story.explorer"
+    page_.__name__ = "page"
+    assert page.stored(page_)() == 1 and page.stored(_drawn)("u") == "u"
+    assert [c[0] for c in calls] == ["chapter-explorer", "chapter-explorer-drawn"]
+
+
+def _chart(title):
+    import altair as alt
+    return alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_bar().encode(x="x:Q").properties(
+        title=title)
+
+
+def test_stored_keeps_each_figure_spec_and_publishing_reads_it(monkeypatch):
+    """The spec is made once, when the call is computed, kept beside the chart (through a
+    pickle, as the store reads it back) and is what `spec` returns, without serializing the
+    chart again; a chart made afresh is serialized as before."""
+    import pickle
+    _recorder(monkeypatch)
+
+    def chapter():
+        return page.Chapter({"a": "1"}, {"fig-a": (_chart("A"), pd.DataFrame({"x": [1]}))})
+    chapter.__module__ = "deepshock.story.selloff"
+    got = pickle.loads(pickle.dumps(page.stored(chapter)()))
+    chart = got.figures["fig-a"][0]
+    made = chart.to_dict()
+    assert vars(chart)[page.SPEC] == made and "_deepshock_spec" not in made
+    monkeypatch.setattr(type(chart), "to_dict", lambda self, *a, **k: pytest.fail("serialized"))
+    assert page.spec(chart) == made and page.spec(chart)["title"] == "A"
+    monkeypatch.undo()
+    fresh = _chart("B")
+    assert page.SPEC not in vars(fresh) and page.spec(fresh)["title"] == "B"
+
+
+def test_stored_keeps_the_spec_of_a_page_chart_and_leaves_other_results(monkeypatch):
+    from dataclasses import dataclass
+    _recorder(monkeypatch)
+
+    @dataclass(frozen=True)
+    class Page:
+        chart: object
+
+    def page_():
+        return Page(_chart("C"))
+    page_.__module__ = "deepshock.story.explorer"
+    got = page.stored(page_)()
+    assert vars(got.chart)[page.SPEC]["title"] == "C"
+
+    def chapter():
+        return Page(None)
+    chapter.__module__ = "deepshock.story.explorer"
+    assert page.stored(chapter)() == Page(None)

@@ -11,6 +11,7 @@ from IPython.display import Markdown
 from myst_nb import glue
 
 from ..story.charts import PUBLISHED, check_chart, render, version
+from ..story.page import spec as serialized
 from ..data.paths import figdata_dir
 from .dictionary import figure_schema
 
@@ -70,7 +71,7 @@ def figure(name: str, chart: alt.TopLevelMixin, data: pd.DataFrame) -> None:
     data dictionary `<name>.json` (each column's description and unit), glue it."""
     if data.empty:
         raise ValueError(f"figure {name!r}: no data to draw")
-    spec = chart.to_dict()
+    spec = serialized(chart)
     check_chart(spec)
     described = figure_schema(name, data, spec)
     _write_csv(name, data)

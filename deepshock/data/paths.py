@@ -117,12 +117,19 @@ def code_digest(*functions: Callable) -> str:
         function = getattr(function, "__wrapped__", function)
         module = function.__module__.split(".")
         path = PACKAGE.joinpath(*module[1:]).with_suffix(".py")
-        text = path.read_text(encoding="utf-8")
-        node = _definition(_parse(text), function.__qualname__.split("."))
-        if node is None:
-            raise ValueError(f"{function.__qualname__}: no definition in {path.name}")
-        digest.update(ast.get_source_segment(text, node, padded=True).encode())
+        digest.update(_segment(path.read_text(encoding="utf-8"), function.__qualname__,
+                               path.name).encode())
     return digest.hexdigest()[:12]
+
+
+@lru_cache(maxsize=512)
+def _segment(text: str, qualname: str, file: str) -> str:
+    """The source of `qualname`'s definition in a module's `text` (once per text and name:
+    Sphinx names a chart's compiler digest once per chart)."""
+    node = _definition(_parse(text), qualname.split("."))
+    if node is None:
+        raise ValueError(f"{qualname}: no definition in {file}")
+    return ast.get_source_segment(text, node, padded=True)
 
 
 @lru_cache(maxsize=32)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import altair as alt
 import pandas as pd
@@ -31,6 +31,7 @@ from . import crosssection as cs
 from .charts import MUTED, NEGATIVE, NEUTRAL, POSITIVE, WIDTH, finish, narrow_layout, preview
 from .crosssection.charts import short_industry, short_name
 from .eventstudy.words import day, number
+from .page import stored
 from .selloff import first_sessions
 
 BEFORE, AFTER = 10, 20          # sessions drawn before and after day 0 (NYSE sessions)
@@ -312,7 +313,7 @@ def picker(frame: pd.DataFrame) -> str:
 class Page:
     """What the explorer page publishes."""
     table: pd.DataFrame
-    chart: alt.VConcatChart
+    chart: alt.VConcatChart | None   # None only inside `page`, before the URL is known
     picker: str
     total: int       # securities to pick from
     members: int     # ranked members
@@ -340,13 +341,27 @@ class Page:
 
 def page(publish: Callable[[str, pd.DataFrame], str], name: str = "fig-explorer") -> Page:
     """The page's data, chart, picker and counts in one call; `publish(name, table)` writes
-    the data file the chart loads and returns its URL (`book.report.data_url`)."""
+    the data file the chart loads and returns its URL (`book.report.data_url`). Both parts are
+    kept in the artefact store (`page.stored`); the file is written on every call."""
+    return _drawn(publish(name, _counted().table))
+
+
+@stored
+def _counted() -> Page:
+    """The page without its chart, which names the URL of the data file."""
     frame = table()
     base, day0, last = dates()
     rows = frame.loc[frame["ticker"] != AVERAGE]
     markets = facts.universe().set_index("ticker")["market"]
     late = rows.loc[rows["day0"] > f"{day0:%Y-%m-%d}", "ticker"].map(markets)
-    return Page(frame, chart(frame, publish(name, frame)), picker(frame), len(rows),
+    return Page(frame, None, picker(frame), len(rows),
                 ranked(frame), int((rows["kind"] == "etf").sum()), int(rows["book"].sum()),
                 len(rows) - len(cs.stocks()), base, day0, last, cs.exposure_window(),
                 sorted(late.dropna().unique()))
+
+
+@stored
+def _drawn(url: str) -> Page:
+    """The page with its chart, which loads its data from `url`."""
+    counted = _counted()
+    return replace(counted, chart=chart(counted.table, url))

@@ -46,7 +46,7 @@ IDEAS: dict[str, tuple[str, str, str]] = {
         "above it."),
     "tsmc_move": (
         "deepshock.story.asia:first_back", "tsmc",
-        "TSMC's move: its Taipei shares' first session back after the Lunar New Year closure "
+        "TSMC's move: its Taipei shares' first session back after the Lunar New Year closure; "
         "the book's one TSMC figure."),
     "tsmc_adr_27jan": (
         "deepshock.story.selloff:us_moves", "tsm_adr_mon",
