@@ -43,7 +43,7 @@ def _no_news(monkeypatch, hits=None):
     seen = []
 
     def confounded(study, windows=tuple(WINDOWS)):
-        seen.append(tuple(windows))
+        seen.append((study, tuple(windows)))
         return hits.loc[hits["window"].isin(list(windows))].reset_index(drop=True)
 
     monkeypatch.setattr(tb.news, "confounded", confounded)
@@ -147,8 +147,8 @@ def _rates() -> pd.DataFrame:
         "1%": [0.012, 0.02, 0.0, 0.011, 0.01, 0.02, 0.0, 0.01, 0.03, 0.013],
         "5%": [1.5 * 0.05, 0.0751, 0.02, 0.05, 0.06, 0.08, 0.03, 0.052, 0.1, 0.07],
         "10%": [0.11, 0.15, 0.06, 0.1, 0.12, 0.16, 0.07, 0.1, 0.2, 0.13],
-        "se 1%": [0.003, 0.008, 0.0, 0.003, 0.004, 0.011, 0.0, 0.004, 0.014, 0.005],
-        "se 5%": [0.0071, 0.015, 0.008, 0.006, 0.009, 0.022, 0.014, 0.009, 0.024, 0.01],
+        "se 1%": [0.1, 0.008, 0.0, 0.003, 0.004, 0.011, 0.0, 0.004, 0.014, 0.005],
+        "se 5%": [0.0071, 0.015, 0.008, 0.006, 0.1, 0.022, 0.014, 0.009, 0.024, 0.01],
         "se 10%": [0.009, 0.02, 0.013, 0.008, 0.013, 0.03, 0.02, 0.012, 0.032, 0.014]},
         index=idx)
 
@@ -187,6 +187,15 @@ def test_multiplicity_counts_surviving_stars_apart_from_holm_5_percent():
                                             "holm_any": 1}
 
 
+def test_multiplicity_counts_only_p_values_below_five_percent():
+    # raw 0.025 and 0.05; Holm and BH both give 0.05 and 0.05: not below 5%; 0.05 keeps its *
+    sec = [("AMD", "AMD", "US semiconductors", w, 0.0, 0.0, p, T("2025-01-27"))
+           for w, p in zip(["[0]", "[0,+1]"], [0.025, 0.05])]
+    assert 0.025 * 2 == 0.05
+    assert tb.multiplicity(_study(sec)) == {"n": 2, "raw5": 1, "holm5": 0, "bh5": 0,
+                                            "holm_any": 1}
+
+
 # --- securities and groups ----------------------------------------------------------------------
 
 def _securities() -> es.Study:
@@ -212,8 +221,9 @@ def test_flags_are_the_confounded_security_windows(monkeypatch):
                          "date": [T("2025-01-21")] * 2 + [T("2025-01-27")],
                          "label": ["Stargate announced"] * 2 + ["Micron news"]})
     seen = _no_news(monkeypatch, hits)
-    assert tb.flags(_securities()) == {("NVDA", "[-5,-1]"), ("NVDA", "[0,+20]"), ("MU", "[0]")}
-    assert seen == [tuple(WINDOWS)]
+    study = _securities()
+    assert tb.flags(study) == {("NVDA", "[-5,-1]"), ("NVDA", "[0,+20]"), ("MU", "[0]")}
+    assert seen == [(study, tuple(WINDOWS))]
 
 
 def test_security_table_cells_marks_and_order(monkeypatch):
@@ -340,8 +350,9 @@ def test_confounder_table_one_row_per_item_sorted_with_its_securities(monkeypatc
         "label": ["Stargate announced", "Zeta news", "Zeta news", "Zeta news", "Advantest results",
                   "Stargate announced"]})
     seen = _no_news(monkeypatch, hits)
-    got = tb.confounder_table(_securities())
-    assert seen == [("[-5,-1]", "[0]", "[0,+1]")]
+    study = _securities()
+    got = tb.confounder_table(study)
+    assert seen == [(study, ("[-5,-1]", "[0]", "[0,+1]"))]
     want = pd.DataFrame({
         "Date": ["21 Jan", "21 Jan", "27 Jan"],
         "News": ["Advantest results", "Stargate announced", "Zeta news"],
@@ -363,9 +374,10 @@ def test_window_news_lists_each_item_once_or_none(monkeypatch):
         "date": [T("2025-01-21"), T("2025-01-24"), T("2025-01-27"), T("2025-01-22")],
         "label": ["Stargate announced", "Meta capex", "Other", "Micron news"]})
     seen = _no_news(monkeypatch, pd.concat([hits, hits.iloc[[0]]], ignore_index=True))
-    assert tb.window_news(_securities(), "NVDA", "[-5,-1]") == (
+    study = _securities()
+    assert tb.window_news(study, "NVDA", "[-5,-1]") == (
         "Stargate announced (21 Jan), Meta capex (24 Jan)")
-    assert seen == [("[-5,-1]",)]
+    assert seen == [(study, ("[-5,-1]",))]
     assert tb.window_news(_securities(), "6857.T", "[-5,-1]") == "none"
 
 
@@ -376,10 +388,10 @@ def test_placebo_table_rates_errors_groups_and_stars():
     want = pd.DataFrame({
         "Test": ["single t", "portfolio", "sign", "single SQ"],
         "Tests run": ["1200", "300", "300", "1200"],
-        "All, 1%": ["1.2 ± 0.3", "2.0 ± 0.8", "0.0 ± 0.0", "1.1 ± 0.3"],
+        "All, 1%": ["1.2 ± 10.0", "2.0 ± 0.8", "0.0 ± 0.0", "1.1 ± 0.3"],
         "All, 5%": ["7.5 ± 0.7", "7.5 ± 1.5", "2.0 ± 0.8", "5.0 ± 0.6"],
         "All, 10%": ["11.0 ± 0.9", "15.0 ± 2.0", "6.0 ± 1.3", "10.0 ± 0.8"],
-        "US semiconductors, 5%": ["6.0 ± 0.9", "8.0 ± 2.2", "3.0 ± 1.4", "5.2 ± 0.9"],
+        "US semiconductors, 5%": ["6.0 ± 10.0", "8.0 ± 2.2", "3.0 ± 1.4", "5.2 ± 0.9"],
         "Japan, 5%": ["7.0 ± 1.0", "10.0 ± 2.4", "nan ± nan", "nan ± nan"],
         "Stars shown": ["yes", "no", "yes", "no (none in the tables)"]})
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want)
@@ -420,7 +432,7 @@ def _headline_study(scale: float = 1.0) -> es.Study:
            ("2330.TW", "TSMC", "Taiwan", "[0]", -0.0312, -1.71, 0.09, T("2025-02-03"))]
     grp = [("US semiconductors", "[0]", 7, -0.0851 * scale, -3.456, 0.004, -1.234, 0.21, 0.5,
             -5.0, 0.001, -2.0, 0.05, -1.0, 0.3, -2.6, 0.009),
-           ("Japan semiconductors", "[0,+1]", 6, 0.0049, 0.444, 0.66, 1.96, 0.0499, 0.3,
+           ("Japan semiconductors", "[0,+1]", 6, 0.1, 0.444, 0.66, 1.96, 0.0499, 0.3,
             0.7, 0.5, 0.2, 0.8, 0.3, 0.7, 0.1, 0.9)]
     return _study(sec, grp)
 
@@ -431,7 +443,7 @@ def test_headline_rows_and_the_robustness_table():
         "US semiconductors [0]: CAAR %": "-8.5",
         "US semiconductors [0]: portfolio t": "-3.46\\*\\*\\*",
         "US semiconductors [0]: KP t": "-1.23",
-        "Japan semiconductors [0,+1]: CAAR %": "+0.5",
+        "Japan semiconductors [0,+1]: CAAR %": "+10.0",
         "Japan semiconductors [0,+1]: portfolio t": "+0.44",
         "Japan semiconductors [0,+1]: KP t": "+1.96\\*\\*",
         "SK hynix [0]: AR % (t)": "-9.9 (-2.3)\\*\\*",
@@ -470,8 +482,8 @@ def test_held_table_weights_dates_and_the_three_benchmarks(monkeypatch):
 
 def test_estimands_on_the_event_and_the_contrast_day():
     def study(ts, day, caar):
-        sec = [(f"S{i}", f"Name {i}", "US semiconductors", "[0]", 0.0, t, 0.5, day)
-               for i, t in enumerate(ts)]
+        sec = [(f"S{i}", f"Name {i}", "US semiconductors", "[0]", 0.0, t, 0.5,
+                day if i == 0 else day + pd.Timedelta(days=1)) for i, t in enumerate(ts)]
         sec += [("X", "Other", "Japan", "[0]", 0.0, -50.0, 0.5, day),
                 ("S0", "Name 0", "US semiconductors", "[0,+1]", 0.0, 40.0, 0.5, day)]
         grp = [("US semiconductors", "[0]", len(ts), caar, -3.1, 0.004, -1.2, 0.23, 0.5)
