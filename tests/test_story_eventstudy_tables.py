@@ -320,6 +320,14 @@ def test_group_table_cells_stars_marks_and_small_groups(monkeypatch):
     pd.testing.assert_frame_equal(got, want)
 
 
+def test_group_table_describes_the_small_groups_in_its_own_windows():
+    got = tb.group_table(_groups(), windows=("[0,+5]", "[-5,-1]"))
+    assert list(zip(got["Group"], got["Window"], got["CAAR (%)"])) == [
+        ("Four", "[0,+5]", "-0.5"), ("Four", "[-5,-1]", "+30.0"), ("Pair", "[0,+5]", "+4.0"),
+        ("Pair", "[-5,-1]", "+5.5"), ("Trio", "[0,+5]", "+6.5"), ("Trio", "[-5,-1]", "+8.0")]
+    assert list(got["KP t"]) == ["-0.03", "+9.00\\*\\*\\*†", "—", "—", "—", "—"]
+
+
 def test_group_table_holm_marks_and_a_narrower_keep():
     # only primary tests get (P); the group's [0] tests are two of the three primaries here
     study = _groups()
@@ -379,6 +387,11 @@ def test_window_news_lists_each_item_once_or_none(monkeypatch):
         "Stargate announced (21 Jan), Meta capex (24 Jan)")
     assert seen == [(study, ("[-5,-1]",))]
     assert tb.window_news(_securities(), "6857.T", "[-5,-1]") == "none"
+    # an item told twice (the same label on two dates) is listed once, at its first date
+    again = hits.iloc[[1]].assign(date=T("2025-01-25"))
+    _no_news(monkeypatch, pd.concat([hits, again], ignore_index=True))
+    assert tb.window_news(study, "NVDA", "[-5,-1]") == (
+        "Stargate announced (21 Jan), Meta capex (24 Jan)")
 
 
 # --- placebo, breadth, robustness -----------------------------------------------------------------
