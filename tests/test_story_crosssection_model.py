@@ -346,15 +346,21 @@ def test_model_sample_and_joined_after(monkeypatch):
 
 @pytest.fixture
 def small(monkeypatch):
-    """A made-up panel: 34 members (Alphabet's two classes among them) and a fund, sessions from
+    """A made-up panel: 40 members (Alphabet's two classes among them) and a fund, sessions from
     2023 to 2025, one member unclassified and one listed late; events with DeepSeek's first
     release on Thursday 26 December 2024."""
     rng = np.random.default_rng(5)
     dates = pd.bdate_range("2023-06-01", "2025-03-31")
-    stocks = ["GOOG", "GOOGL", *[f"S{i:02d}" for i in range(32)]]
+    stocks = ["GOOG", "GOOGL", *[f"S{i:02d}" for i in range(38)]]
     r = pd.DataFrame(rng.normal(0, 0.01, (len(dates), len(stocks) + 1)), index=dates,
                      columns=[*stocks, "FUND"]).rename_axis("date")
     r.loc[:"2024-09-30", "S31"] = np.nan         # listed late: no fit, no exposures
+    i0, win = dates.get_loc(SHOCK), dates[(dates >= "2024-01-01") & (dates <= "2024-12-25")]
+    need_win = int(np.ceil(0.8 * len(win)))
+    r.iloc[:i0 - 250 + 48, r.columns.get_loc("S30")] = np.nan     # 192 of 240: just enough
+    r.iloc[:i0 - 250 + 49, r.columns.get_loc("S27")] = np.nan     # 191: too few
+    r.loc[:win[len(win) - need_win - 1], "S29"] = np.nan           # just enough in 2024
+    r.loc[:win[len(win) - need_win], "S28"] = np.nan               # one day short
     members = pd.DataFrame({"ticker": r.columns,
                             "kind": ["sp500"] * len(stocks) + ["etf"],
                             "name": [f"{t} Inc." for t in r.columns],
@@ -382,7 +388,7 @@ def test_made_up_panel_benchmarks_and_windows(small):
     assert got.at["S06", "industry"] == "Semiconductors" and got.index.name == "ticker"
     assert cs.stock_tickers() == list(r.columns[:-1])
     bench = cs.benchmarks()
-    day = T("2024-03-01")
+    day = T("2024-12-02")
     row = r.loc[day]
     assert bench.at[day, "S00"] == pytest.approx(row[r.columns[:-1]].drop("S00").mean())
     assert bench.at[day, "GOOG"] == pytest.approx(row[r.columns[2:-1]].mean())
@@ -395,19 +401,28 @@ def test_made_up_panel_benchmarks_and_windows(small):
     win = r.loc["2024-01-01":"2024-12-25"]
     s, m = sox.set_index("date")["ret"].loc[win.index], bench.loc[win.index]
     for t in ("S00", "GOOG", "FUND"):
-        x = np.column_stack([np.ones(len(win)), m[t], s])
-        coef = np.linalg.lstsq(x, win[t], rcond=None)[0]
-        one = np.linalg.lstsq(x[:, :2], win[t], rcond=None)[0]
+        ok = (m[t].notna() & win[t].notna()).to_numpy()
+        x = np.column_stack([np.ones(len(win)), m[t], s])[ok]
+        coef = np.linalg.lstsq(x, win[t][ok], rcond=None)[0]
+        one = np.linalg.lstsq(x[:, :2], win[t][ok], rcond=None)[0]
         assert ex.at[t, "chip"] == pytest.approx(coef[2]) and ex.at[t, "beta"] == pytest.approx(one[1])
         assert ex.at[t, "momentum"] == pytest.approx(np.prod(1 + win[t]) - 1)
         assert ex.at[t, "volatility"] == pytest.approx(win[t].std(ddof=1) * np.sqrt(252))
-        assert ex.at[t, "exposure_days"] == len(win)
+        assert ex.at[t, "exposure_days"] == ok.sum() > 200
     assert ex.loc["S31", ["chip", "beta", "momentum", "volatility"]].isna().all()
     ar, fits = cs._abnormal()
     i0 = cs.event_row()
     rows = slice(i0 - 250, i0 - 10)
     for t in ("S00", "FUND"):
-        b, a = np.polyfit(bench[t].iloc[rows], r[t].iloc[rows], 1)
+        ok = (bench[t].iloc[rows].notna() & r[t].iloc[rows].notna()).to_numpy()
+        b, a = np.polyfit(bench[t].iloc[rows][ok], r[t].iloc[rows][ok], 1)
         assert fits.coef[list(r.columns).index(t)] == pytest.approx([a, b])
         assert ar[t].iloc[i0] == pytest.approx(r[t].iloc[i0] - a - b * bench[t].iloc[i0])
     assert np.isnan(ar["S31"]).all()
+    n = dict(zip(r.columns, fits.n))
+    assert (n["S30"], n["S27"], n["S00"]) == (192, 191, 240)
+    assert np.isfinite(ar["S30"].iloc[i0]) and np.isnan(ar["S27"]).all()
+    days = int(np.ceil(0.8 * len(win)))
+    assert ex.at["S29", "exposure_days"] == days and ex.at["S28", "exposure_days"] == days - 1
+    assert ex.loc["S29", ["chip", "beta", "momentum", "volatility"]].notna().all()
+    assert ex.loc["S28", ["chip", "beta", "momentum", "volatility"]].isna().all()

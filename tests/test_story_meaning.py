@@ -504,6 +504,25 @@ def test_chapter_prose_against_the_facts_and_the_raw_closes(fresh):
     assert text["me_changes"] == ("none of the four cut its spending plan after the shock, and "
                                   "Meta raised its own")
     assert text["me_plans_table"] == S.plans_markdown(ch.plans)
+
+    def words(r):   # the house style for a statement's figure, restated
+        low, high = float(r["low_usd_bn"]), float(r["high_usd_bn"])
+        return {"range": f"${low:g}–{high:g}bn", "implied": f"${low:g}bn (implied)"}.get(
+            r["form"], f"about ${low:g}bn")
+    rows = {t: sorted((r for r in facts if r["ticker"] == t), key=lambda r: r["stated"])
+            for t in ("META", "GOOGL", "MSFT")}
+    for t, key in (("META", "meta"), ("GOOGL", "googl"), ("MSFT", "msft")):
+        first = rows[t][0]
+        assert text[f"me_{key}_first" if t == "META" else f"me_{key}"] == words(first)
+    assert text["me_googl_day"] == P.day(T(rows["GOOGL"][0]["stated"])) == "4 February"
+    assert text["me_googl_again"] == P.day(T(rows["GOOGL"][1]["stated"])) == "24 April"
+    assert text["me_msft_day"] == "3 January" and text["me_msft_kept_day"] == "30 April"
+    assert text["me_meta_kept_day"] == "29 January"
+    assert text["me_amzn_day"] == P.day(T(amzn["stated"])) == "6 February"
+    with (ROOT / "data" / "reactions.csv").open(encoding="utf-8", newline="") as f:
+        nadella = [r for r in csv.DictReader(f) if r["who"] == "Satya Nadella"][0]
+    assert text["me_nadella"] == nadella["quote"]
+    assert text["me_nadella_when"] == "late on Sunday 26 January (US West Coast time)"
     # where prices stood: the raw closes
     for tag, key in (("nv", "NVDA"), ("sox", "^SOX"), ("spx", "^GSPC")):
         p = path(key)
