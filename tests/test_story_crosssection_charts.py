@@ -65,6 +65,11 @@ def test_short_names_industries_and_words():
     assert cc.plain_industry("A Long Industry Name That Runs Beyond Twenty-Six Letters") == \
         "a long industry name that runs beyond twenty-six letters"
     assert cc.plain_industry("Semiconductor Equipment & Materials") == "chip equipment"
+    assert cc.plain_industry("Information Technology Services") == "IT services"
+    assert cc.plain_industry("X-ray A B") == "x-ray a b"          # one capital is no acronym
+    name = "Wholesale " + "x" * 51                                 # 61 characters: cut at 60
+    assert cc.plain_industry(name) == "wholesale " + "x" * 49 + "…"
+    assert cc.plain_industry(name[:60]) == name[:60].lower()
     assert cc.fit_words("Norwegian Cruise Line Holdings", 20) == "Norwegian Cruise"
     assert cc.fit_words("Norwegian Cruise Line", 21) == "Norwegian Cruise Line"
     assert cc.fit_words("Supercalifragilistic Corp", 5) == "Supercalifragilistic"

@@ -38,7 +38,7 @@ GROUPS = {"Utilities - Independent Power Producers": "power producers",
 
 def _clear():
     for f in (cs.panel, cs.benchmarks, cs.data):
-        f.cache_clear()
+        getattr(f, "cache_clear", lambda: None)()    # a test may have replaced `data`
 
 
 @pytest.fixture
@@ -426,3 +426,21 @@ def test_made_up_panel_benchmarks_and_windows(small):
     assert ex.at["S29", "exposure_days"] == days and ex.at["S28", "exposure_days"] == days - 1
     assert ex.loc["S29", ["chip", "beta", "momentum", "volatility"]].notna().all()
     assert ex.loc["S28", ["chip", "beta", "momentum", "volatility"]].isna().all()
+
+
+def test_a_flat_day_zero_is_not_a_fall(fresh, monkeypatch):
+    """A member whose price did not move on day 0 neither fell nor rose (none did in 2025;
+    one is made flat here)."""
+    import dataclasses
+    d = cs.data()
+    frame = d.stocks.copy()
+    flat = frame.index[frame["in_model"] & (frame["chip_quintile"] == 5)][0]
+    frame.loc[flat, "ret0"] = 0.0
+    monkeypatch.setattr(cs, "data", lambda: dataclasses.replace(d, stocks=frame))
+    ch = cs.chapter()
+    top = frame.loc[frame["in_model"] & (frame["chip_quintile"] == 5), "ret0"]
+    assert ch.quintiles["share_fell"].iloc[-1] == pytest.approx((top < 0).mean())
+    members = frame.loc[frame["kind"] == "sp500", "ret0"]
+    assert ch.breadth == {"n": len(members), "fell": int((members < 0).sum()),
+                          "rose": int((members > 0).sum())}
+    assert ch.breadth["fell"] + ch.breadth["rose"] == ch.breadth["n"] - 1
