@@ -271,7 +271,7 @@ def test_chapter_corrections_counts_and_windows(fresh):
     members = ch.stocks.loc[ch.stocks["kind"] == "sp500"]
     assert list(ch.left_out["ticker"]) == list(members.loc[~members["in_model"], "ticker"])
     assert len(ch.left_out) == len(members) - len(sample) > 0
-    assert not ch.placebo["day0"].any() and len(ch.placebo) == len(O.placebo())
+    assert ch.placebo["day0"].eq(False).all() and len(ch.placebo) == len(O.placebo())
     assert ch.window == O.exposure_window() and ch.chip_excess == cs.chip_excess()
     assert len(ch.changes) == len(raw.facts("index_changes"))
     assert set(ch.figures) == {"fig-xs-quintiles", "fig-xs-beyond", "fig-xs-placebo"}

@@ -94,6 +94,20 @@ def test_results_on_the_data_against_the_raw_closes(fresh):
     assert short["worst_date"] == day
 
 
+def test_results_take_the_first_results_after_the_shock_in_their_own_zone(fresh, monkeypatch):
+    table = P.context.earnings()
+    nv = table.loc[table["tickers"].map(lambda t: "NVDA" in t)]
+    same_day = nv.assign(date=SHOCK, period="quarter ended 27 October 2024")
+    monkeypatch.setattr(P.context, "earnings",
+                        lambda: pd.concat([same_day, table]).sort_values("date", kind="stable"))
+    assert P.results()["date"] == T("2025-02-26")      # a release on the shock's day is not after
+    monkeypatch.setattr(P.context, "earnings", lambda: table)
+    # a release at 20:30 New York time is 01:30 UTC the next day: its date is New York's
+    late = T("2025-02-26 20:30").tz_localize("America/New_York")
+    monkeypatch.setattr(P.event, "news", lambda label: late.tz_convert("UTC"))
+    assert P.results()["date"] == T("2025-02-26")
+
+
 def test_results_refuses_bad_facts(fresh, monkeypatch):
     table = P.context.earnings()
     nv = table["tickers"].map(lambda t: "NVDA" in t)
