@@ -337,6 +337,10 @@ def test_placebo_title_when_no_session_was_steeper():
         "sessions; one of them had a closer fit")
     assert spec["description"].endswith(
         "an R² of 39%; no sessions had a more negative slope and one a higher R².")
+    tie = cc.placebo_chart(cc.placebo_data(DAILY.assign(chip_slope=[0.01, 0.02, -0.0957]),
+                                           DAY0)).to_dict()       # as steep is not steeper
+    assert tie["title"]["text"].startswith("Chip sensitivity predicted a steeper fall on 27 "
+                                           "January than on any of 3 ordinary sessions")
     none = cc.placebo_chart(cc.placebo_data(DAILY.assign(chip_r2=0.3881), DAY0)).to_dict()
     assert none["title"]["text"].endswith("slope than 27 January; none of them had a closer fit")
     assert none["description"].endswith("one session had a more negative slope and none a "
