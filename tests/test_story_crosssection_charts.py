@@ -164,10 +164,10 @@ SAMPLE = pd.DataFrame({
                  "Beverages - Non-Alcoholic"],
     "joined": [pd.NaT] * 6 + [T("2025-03-24"), pd.NaT],
     "theme": ["power producers", "power producers", "", "", "data-centre equipment", "", "", ""],
-    "beyond": [-0.2012, -0.1555, -0.05, 0.0612, -0.03, 0.0125, 0.044, 0.0],
-    "ar0": [-0.28, -0.2, -0.04, 0.04, -0.1, 0.01, 0.05, 0.001],
-    "fitted": [-0.0788, -0.0445, 0.01, -0.0212, -0.07, -0.0025, 0.006, 0.001],
-    "ret0": [-0.2822, -0.2091, -0.0312, 0.0321, -0.1276, 0.0062, 0.0491, 0.0044]})
+    "beyond": [-0.201234, -0.1555, -0.05, 0.0612, -0.03, 0.0125, 0.044, 0.0],
+    "ar0": [-0.280456, -0.2, -0.04, 0.04, -0.1, 0.01, 0.05, 0.001],
+    "fitted": [-0.078812, -0.0445, 0.01, -0.0212, -0.07, -0.0025, 0.006, 0.001],
+    "ret0": [-0.282234, -0.2091, -0.0312, 0.0321, -0.1276, 0.0062, 0.0491, 0.0044]})
 LABELS = ["Vistra|Power producer", "Constellation Energy|Renewable power",
           "Norwegian Cruise|Travel Services", "Exxon Mobil|Oil & Gas Integrated",
           "DoorDash †|Internet content", "Apple|Consumer Electronics"]
@@ -185,7 +185,7 @@ def test_beyond_data_every_cell():
         "joined_later": [False, False, False, False, True, False],
         "theme": ["power producers", "power producers", "other", "other", "other", "other"],
         "beyond_pct": [-20.12, -15.55, -5.0, 1.25, 4.4, 6.12],
-        "ar_pct": [-28.0, -20.0, -4.0, 1.0, 5.0, 4.0],
+        "ar_pct": [-28.05, -20.0, -4.0, 1.0, 5.0, 4.0],
         "fitted_pct": [-7.88, -4.45, 1.0, -0.25, 0.6, -2.12],
         "ret_pct": [-28.22, -20.91, -3.12, 0.62, 4.91, 3.21]}
     assert len(cc.beyond_data(SAMPLE)) == 16          # ten each way, of eight: each twice
@@ -266,8 +266,9 @@ def test_beyond_title_counts_only_the_ten_largest_falls_and_drops_the_mark():
 # --- the placebo -----------------------------------------------------------------------------
 
 DAILY = pd.DataFrame({"date": pd.to_datetime(["2023-03-01", "2024-05-02", "2025-05-05"]),
-                      "chip_slope": [-0.0123, 0.0456, -0.0999], "chip_r2": [0.123, 0.456, 0.05],
-                      "sox": [-0.011, 0.02, 0.0], "market": [0.001, -0.0049, 0.012],
+                      "chip_slope": [-0.012347, 0.0456, -0.0999],
+                      "chip_r2": [0.12345, 0.456, 0.05],
+                      "sox": [-0.011111, 0.02, 0.0], "market": [0.001, -0.004912, 0.012],
                       "in_sample": [True, False, False]})
 DAY0 = pd.Series({"date": T("2025-01-27"), "chip_slope": -0.0957, "chip_r2": 0.388,
                   "sox": -0.0923, "market": -0.0043, "in_sample": False})
@@ -290,7 +291,7 @@ def test_placebo_data_every_cell():
         "date": ["2023-03-01", "2024-05-02", "2025-05-05", "2025-01-27"],
         "kind": ["other session"] * 3 + ["27 January 2025"],
         "slope_pp": [-1.23, 4.56, -9.99, -9.57], "r2_pct": [12.3, 45.6, 5.0, 38.8],
-        "sox_pct": [-1.1, 2.0, 0.0, -9.23], "market_pct": [0.1, -0.49, 1.2, -0.43],
+        "sox_pct": [-1.11, 2.0, 0.0, -9.23], "market_pct": [0.1, -0.49, 1.2, -0.43],
         "in_sample": ["yes", "no", "no", "no"]}
     day0 = DAY0.copy()
     day0["in_sample"] = True                 # day 0 is never counted inside the windows

@@ -287,7 +287,7 @@ def test_chapter_corrections_counts_and_windows(fresh):
 def test_ranks_by_hand():
     daily = pd.DataFrame({"chip_slope": [-0.02, 0.01, -0.05, 0.03],
                           "chip_r2": [0.1, 0.5, 0.2, 0.05],
-                          "r2_exposures": [0.3, 0.2, 0.6, 0.1],
+                          "r2_exposures": [0.3, 0.2, 0.6, 0.7],
                           "r2_sectors": [0.6, 0.7, 0.8, 0.2],
                           "in_sample": [True, False, False, True]})
     day0 = pd.Series({"chip_slope": -0.03, "chip_r2": 0.3, "r2_exposures": 0.25,
@@ -297,7 +297,7 @@ def test_ranks_by_hand():
     assert got[("slope", "out")] == (2, 3, 0.5)
     assert got[("r2", "all")] == (2, 5, 0.75)          # only 0.5 is higher
     assert got[("r2", "out")] == (2, 3, 0.5)
-    assert got[("r2_exposures", "all")] == (3, 5, 0.5)
+    assert got[("r2_exposures", "all")] == (4, 5, 0.25)   # the largest ranks first
     assert got[("r2_exposures", "out")] == (2, 3, 0.5)
     assert got[("r2_sectors", "all")] == (4, 5, 0.25)
     assert got[("r2_sectors", "out")] == (3, 3, 0.0)

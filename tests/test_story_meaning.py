@@ -259,6 +259,9 @@ def test_standing_chart_spec():
                for s in sets)
     assert any(list(s.columns) == ["v"] and s["v"].tolist() == [0] for s in sets)
     # the axis keeps 12 points of room beyond the outer points, in whole tens
+    edge = STAND.assign(end_pct=[10.84, -3.05, 27.5], first_pct=[-16.97, -9.23, -27.5])
+    assert clean(P.standing_chart(edge))["layer"][1]["encoding"]["x"]["scale"]["domain"] == \
+        [-40, 40]                                          # 27.5 + 12 still within 40
     wide = STAND.assign(end_pct=[10.84, -3.05, 28.1], first_pct=[-16.97, -9.23, -28.01])
     assert clean(P.standing_chart(wide))["layer"][1]["encoding"]["x"]["scale"]["domain"] == \
         [-50, 50]
