@@ -259,6 +259,9 @@ def test_beyond_title_counts_only_the_ten_largest_falls_and_drops_the_mark():
         f"Horizontal bars for 12 S&P 500 members: the abnormal return on 27 January 2025 minus "
         f"what their 2024 exposures predict, from F0 † (Banks, {M}30.0 points) to F11 (Banks, "
         f"{M}19.0 points). Each bar")
+    # a member exactly at its prediction (Coca-Cola, 0.0) is no fall
+    four = cc.beyond_chart(cc.beyond_data(SAMPLE, n=4)).to_dict()["title"]["text"]
+    assert "; three of the four largest such falls" in four
     plain = data.assign(joined_later=False)
     assert cc.beyond_chart(plain).to_dict()["title"]["subtitle"][1] == SOURCE
 

@@ -419,6 +419,9 @@ def test_made_up_panel_benchmarks_and_windows(small):
         assert fits.coef[list(r.columns).index(t)] == pytest.approx([a, b])
         assert ar[t].iloc[i0] == pytest.approx(r[t].iloc[i0] - a - b * bench[t].iloc[i0])
     assert np.isnan(ar["S31"]).all()
+    frame = cs._frame().set_index("ticker")          # no fit: no abnormal return in any window
+    assert frame.loc[["S31", "S27"], ["ar0", "car01", "car05"]].isna().all().all()
+    assert frame.loc["S30", "car05"] == pytest.approx(ar["S30"].iloc[i0:i0 + 6].sum())
     n = dict(zip(r.columns, fits.n))
     assert (n["S30"], n["S27"], n["S00"]) == (192, 191, 240)
     assert np.isfinite(ar["S30"].iloc[i0]) and np.isnan(ar["S27"]).all()
