@@ -48,7 +48,8 @@ def test_short_names_industries_and_words():
                         ("Alphabet Inc. (Class C)", "Alphabet"), ("Linde plc", "Linde"),
                         ("Norwegian Cruise Line Holdings ", "Norwegian Cruise Line Holdings"),
                         ("Cognizant, I", "Cognizant"), ("Acme, In", "Acme"),
-                        ("Brown & Brown -", "Brown & Brown"), ("Plain", "Plain")]:
+                        ("Brown & Brown -", "Brown & Brown"), ("Plain", "Plain"),
+                        ("TJX, Inc.", "TJX")]:
         assert cc.short_name(name) == short, name
     assert cc.short_industry("Utilities - Renewable") == "Renewable power"
     assert cc.short_industry("Financial Data & Stock Exchanges") == "Exchanges & data"

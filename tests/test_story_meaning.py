@@ -375,6 +375,10 @@ def test_plans_frame_every_cell(made_up, monkeypatch):
     assert list(f["certainty"]) == ["confirmed"] * 7 and list(f["short"])[1] == "Meta"
     cut = made_up.assign(change=["first", "first", "cut", "first", "first", "first"])
     assert S.plans_frame(cut, RUN)["status"].iloc[2] == "Cut after it"
+    assert f["short"].iloc[-1] == "DeepSeek"
+    odd = S.plans_frame(made_up, SimpleNamespace(cost=1_234_500.5, gpu_hours=617_500.5,
+                                                 price=2.0)).iloc[-1]
+    assert odd["label"] == "$1.235M" and odd["covers"].startswith("0.618 million GPU-hours")
     row, multiple = S.smallest(f)
     # latest plans: Microsoft $80bn, Meta $64bn (30 April), Alphabet $70bn (2 May)
     assert row["row"] == "Meta · 30 Apr" and multiple == 11_000
