@@ -376,6 +376,7 @@ def test_plans_frame_every_cell(made_up, monkeypatch):
     cut = made_up.assign(change=["first", "first", "cut", "first", "first", "first"])
     assert S.plans_frame(cut, RUN)["status"].iloc[2] == "Cut after it"
     assert f["short"].iloc[-1] == "DeepSeek"
+    assert list(f.index) == list(range(7))                # one row label per drawn row
     odd = S.plans_frame(made_up, SimpleNamespace(cost=1_234_500.5, gpu_hours=617_500.5,
                                                  price=2.0)).iloc[-1]
     assert odd["label"] == "$1.235M" and odd["covers"].startswith("0.618 million GPU-hours")
