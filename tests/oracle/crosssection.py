@@ -253,7 +253,7 @@ def _placebo_title() -> str:
     steeper, closer = int((p["slope"] < slope).sum()), int((p["r2"] > r2).sum())
     lead = (f"Chip sensitivity predicted a steeper fall on 27 January than on any of {len(p)} "
             "ordinary sessions" if steeper == 0 else
-            f"{WORDS[steeper]} of {len(p)} ordinary sessions had a steeper chip slope than "
+            f"{WORDS[steeper].capitalize()} of {len(p)} ordinary sessions had a steeper chip slope than "
             "27 January")
     return f"{lead}; {WORDS[closer]} of them had a closer fit"
 

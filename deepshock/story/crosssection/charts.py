@@ -205,7 +205,7 @@ def beyond_chart(data: pd.DataFrame) -> alt.LayerChart:
         description=_minus(f"Horizontal bars for {len(data)} S&P 500 members: the abnormal return on "
                      f"{DAY_Y} minus what their 2024 exposures predict, from "
                      f"{worst['name']} ({worst['industry']}, {worst['beyond_pct']:.1f} points) "
-                     f"to {best['name']} ({best['industry']}, +{best['beyond_pct']:.1f} "
+                     f"to {best['name']} ({best['industry']}, {best['beyond_pct']:+.1f} "
                      "points). Each bar is labelled with the company and its industry."))
 
 
@@ -250,12 +250,13 @@ def placebo_chart(data: pd.DataFrame) -> alt.LayerChart:
     tighter = int((rest["r2_pct"] > ev["r2_pct"]).sum())
     lead = (f"Chip sensitivity predicted a steeper fall on {DAY} than on any of "
             f"{len(rest)} ordinary sessions" if steeper == 0 else
-            f"{count(steeper)} of {len(rest)} ordinary sessions had a steeper chip slope than "
+            f"{count(steeper).capitalize()} of {len(rest)} ordinary sessions had a steeper chip "
+            f"slope than "
             f"{DAY}")
     return finish(
         narrow_layout(alt.layer(others, point, label).properties(width=480, height=300),
                       drop=("layer/2",), note=f"The diamond is {DAY_Y}"),
-        title=f"{lead}; {count(tighter)} of them had a closer fit",
+        title=f"{lead}; {'none' if tighter == 0 else count(tighter)} of them had a closer fit",
         subtitle=["Each dot: one session's regression of abnormal returns on 2024 chip "
                   "sensitivity across the S&P 500 members", "Sessions near other market news "
                   "left out"],
@@ -263,8 +264,10 @@ def placebo_chart(data: pd.DataFrame) -> alt.LayerChart:
         description=(f"Scatter of {len(rest)} sessions from 2023 to mid-2025 by the slope and "
                      "R² of the cross-sectional regression of abnormal returns on chip "
                      f"sensitivity. {DAY_Y} sits at a slope of {ev['slope_pp']:.1f} "
-                     f"points and an R² of {ev['r2_pct']:.0f}%; {count(steeper)} sessions had "
-                     f"a more negative slope and {count(tighter)} a higher R²."))
+                     f"points and an R² of {ev['r2_pct']:.0f}%; {count(steeper)} "
+                     f"session{'' if steeper == 1 else 's'} had "
+                     f"a more negative slope and {'none' if tighter == 0 else count(tighter)} "
+                     "a higher R²."))
 
 
 def figures(ch, day0: pd.Series) -> dict:

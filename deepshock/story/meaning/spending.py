@@ -158,7 +158,8 @@ def plans_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
         source=SOURCE_PLANS,
         description=("Dot chart on a logarithmic dollar scale. " + "; ".join(
             f"{r.company}, stated {r.stated.day} {r.stated:%B %Y}: {r.label} for {r.period} "
-            f"({r.covers}; {r.status.lower()})" for r in firms_rows.itertuples())
+            f"({r.covers}; {r.status[0].lower() + r.status[1:]})"
+            for r in firms_rows.itertuples())
             + f". DeepSeek-V3's final training run: {frame['label'].iloc[-1]}."))
 
 
