@@ -258,7 +258,8 @@ def test_full_frame_adds_the_new_york_lead_for_tokyo(members):
     asked.clear()
     assert "lead" not in bn.full_frame("8035.T", bn.OLD)
     assert "lead" not in bn.full_frame("NVDA")
-    assert asked == [("8035.T", "^N225"), ("NVDA", "ew:NVDA")]
+    assert "lead" not in bn.full_frame("8035.T", bn.Spec(asia="mean"))
+    assert asked == [("8035.T", "^N225"), ("NVDA", "ew:NVDA"), ("8035.T", "")]
 
 
 # --- the snapshot -------------------------------------------------------------------------------

@@ -55,9 +55,17 @@ def group(monkeypatch):
     """The made-up members served by `study.full_frame`, one regressor, no known news."""
     frames = made_up()
     asked = []
-    monkeypatch.setattr(es, "full_frame", lambda t, spec=es.NEW: frames[t])
-    monkeypatch.setattr(es, "regressors",
-                        lambda t, spec=es.NEW: asked.append(t) or ("mret",))
+
+    def full_frame(t, spec=es.NEW):
+        assert spec in (SPEC, SCALED), spec      # the spec the caller was given
+        return frames[t]
+
+    def regressors(t, spec=es.NEW):
+        asked.append(t)
+        return ("mret",) if t == "A" and spec in (SPEC, SCALED) else ("not the first's",)
+
+    monkeypatch.setattr(es, "full_frame", full_frame)
+    monkeypatch.setattr(es, "regressors", regressors)
     monkeypatch.setattr(pl, "known_days", lambda: pd.DatetimeIndex([]))
     return SimpleNamespace(frames=frames, asked=asked, tickers=("A", "B", "C"))
 
@@ -223,6 +231,7 @@ def test_eligible_days_keep_the_margin_around_known_news(monkeypatch):
     monkeypatch.setattr(pl, "known_days", lambda: pd.DatetimeIndex(
         ["2023-12-29", "2024-01-13", "2024-01-31"]))
     rows = pl.eligible(lay, SPEC, margin=2, fitted=fitted)
+    assert fitted[1].usable.all()                              # the fits are not changed
     out = set(range(30)) - set(rows.tolist())
     assert out == {0, 1, 2, 8, 9, 10, 11, 12, 20, 21, 22, 23, 24}
     # the default margin is five sessions
@@ -356,9 +365,10 @@ def test_rates_pool_every_group_then_each_group_by_hand():
 
 
 def test_days_are_each_groups_count_and_span_in_order_of_appearance():
-    days = pl.days(_rows())
-    assert list(days.index) == ["g", "h"]
-    assert days.loc["g"].tolist() == [2, T("2024-03-01"), T("2024-03-04")]
+    days = pl.days(_rows().replace({"group": {"g": "z"}}))
+    assert list(days.index) == ["z", "h"]
+    assert list(days.columns) == ["nunique", "min", "max"]
+    assert days.loc["z"].tolist() == [2, T("2024-03-01"), T("2024-03-04")]
     assert days.loc["h"].tolist() == [2, T("2024-03-01"), T("2024-03-05")]
 
 

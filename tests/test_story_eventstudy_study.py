@@ -23,7 +23,7 @@ from deepshock.story.eventstudy import study as es
 from tests.conftest import ROOT, SNAPSHOT, raw_close
 
 T = pd.Timestamp
-SPEC = es.Spec(gap=None, estimation=(-25, -6))
+SPEC = es.Spec(gap=None, estimation=(-26, -6))
 
 
 def frame(seed: int, beta: float = 1.0, first_tau: int = -30) -> pd.DataFrame:
@@ -67,7 +67,7 @@ def test_event_frame_and_security_use_the_specs_frame_model_and_window(monkeypat
     assert es.security("X", SPEC, T("2025-01-22")) == "result"
     got, label, regs, est, gap = calls[-1]
     assert got["tau"].iloc[0] == -2 and label == "X" and regs == ("regs", "X", SPEC)
-    assert est == (-25, -6) and gap is None
+    assert est == (-26, -6) and gap is None
     es.security("X", es.NEW, estimation=(-120, -11))
     assert calls[-1][1:] == ("X", ("regs", "X", es.NEW), (-120, -11), "own")
     assert calls[-1][0]["tau"].iloc[0] == -5
@@ -162,8 +162,8 @@ def test_describe_names_each_kind_of_benchmark(monkeypatch):
 def test_exclusions_group_the_left_out_by_reason_in_order():
     table = pd.DataFrame({"name": ["A", "B", "C", "D", "E"],
                           "included": [False, True, False, False, False],
-                          "reason": ["an index", "", "fx", "an index", "an index"]})
-    assert es.exclusions(table) == "A, D, E (an index); C (fx)"
+                          "reason": ["rates", "", "an index", "rates", "rates"]})
+    assert es.exclusions(table) == "A, D, E (rates); C (an index)"
     assert es.exclusions(table.assign(included=True)) == ""
 
 
@@ -244,7 +244,7 @@ def test_study_securities_groups_and_paths(made_up_study):
     plan = study.plan.set_index("ticker")
     assert not plan.at["SHORT", "included"] and not plan.at["GAPS", "included"]
     assert plan.at["SHORT", "reason"] == ("too short a price history for the estimation "
-                                          "window: 12 of the 16 sessions needed")
+                                          "window: 12 of the 17 sessions needed")
     assert plan.at["GAPS", "reason"] == "too few past closures for its gap-matched variance"
     assert plan["included"].sum() == 7
     # one row per security and window, with its name, group, day 0 and SQ p
