@@ -205,13 +205,13 @@ def replace_frame(res, frame):
 # --- the whole study ------------------------------------------------------------------------------
 
 PLAN = pd.DataFrame({
-    "ticker": ["A1", "A2", "IX", "A3", "A4", "B1", "B2", "C1", "SHORT", "GAPS"],
-    "name": ["Alpha 1", "Alpha 2", "Index", "Alpha 3", "Alpha 4", "Beta 1", "Beta 2", "Gamma",
-             "Short", "Gaps"],
-    "group": ["A", "A", "Indices", "A", "A", "B", "B", "C", "A", "B"],
+    "ticker": ["A1", "GAPS", "A2", "IX", "A3", "SHORT", "A4", "B1", "B2", "C1"],
+    "name": ["Alpha 1", "Gaps", "Alpha 2", "Index", "Alpha 3", "Short", "Alpha 4", "Beta 1",
+             "Beta 2", "Gamma"],
+    "group": ["A", "B", "A", "Indices", "A", "A", "A", "B", "B", "C"],
     "market": "US", "benchmark": "b",
-    "included": [True, True, False, True, True, True, True, True, True, True],
-    "reason": ["", "", "an index", "", "", "", "", "", "", ""]})
+    "included": [True, True, True, False, True, True, True, True, True, True],
+    "reason": ["", "", "", "an index", "", "", "", "", "", ""]})
 SEEDS = {"A1": 1, "A2": 2, "A3": 3, "A4": 4, "B1": 5, "B2": 6, "C1": 7}
 
 
@@ -228,7 +228,11 @@ def made_up_study(monkeypatch):
             raise ValueError("GAPS: 2 past returns span a closure, 3 needed")
         return results[t]
 
-    monkeypatch.setattr(es, "plan", lambda spec: PLAN.copy())
+    def plan(spec):
+        assert spec == SPEC
+        return PLAN.copy()
+
+    monkeypatch.setattr(es, "plan", plan)
     monkeypatch.setattr(es, "security", security)
     return SimpleNamespace(results=results, calls=calls)
 
@@ -236,8 +240,8 @@ def made_up_study(monkeypatch):
 def test_study_securities_groups_and_paths(made_up_study):
     study = es._study(SPEC, T("2025-01-27"), None)
     res = made_up_study.results
-    assert [c[0] for c in made_up_study.calls] == ["A1", "A2", "A3", "A4", "B1", "B2", "C1",
-                                                   "SHORT", "GAPS"]
+    assert [c[0] for c in made_up_study.calls] == ["A1", "GAPS", "A2", "A3", "SHORT", "A4",
+                                                   "B1", "B2", "C1"]
     assert {(c[1], c[2]) for c in made_up_study.calls} == {(SPEC, T("2025-01-27"))}
     assert study.spec == SPEC and study.only is None and study.results == res
     # the securities left out for their history, with the reason in words
@@ -288,6 +292,7 @@ def test_study_of_some_securities_only(made_up_study):
     study = es._study(SPEC, T("2025-01-27"), ("B1", "B2", "IX"))
     assert study.only == ("B1", "B2", "IX")
     assert study.plan["ticker"].tolist() == ["IX", "B1", "B2"]
+    assert study.plan["included"].tolist() == [False, True, True]
     assert study.plan.index.tolist() == [0, 1, 2]
     assert set(study.securities["ticker"]) == {"B1", "B2"}
     assert study.groups.empty and list(study.paths["group"].unique()) == ["B"]
