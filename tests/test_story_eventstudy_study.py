@@ -223,7 +223,8 @@ def made_up_study(monkeypatch):
     def security(t, spec, event):
         calls.append((t, spec, event))
         if t == "SHORT":
-            raise ValueError("SHORT: only 12 usable estimation days")
+            # the number is read after the last "only " (a label may hold the word)
+            raise ValueError("SHORT, the only short one: only 12 usable estimation days")
         if t == "GAPS":
             raise ValueError("GAPS: 2 past returns span a closure, 3 needed")
         return results[t]
@@ -294,6 +295,7 @@ def test_study_of_some_securities_only(made_up_study):
     assert study.plan["ticker"].tolist() == ["IX", "B1", "B2"]
     assert study.plan["included"].tolist() == [False, True, True]
     assert study.plan.index.tolist() == [0, 1, 2]
+    assert list(study.plan.columns) == list(PLAN.columns)
     assert set(study.securities["ticker"]) == {"B1", "B2"}
     assert study.groups.empty and list(study.paths["group"].unique()) == ["B"]
 
