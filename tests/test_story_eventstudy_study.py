@@ -23,7 +23,7 @@ from deepshock.story.eventstudy import study as es
 from tests.conftest import ROOT, SNAPSHOT, raw_close
 
 T = pd.Timestamp
-SPEC = es.Spec(gap=None, estimation=(-26, -6))
+SPEC = es.Spec(gap="scaled", estimation=(-26, -6))
 
 
 def frame(seed: int, beta: float = 1.0, first_tau: int = -30) -> pd.DataFrame:
@@ -32,8 +32,9 @@ def frame(seed: int, beta: float = 1.0, first_tau: int = -30) -> pd.DataFrame:
     m = rng.normal(0, 0.01, len(tau))
     ret = 0.001 * seed + beta * m + rng.normal(0, 0.01 + 0.001 * seed, len(tau))
     ret[tau == 0] -= 0.02 * seed
-    return pd.DataFrame({"tau": tau, "date": pd.bdate_range("2024-12-02", periods=len(tau)),
-                         "ret": ret, "mret": m, "matched": True, "weekdays": 1.0})
+    dates = pd.bdate_range("2024-12-02", periods=len(tau))
+    return pd.DataFrame({"tau": tau, "date": dates, "ret": ret, "mret": m, "matched": True,
+                         "weekdays": np.where(dates.day_of_week == 0, 3.0, 1.0)})
 
 
 def result(seed: int, label: str, beta: float = 1.0):
@@ -67,7 +68,7 @@ def test_event_frame_and_security_use_the_specs_frame_model_and_window(monkeypat
     assert es.security("X", SPEC, T("2025-01-22")) == "result"
     got, label, regs, est, gap = calls[-1]
     assert got["tau"].iloc[0] == -2 and label == "X" and regs == ("regs", "X", SPEC)
-    assert est == (-26, -6) and gap is None
+    assert est == (-26, -6) and gap == "scaled"
     es.security("X", es.NEW, estimation=(-120, -11))
     assert calls[-1][1:] == ("X", ("regs", "X", es.NEW), (-120, -11), "own")
     assert calls[-1][0]["tau"].iloc[0] == -5
@@ -208,7 +209,7 @@ PLAN = pd.DataFrame({
     "ticker": ["A1", "GAPS", "A2", "IX", "A3", "SHORT", "A4", "B1", "B2", "C1"],
     "name": ["Alpha 1", "Gaps", "Alpha 2", "Index", "Alpha 3", "Short", "Alpha 4", "Beta 1",
              "Beta 2", "Gamma"],
-    "group": ["A", "B", "A", "Indices", "A", "A", "A", "B", "B", "C"],
+    "group": ["Z", "B", "Z", "Indices", "Z", "Z", "Z", "B", "B", "C"],
     "market": "US", "benchmark": "b",
     "included": [True, True, True, False, True, True, True, True, True, True],
     "reason": ["", "", "", "an index", "", "", "", "", "", ""]})
@@ -267,19 +268,21 @@ def test_study_securities_groups_and_paths(made_up_study):
     assert study.sec("B2", "[0,+1]")["car"] == res["B2"].windows.at["[0,+1]", "car"]
     # group tests only for groups of four or more
     assert es.TESTED == 4
-    assert set(study.groups["group"]) == {"A"}
+    assert set(study.groups["group"]) == {"Z"}
     members = [res[t] for t in ("A1", "A2", "A3", "A4")]
-    port = leadlag.event_portfolio(members, "A", ("mret",), SPEC.estimation, None)
-    want = m_groups.group_statistics(members, "A", tuple(es.WINDOWS), SPEC.estimation, None,
-                                     port=port)
+    port = leadlag.event_portfolio(members, "Z", ("mret",), SPEC.estimation, "scaled")
+    want = m_groups.group_statistics(members, "Z", tuple(es.WINDOWS), SPEC.estimation,
+                                     "scaled", port=port)
+    assert port.windows.at["[0,+5]", "se"] != leadlag.event_portfolio(
+        members, "Z", ("mret",), SPEC.estimation, None).windows.at["[0,+5]", "se"]
     for row in want:
-        g = study.grp("A", row["window"])
+        g = study.grp("Z", row["window"])
         for key in ("caar", "n", "port_p", "kp_p", "bmp_p", "grank_nr_p", "gsign_p"):
             assert g[key] == pytest.approx(row[key], rel=1e-12), key
     # mean CAR paths from tau = -5 to +20, every group, a lone member named
     paths = study.paths
-    assert list(paths["group"].unique()) == ["A", "B", "C (C1 only)"]
-    for label, tickers in (("A", ("A1", "A2", "A3", "A4")), ("B", ("B1", "B2")),
+    assert list(paths["group"].unique()) == ["Z", "B", "C (C1 only)"]   # in order of the plan
+    for label, tickers in (("Z", ("A1", "A2", "A3", "A4")), ("B", ("B1", "B2")),
                            ("C (C1 only)", ("C1",))):
         p = paths.loc[paths["group"] == label]
         assert p["tau"].tolist() == list(range(-5, 21))
