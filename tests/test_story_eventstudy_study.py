@@ -63,6 +63,9 @@ def test_event_frame_and_security_use_the_specs_frame_model_and_window(monkeypat
     assert es.event_frame("X", SPEC)["tau"].tolist() == list(range(-5, 5))
     assert es.event_frame("X", SPEC, T("2025-01-22"))["tau"].tolist() == list(range(-2, 8))
     assert es.event_frame("Y")["tau"].iloc[0] == -5 and asked[-1] == ("Y", es.NEW)
+    with pytest.raises(ValueError) as info:
+        es.event_frame("X", SPEC, T("2025-02-03"))
+    assert str(info.value) == "X: no session on or after 2025-02-03"
     monkeypatch.setattr(es, "regressors", lambda t, spec: ("regs", t, spec))
     monkeypatch.setattr(es, "event_result", lambda *args: calls.append(args) or "result")
     assert es.security("X", SPEC, T("2025-01-22")) == "result"
