@@ -24,6 +24,7 @@ def test_formats():
     assert landing.usd_bn(592.66e9) == "$592.7bn"
     assert landing.usd_bn(1234.5e9) == "$1,234.5bn"
     assert landing.usd_bn(0.04e9) == "$0.0bn"
+    assert landing.usd_bn(0.75e9) == "$0.8bn"      # exactly 0.75: divided by 1e9, no more
     assert landing.SHOCK == SHOCK
 
 
@@ -111,6 +112,8 @@ def test_counts_by_market_and_kind(monkeypatch):
         "market != 'Europe'"))
     got = landing.counts()
     assert (got["korea_taiwan"], got["china_hk"], got["europe"]) == (2, 2, 0)
+    monkeypatch.setattr(facts, "universe", lambda: more.query("market != 'Korea'"))
+    assert landing.counts()["korea_taiwan"] == 1           # Taiwan without Korea
 
 
 # --- the published numbers on the data ------------------------------------------------------------

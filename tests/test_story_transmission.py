@@ -227,3 +227,39 @@ def test_same_hours_is_missing_not_none_without_the_intraday_bound(snapshot, mon
     rows = st.security("^N225")
     assert list(rows["bound"]) == ["cc", "cc", "oc", "oc"]
     assert rows["same_hours"].dtype == float and rows["same_hours"].isna().all()
+
+
+# --- rows past the data's end, and a day the intraday bars do not cover ------------------------
+
+def test_days_past_the_datas_last_session_give_no_rows(snapshot):
+    from deepshock.data import clock
+    last = clock.leads("^N225").iloc[-1]
+    news = last["close_utc"] - pd.Timedelta(hours=1)     # day 0 is the data's last session
+    rows = st.security("^N225", news, (0, 1))
+    assert set(rows["day"]) == {0} and set(rows["date"]) == {last["date"]}
+    assert set(rows["bound"]) == {"cc", "oc"}             # no intraday bars in June 2025
+    assert st.security("^N225", news, (3,)).empty
+    short = clock.leads("SU.PA").iloc[-1]                 # too short a history: no model
+    rows = st.security("SU.PA", short["close_utc"] - pd.Timedelta(hours=1), (0, 1))
+    assert list(rows["bound"]) == ["none"] and list(rows["day"]) == [0]
+    assert rows["date"].iloc[0] == short["date"]
+
+
+def test_a_day_the_intraday_bars_miss_is_skipped_not_the_days_after(snapshot, monkeypatch):
+    """Made-up CFD bars from Monday 27 January 05:00 UTC: Tokyo's day 0 window (from Friday's
+    close) is not covered, its day 1 window is."""
+    from deepshock.data import clock
+    ts = pd.date_range("2025-01-27 05:00", "2025-02-10", freq="1min", tz="UTC")
+    level = np.where(ts >= T("2025-01-27 12:00", tz="UTC"), 5880.0, 6000.0)
+    bars = pd.DataFrame({"ts": ts, "open": level, "high": level, "low": level, "close": level})
+    module = SimpleNamespace(bars=lambda name: bars, Missing=LookupError, available=lambda: True)
+    monkeypatch.setattr(clock, "_intraday_module", lambda: module)
+    clock.clear()
+    try:
+        rows = st.security("^N225", st.NEWS_UTC, (0, 1))
+    finally:
+        clock.clear()
+    got = set(zip(rows["day"], rows["bound"]))
+    assert got == {(0, "cc"), (0, "oc"), (1, "cc"), (1, "oc"), (1, "intraday")}
+    one = rows.set_index(["day", "bound"])
+    assert one.at[(1, "intraday"), "lead_^GSPC"] == pytest.approx(5880.0 / 6000.0 - 1)

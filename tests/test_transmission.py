@@ -134,8 +134,10 @@ def test_rejection_rates_and_their_binomial_error():
 
 # --- the story: the DeepSeek event ----------------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def table(snapshot):
+    """Function-scoped: mutmut credits a function to the first test that calls it, so a
+    module-scoped table would hide mutants from every test after the first."""
     return st.answers()
 
 
