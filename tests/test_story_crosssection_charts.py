@@ -10,25 +10,13 @@ import pandas as pd
 import pytest
 
 from deepshock.story.crosssection import charts as cc
+from tests.chartspec import clean
 
 T = pd.Timestamp
 M = "\u2212"
 ORANGE, BLUE, GREY, MUTED, ACCENT = "#D55E00", "#0072B2", "#555555", "#BBBBBB", "#CC79A7"
 SOURCE = ("Source: Yahoo Finance adjusted daily closes of the S&P 500 members; market-model "
           "abnormal returns")
-
-
-def clean(chart) -> dict:
-    """The spec without its data (checked separately), config and schema."""
-    def walk(node):
-        if isinstance(node, dict):
-            return {k: walk(v) for k, v in node.items()
-                    if not (k == "data" and isinstance(v, dict) and "name" in v)}
-        return [walk(x) for x in node] if isinstance(node, list) else node
-    spec = chart.to_dict()
-    for key in ("datasets", "config", "$schema"):
-        spec.pop(key, None)
-    return walk(spec)
 
 
 def drawn(chart) -> list[pd.DataFrame]:

@@ -137,16 +137,9 @@ def test_published_opening_numbers_against_the_raw_files(snapshot):
     from deepshock.story.eventstudy import study as es
     from deepshock.story.eventstudy import tables as tb
     from tests.conftest import ROOT
+    from tests.oracle.eventstudy import nvda_day0_numpy
 
-    members = pd.read_csv(snapshot / "panel" / "members.csv", keep_default_na=False)
-    others = [t for t in members.loc[members["kind"] == "sp500", "ticker"] if t != "NVDA"]
-    closes = pd.read_csv(snapshot / "panel" / "closes.csv", index_col=0, parse_dates=True)
-    r = closes["NVDA"].pct_change(fill_method=None).iloc[1:]
-    m = closes[others].pct_change(fill_method=None).iloc[1:].mean(axis=1)
-    t0 = int(r.index.searchsorted(T("2025-01-27")))
-    x = np.column_stack([np.ones(240), m.iloc[t0 - 250:t0 - 10]])
-    coef, *_ = np.linalg.lstsq(x, r.iloc[t0 - 250:t0 - 10].to_numpy(), rcond=None)
-    ar = r.iloc[t0] - np.array([1.0, m.iloc[t0]]) @ coef
+    ar, _, n = nvda_day0_numpy(snapshot)
     main = es.run()
     got = page._opening(main, opening.primaries(main), tb.adjusted(main))
     assert got["es_op_nv"] == f"{abs(ar) * 100:.1f}%"
@@ -154,4 +147,4 @@ def test_published_opening_numbers_against_the_raw_files(snapshot):
     n_us = int((universe["group"] == "US semiconductors").sum())
     words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
     assert got["es_op_us_n"] == (words[n_us] if n_us <= 10 else str(n_us))
-    assert got["es_op_nv_days"] == str(len(x))   # one ordinary day per estimation session
+    assert got["es_op_nv_days"] == str(n)   # one ordinary day per estimation session

@@ -19,6 +19,7 @@ from deepshock.methods.eventstudy import WINDOWS
 from deepshock.story.eventstudy import study as es
 from deepshock.story.eventstudy import tables as tb
 from tests.conftest import ROOT
+from tests.oracle.eventstudy import nvda_day0_numpy
 
 T = pd.Timestamp
 NEGATIVE, POSITIVE, NEUTRAL, MUTED = "#D55E00", "#0072B2", "#555555", "#BBBBBB"
@@ -617,30 +618,11 @@ def test_car_chart_picks_the_largest_day0_fall_not_the_lowest_level():
     assert math.isclose(rows["car_pct"].sum(), data["car_pct"].sum())
 
 
-def _nvda_oracle(snapshot):
-    """Nvidia's day-0 AR and t from the raw files with numpy: its total return (the panel's
-    adjusted close) against the equal-weighted mean of the other S&P 500 members, OLS over
-    sessions -250..-11, the one-day prediction-error variance."""
-    members = pd.read_csv(snapshot / "panel" / "members.csv", keep_default_na=False)
-    others = [t for t in members.loc[members["kind"] == "sp500", "ticker"] if t != "NVDA"]
-    closes = pd.read_csv(snapshot / "panel" / "closes.csv", index_col=0, parse_dates=True)
-    r = closes["NVDA"].pct_change(fill_method=None).iloc[1:]
-    m = closes[others].pct_change(fill_method=None).iloc[1:].mean(axis=1)
-    t0 = int(r.index.searchsorted(T("2025-01-27")))
-    x = np.column_stack([np.ones(240), m.iloc[t0 - 250:t0 - 10]])
-    y = r.iloc[t0 - 250:t0 - 10].to_numpy()
-    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-    s2 = float(((y - x @ coef) ** 2).sum() / (240 - 2))
-    x0 = np.array([1.0, m.iloc[t0]])
-    ar = r.iloc[t0] - x0 @ coef
-    return ar, ar / math.sqrt(s2 + s2 * x0 @ np.linalg.inv(x.T @ x) @ x0)
-
-
 def test_published_nvidia_cells_against_the_raw_files(snapshot):
     """The securities table and the primary table on the real study: Nvidia's day-0 cell is
     the oracle's AR and t, primary and surviving Holm; its pre-event window carries the
     Stargate announcement of 21 Jan (data/confounders.csv names NVDA)."""
-    ar, t = _nvda_oracle(snapshot)
+    ar, t = nvda_day0_numpy(snapshot)[:2]
     assert ar < -0.15
     study = es.run()
     table = tb.security_table(study, ("[-5,-1]", "[0]", "[0,+1]")).set_index("Security")

@@ -19,6 +19,7 @@ from deepshock.data.validate import DataError
 from deepshock.story import meaning
 from deepshock.story.meaning import prices as P, spending as S
 from tests.conftest import ROOT, SNAPSHOT
+from tests.chartspec import clean
 
 T = pd.Timestamp
 M = "\u2212"
@@ -31,18 +32,6 @@ ORANGE, BLUE, GREY, MUTED, ACCENT = "#D55E00", "#0072B2", "#555555", "#BBBBBB", 
 @pytest.fixture
 def fresh(monkeypatch):
     monkeypatch.setattr(artefacts, "keep", lambda name, compute, *parts, **kw: compute())
-
-
-def clean(chart) -> dict:
-    def walk(node):
-        if isinstance(node, dict):
-            return {k: walk(v) for k, v in node.items()
-                    if not (k == "data" and isinstance(v, dict) and "name" in v)}
-        return [walk(x) for x in node] if isinstance(node, list) else node
-    spec = chart.to_dict()
-    for key in ("datasets", "config", "$schema"):
-        spec.pop(key, None)
-    return walk(spec)
 
 
 def closes(ticker: str) -> pd.Series:

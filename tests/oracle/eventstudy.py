@@ -12,6 +12,7 @@ correction from statsmodels."""
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pandas as pd
@@ -232,3 +233,23 @@ def _car_title() -> str:
     return (f"{name} fell furthest beyond the market on day 0 ({abs(day0[worst]):.1f}%); "
             f"{below} of {len(paths)} groups were still below their market-model path "
             "20 sessions later")
+
+
+def nvda_day0_numpy(snapshot) -> tuple[float, float, int]:
+    """Nvidia's day-0 AR and t from the raw files with numpy: its total return (the panel's
+    adjusted close) against the equal-weighted mean of the other S&P 500 members, OLS over
+    sessions -250..-11, the one-day prediction-error variance. Returns (AR, t, the number
+    of estimation sessions)."""
+    members = pd.read_csv(snapshot / "panel" / "members.csv", keep_default_na=False)
+    others = [t for t in members.loc[members["kind"] == "sp500", "ticker"] if t != "NVDA"]
+    closes = pd.read_csv(snapshot / "panel" / "closes.csv", index_col=0, parse_dates=True)
+    r = closes["NVDA"].pct_change(fill_method=None).iloc[1:]
+    m = closes[others].pct_change(fill_method=None).iloc[1:].mean(axis=1)
+    t0 = int(r.index.searchsorted(pd.Timestamp("2025-01-27")))
+    x = np.column_stack([np.ones(240), m.iloc[t0 - 250:t0 - 10]])
+    y = r.iloc[t0 - 250:t0 - 10].to_numpy()
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    s2 = float(((y - x @ coef) ** 2).sum() / (240 - 2))
+    x0 = np.array([1.0, m.iloc[t0]])
+    ar = r.iloc[t0] - x0 @ coef
+    return ar, ar / math.sqrt(s2 + s2 * x0 @ np.linalg.inv(x.T @ x) @ x0), len(x)
