@@ -138,6 +138,25 @@ def test_names_text_when_not_all_fell_monday_and_all_fell_tuesday():
     assert got["all_mon"] == "all five"
 
 
+def test_names_text_an_unchanged_stock_did_not_fall():
+    """Disco unchanged (0.0%) on both days: not a fall, on Monday or on Tuesday."""
+    frame = _names([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
+                    ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -3.0, -5.0),
+                    ("6146.T", "Disco", 0.0, 0.0), ("^N225", "Nikkei 225", -2.0, -1.0)])
+    got = tokyo.names_text(frame, MON, TUE)
+    assert (got["n_fell_mon"], got["all_mon"]) == ("four", "four of them")
+    assert (got["n_fell_tue"], got["all_tue"]) == ("four", "four")
+
+
+def test_names_text_nikkei_two_days_in_percent():
+    """-4.0% then -6.25%: 0.96 * 0.9375 = 0.9, a 10.0% fall over the two sessions."""
+    frame = _names([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
+                    ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -3.0, -5.0),
+                    ("^N225", "Nikkei 225", -4.0, -6.25)])
+    got = tokyo.names_text(frame, MON, TUE)
+    assert (got["nk_mon"], got["nk_two"]) == ("4.0%", "10.0%")
+
+
 def test_names_text_on_the_data(snapshot):
     from deepshock.story import asia
     got = tokyo.names_text(asia.tokyo_names((MON, TUE)), MON, TUE)
