@@ -251,7 +251,7 @@ def contagion(tickers: list[str] = CONTAGION, shock: pd.Timestamp = SHOCK) -> pd
     for ticker in tickers:
         market = sessions.code(ticker)
         base = sessions.last_session_before(market, shock)
-        end = shock if market == "XNYS" else first_after_rout(market)
+        end = shock if market == "XNYS" else first_after_rout(market, ("XNYS", shock))
         n = len(sessions.sessions(market, base + pd.Timedelta(days=1), end))
         window = f"{end:%-d %b}" if n == 1 else f"{base:%-d %b}–{end:%-d %b}, {n} sessions"
         if n == 1 and end - base > pd.Timedelta(days=3):
