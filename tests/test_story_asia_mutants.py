@@ -301,3 +301,308 @@ def test_gap_comparison_on_the_data(snapshot, local, us, last, back):
 
 def test_gap_comparison_defaults_to_tsmc_and_its_adr(snapshot):
     assert asia.gap_comparison() == asia.gap_comparison("2330.TW", "TSM", MON)
+
+
+# --- the charts, on made-up frames ----------------------------------------------------------------
+
+SOURCE = "Source: Yahoo Finance daily closes; exchange calendars"
+
+
+def tip(field: str, kind: str, title: str, fmt: str | None = None) -> dict:
+    out = {"field": field, "type": kind, "title": title}
+    return out | ({"format": fmt} if fmt else {})
+
+
+def rows_with(spec: dict, column: str) -> list[dict]:
+    """The one dataset of a spec whose rows have `column`."""
+    found = [rows for rows in spec["datasets"].values() if rows and column in rows[0]]
+    assert len(found) == 1, column
+    return found[0]
+
+
+def names_frame(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
+    """(ticker, name, Monday %, Tuesday %) as `tokyo_names` lays them out (two-day compounded)."""
+    out = []
+    for ticker, name, m, t in rows:
+        two = round(((1 + m / 100) * (1 + t / 100) - 1) * 100, 4)
+        for day, r in ((MON, m), (TUE, t)):
+            out.append({"ticker": ticker, "name": name, "session": f"{day:%a %d %b}", "date": day,
+                        "ret_pct": r, "role": "benchmark" if ticker == "^N225" else "stock",
+                        "two_day_pct": two})
+    return pd.DataFrame(out)
+
+
+NAMES = [("6857.T", "Advantest", -8.6, -11.1), ("6146.T", "Disco", -1.8, 2.9),
+         ("5803.T", "Fujikura", -10.7, -9.2), ("^N225", "Nikkei 225", -0.9, -1.4)]
+SESS = ["Mon 27 Jan", "Tue 28 Jan"]
+TOKYO_TIPS = [tip("name", "nominal", "Security"), tip("ticker", "nominal", "Ticker"),
+              tip("session", "nominal", "Tokyo session"),
+              tip("ret_pct", "quantitative", "Close-to-close (%)", "+.1f"),
+              tip("two_day_pct", "quantitative", "Both sessions (%)", "+.1f")]
+
+
+def test_tokyo_chart_spec():
+    chart = asia.tokyo_chart(names_frame(NAMES))
+    spec, full = clean(chart), chart.to_dict()
+    assert spec["title"] == {
+        "text": "Two of three Japanese AI-linked stocks fell on both days; Fujikura lost 19% in two",
+        "subtitle": ["Pale bars: Monday, before New York's sell-off (weekend news); solid: "
+                     "Tuesday, after it", "Nikkei 225 (bottom) as reference", SOURCE]}
+    assert spec["description"] == (
+        "Grouped horizontal bars of close-to-close moves on the Tokyo sessions of Mon 27 Jan and "
+        f"Tue 28 Jan 2025: Advantest: {MINUS}8.6%, {MINUS}11.1%; Disco: {MINUS}1.8%, +2.9%; "
+        f"Fujikura: {MINUS}10.7%, {MINUS}9.2%; Nikkei 225: {MINUS}0.9%, {MINUS}1.4%.")
+    assert (spec["width"], spec["height"]) == (560, 340)
+    bars, text, zero = spec["layer"]
+    # by two-day move, worst first; the Nikkei last whatever its move
+    y = {"field": "name", "type": "nominal", "sort": ["Fujikura", "Advantest", "Disco",
+                                                      "Nikkei 225"], "title": None}
+    offset = {"field": "session", "type": "nominal", "sort": SESS}
+    assert bars["mark"] == {"type": "bar", "height": 9}
+    x = bars["encoding"].pop("x")
+    assert x["scale"].pop("domain") == pytest.approx([-11.1 * 1.3, 2.9 + 1])
+    assert x == {"field": "ret_pct", "type": "quantitative", "title": "Close-to-close move (%)",
+                 "scale": {"nice": False}}
+    assert bars["encoding"] == {
+        "y": y, "yOffset": offset, "tooltip": TOKYO_TIPS,
+        "color": {"field": "sign", "type": "nominal", "title": "Move",
+                  "scale": {"domain": ["fell", "rose"], "range": [NEGATIVE, POSITIVE]}},
+        "opacity": {"field": "session", "type": "nominal", "title": "Tokyo session", "sort": SESS,
+                    "scale": {"domain": SESS, "range": [0.5, 1.0]}}}
+    assert text["mark"] == {"type": "text", "fontSize": 9, "color": "#222222",
+                            "dx": {"expr": "datum.ret_pct < 0 ? -3 : 3"},
+                            "align": {"expr": "datum.ret_pct < 0 ? 'right' : 'left'"}}
+    assert text["encoding"] == {"x": {"field": "ret_pct", "type": "quantitative"}, "y": y,
+                                "yOffset": offset, "text": {"field": "tag", "type": "nominal"},
+                                "tooltip": TOKYO_TIPS}
+    assert zero["mark"] == {"type": "rule", "color": NEUTRAL}
+    assert zero["encoding"] == {"x": {"field": "x", "type": "quantitative"}}
+    assert rows_with(full, "x") == [{"x": 0}]
+    drawn = rows_with(full, "tag")
+    assert [r["tag"] for r in drawn] == [
+        f"Mon {MINUS}8.6", f"Tue {MINUS}11.1", f"Mon {MINUS}1.8", "Tue +2.9", f"Mon {MINUS}10.7",
+        f"Tue {MINUS}9.2", f"Mon {MINUS}0.9", f"Tue {MINUS}1.4"]
+    assert [r["sign"] for r in drawn] == ["fell"] * 3 + ["rose"] + ["fell"] * 4
+
+
+def test_tokyo_chart_when_every_stock_fell_both_days():
+    rows = [NAMES[0], ("6146.T", "Disco", -1.8, -2.9), NAMES[2], ("^N225", "Nikkei 225", 0.0, 0.4)]
+    spec = asia.tokyo_chart(names_frame(rows)).to_dict()
+    assert spec["title"]["text"] == ("All three Japanese AI-linked stocks fell on both days; "
+                                     "Fujikura lost 19% in two")
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == pytest.approx(
+        [-11.1 * 1.3, 0.4 + 1])
+    zero = asia.tokyo_chart(names_frame(rows[:3] + [("^N225", "Nikkei 225", -0.5, -0.4)]))
+    assert zero.to_dict()["layer"][0]["encoding"]["x"]["scale"]["domain"] == pytest.approx(
+        [-11.1 * 1.3, 1])                                   # nothing rose: up to 0 + 1
+    signs = [r["sign"] for r in rows_with(spec, "sign")]
+    assert signs[-2:] == ["rose", "rose"]                   # 0.0 is drawn as not a fall
+
+
+def timeline_frame() -> pd.DataFrame:
+    def row(city, market, day, status, start, end, label, move, show):
+        return {"city": city, "market": market, "session": T(day), "status": status,
+                "start_utc": T(f"{day} {start}"), "end_utc": T(f"{day} {end}"), "label": label,
+                "move": move, "moves": label.replace("\n", "; "), "show_label": show}
+    return pd.DataFrame([
+        row("Tokyo", "XTKS", "2025-01-27", "open", "00:00", "02:30", "N (−0.9%)", "fell", False),
+        row("Tokyo", "XTKS", "2025-01-27", "open", "03:30", "06:30", "N (−0.9%)", "fell", True),
+        row("Seoul", "XKRX", "2025-01-27", "closed", "00:00", "06:30", "closed", "closed", True),
+        row("New York", "XNYS", "2025-01-27", "open", "14:30", "21:00", "S (−1.5%)\nX (−9.1%)",
+            "fell", True),
+        row("Tokyo", "XTKS", "2025-01-28", "open", "00:00", "06:30", "N (−1.4%)", "fell", True)])
+
+
+def test_timeline_chart_spec():
+    chart = asia.timeline_chart(timeline_frame())
+    spec = clean(chart)
+    assert spec["title"] == {
+        "text": "Tokyo closed 8 hours before New York opened on 27 January",
+        "subtitle": ["Sessions from the exchange calendars; dashed outlines: usual hours of a "
+                     "closed market", "Each market shown by its main index; Europe by the STOXX "
+                     "Europe 600 and the DAX on Frankfurt's hours", SOURCE]}
+    assert spec["description"] == (
+        "Timeline of trading sessions on 27 and 28 January 2025 in UTC for Tokyo, Seoul, Taipei, "
+        "Shanghai, Hong Kong, Europe and New York. Tokyo's Monday session ends 8 hours before New "
+        "York's opens; Seoul and Taipei are closed both days, Shanghai on the 28th, and Hong Kong "
+        "closes early on the 28th. Each session is labelled with its close-to-close moves: "
+        "Tokyo 27 Jan: N (−0.9%); Seoul 27 Jan: closed; New York 27 Jan: S (−1.5%); X (−9.1%); "
+        "Tokyo 28 Jan: N (−1.4%).")
+    assert (spec["width"], spec["height"]) == (600, 330)
+    keep = ("datum.show_label && datum.session == '2025-01-27T00:00:00' && "
+            "(datum.city == 'Tokyo' || datum.city == 'New York')")
+    assert spec["usermeta"] == {"narrow": {
+        "drop": [], "set": {"layer/1/transform": [{"filter": keep}]}, "transpose": False,
+        "note": "Labels: Tokyo and New York on 27 Jan; tap a session for its moves"}}
+    bars, text = spec["layer"]
+    y = {"field": "city", "type": "nominal", "title": None,
+         "sort": ["Tokyo", "Seoul", "Taipei", "Shanghai", "Hong Kong", "Europe (Xetra)",
+                  "New York"]}
+    tips = [tip("city", "nominal", "Market"),
+            tip("session", "temporal", "Session", "%a %d %b %Y"),
+            tip("status", "nominal", "Status (calendar)"),
+            tip("start_utc", "temporal", "From (UTC)", "%d %b %H:%M"),
+            tip("end_utc", "temporal", "To (UTC)", "%d %b %H:%M"),
+            tip("moves", "nominal", "Close-to-close move")]
+    assert bars["mark"] == {"type": "bar", "height": 16, "stroke": NEUTRAL, "strokeWidth": 0.8}
+    assert bars["encoding"] == {
+        "x": {"field": "start_utc", "type": "temporal", "title": "Time (UTC), 27–28 January 2025",
+              "scale": {"domain": ["2025-01-27T00:00:00", "2025-01-28T19:30:00"]},
+              "axis": {"format": "%a %H:%M", "tickCount": 10}},
+        "x2": {"field": "end_utc"}, "y": y, "tooltip": tips,
+        "color": {"field": "move", "type": "nominal", "title": "Session",
+                  "legend": {"orient": "bottom"},
+                  "scale": {"domain": ["fell", "rose", "closed"],
+                            "range": [NEGATIVE, POSITIVE, "#ffffff"]}},
+        "strokeDash": {"condition": {"test": "datum.status == 'closed'", "value": [3, 2]},
+                       "value": [1, 0]}}
+    assert text["transform"] == [{"filter": "datum.show_label"}]
+    assert text["mark"] == {"type": "text", "align": "left", "baseline": "middle", "dx": 4,
+                            "fontSize": 10, "lineBreak": "\n", "color": "#222222"}
+    assert text["encoding"] == {"x": {"field": "end_utc", "type": "temporal"}, "y": y,
+                                "text": {"field": "label", "type": "nominal"}, "tooltip": tips}
+
+
+def test_timeline_chart_names_its_first_day():
+    day = pd.Timedelta(days=1)
+    later = timeline_frame().assign(session=lambda f: f["session"] + day,
+                                    start_utc=lambda f: f["start_utc"] + day,
+                                    end_utc=lambda f: f["end_utc"] + day)
+    spec = asia.timeline_chart(later).to_dict()
+    assert spec["title"]["text"] == "Tokyo closed 8 hours before New York opened on 28 January"
+    assert spec["description"].startswith("Timeline of trading sessions on 28 and 29 January "
+                                          "2025 in UTC")
+    assert spec["usermeta"]["narrow"]["note"].startswith("Labels: Tokyo and New York on 28 Jan")
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "Time (UTC), 28–29 January 2025"
+
+
+def contagion_frame() -> pd.DataFrame:
+    rows = [("NVDA", "Nvidia", "New York", "2025-01-24", "2025-01-27", 1, "27 Jan", -17.0),
+            ("8035.T", "Tokyo Electron", "Tokyo", "2025-01-24", "2025-01-28", 2,
+             "24 Jan–28 Jan, 2 sessions", -10.4),
+            ("^HSI", "Hang Seng", "Hong Kong", "2025-01-24", "2025-01-28", 2,
+             "24 Jan–28 Jan, 2 sessions", 0.8),
+            ("005930.KS", "Samsung Electronics", "Seoul", "2025-01-24", "2025-01-31", 1,
+             "31 Jan, first since 24 Jan", -2.4),
+            ("000660.KS", "SK hynix", "Seoul", "2025-01-24", "2025-01-31", 1,
+             "31 Jan, first since 24 Jan", -9.9),
+            ("2330.TW", "TSMC (Taipei)", "Taipei", "2025-01-22", "2025-02-03", 1,
+             "3 Feb, first since 22 Jan", -5.7)]
+    return pd.DataFrame([{"ticker": t, "name": n, "city": c, "base": T(b), "end": T(e),
+                          "sessions": s, "window": w, "ret_pct": r}
+                         for t, n, c, b, e, s, w, r in rows])
+
+
+def test_contagion_chart_spec():
+    chart = asia.contagion_chart(contagion_frame())
+    spec, full = clean(chart), chart.to_dict()
+    assert spec["title"] == {
+        "text": "Korea and Taiwan caught up on reopening: SK hynix fell 9.9% on 31 Jan",
+        "subtitle": ["Each bar: from the last close before 27 Jan to the close of the market's "
+                     "first session", "that opened after New York's 27 Jan close (the date in "
+                     "each label), in order of closing time", "Dashed line: Nvidia on 27 Jan",
+                     SOURCE]}
+    assert spec["description"] == (
+        "Horizontal bars of each security's move from its last close before 27 January 2025 to "
+        "its market's first session after New York's sell-off: Nvidia (27 Jan) −17.0%; Tokyo "
+        "Electron (24 Jan–28 Jan, 2 sessions) −10.4%; Hang Seng (24 Jan–28 Jan, 2 sessions) "
+        "+0.8%; Samsung Electronics (31 Jan, first since 24 Jan) −2.4%; SK hynix (31 Jan, first "
+        "since 24 Jan) −9.9%; TSMC (Taipei) (3 Feb, first since 22 Jan) −5.7%.")
+    assert (spec["width"], spec["height"]) == (280, 330)
+    labels = ["Nvidia · 27 Jan", "Tokyo Elec. · 28 Jan", "Hang Seng · 28 Jan",
+              "Samsung · 31 Jan", "SK hynix · 31 Jan", "TSMC (Taipei) · 3 Feb"]
+    y = {"field": "label", "type": "nominal", "sort": labels, "title": None,
+         "axis": {"labelLimit": 200}}
+    tips = [tip("name", "nominal", "Security"), tip("city", "nominal", "Market"),
+            tip("base", "temporal", "From close of", "%a %d %b %Y"),
+            tip("end", "temporal", "To close of", "%a %d %b %Y"),
+            tip("window", "nominal", "Sessions measured"),
+            tip("ret_pct", "quantitative", "Move (%)", "+.1f")]
+    bars, below, above, ref = spec["layer"]
+    assert bars["mark"] == {"type": "bar", "height": 14}
+    x = bars["encoding"].pop("x")
+    assert x["scale"].pop("domain") == pytest.approx([-17.0 * 1.25, 0.8 * 1.25 + 1])
+    assert x == {"field": "ret_pct", "type": "quantitative", "title": "Close-to-close move (%)",
+                 "scale": {"nice": False}}
+    assert bars["encoding"] == {
+        "y": y, "tooltip": tips,
+        "color": {"field": "sign", "type": "nominal", "title": "Move",
+                  "scale": {"domain": ["fell", "rose"], "range": [NEGATIVE, POSITIVE]}}}
+    for layer, test, align, dx in ((below, "datum.ret_pct < 0", "right", -3),
+                                   (above, "datum.ret_pct >= 0", "left", 3)):
+        assert layer["transform"] == [{"filter": test}]
+        assert layer["mark"] == {"type": "text", "align": align, "dx": dx, "fontSize": 10}
+        assert layer["encoding"] == {
+            "x": {"field": "ret_pct", "type": "quantitative"}, "y": y, "tooltip": tips,
+            "text": {"field": "ret_pct", "type": "quantitative", "format": "+.1f"}}
+    assert ref["mark"] == {"type": "rule", "strokeDash": [4, 3], "color": NEUTRAL}
+    assert ref["encoding"] == {"x": {"field": "x", "type": "quantitative"}}
+    assert rows_with(full, "x") == [{"x": -17.0}]
+    drawn = rows_with(full, "label")
+    assert [r["label"] for r in drawn] == labels
+    assert [r["sign"] for r in drawn] == ["fell", "fell", "rose", "fell", "fell", "fell"]
+
+
+def test_contagion_chart_when_nothing_rose():
+    frame = contagion_frame()
+    frame.loc[frame["ticker"] == "^HSI", "ret_pct"] = 0.0
+    spec = asia.contagion_chart(frame).to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == pytest.approx(
+        [-17.0 * 1.25, 1])
+    assert [r["sign"] for r in rows_with(spec, "label")][2] == "rose"   # 0.0 is no fall
+    frame.loc[frame["ticker"] == "^HSI", "ret_pct"] = -0.5
+    spec = asia.contagion_chart(frame).to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == pytest.approx(
+        [-17.0 * 1.25, 1])                                  # nothing above 0: up to 0 + 1
+
+
+def grid_frame() -> pd.DataFrame:
+    cells = {"Tokyo": ["open"] * 4, "Seoul": ["closed", "closed", "open", "open"],
+             "Taipei": ["closed", "closed", "closed", "open"],
+             "Hong Kong": ["open", "early close", "closed", "open"]}
+    rows = []
+    for city, states in cells.items():
+        for day, state in zip(pd.bdate_range("2025-01-27", "2025-01-30"), states):
+            shut = state == "closed"
+            rows.append({"market": city[:4].upper(), "city": city, "date": day, "status": state,
+                         "open_utc": "" if shut else "open", "close_utc": "" if shut else "close",
+                         "marker": f"{city} index", "ret_pct": None if shut else -1.0,
+                         "cell": "closed" if shut else "fell",
+                         "label": "–" if shut else "−1.0" + ("*" if state == "early close" else "")})
+    return pd.DataFrame(rows)
+
+
+def test_grid_chart_spec():
+    chart = asia.grid_chart(grid_frame())
+    spec = clean(chart)
+    assert spec["title"] == {
+        "text": "Taipei was shut for 3 weekdays, Seoul for 2; Tokyo never shut",
+        "subtitle": ["Cells: the main index's close-to-close move (%); – closed; * half day",
+                     "Nikkei 225, KOSPI, Taiex, Shanghai Composite, Hang Seng, STOXX Europe 600, "
+                     "S&P 500", SOURCE]}
+    assert spec["description"] == (
+        "Grid of weekdays from 27 January to 30 January 2025 by market. Seoul: closed on 27 Jan, "
+        "28 Jan. Taipei: closed on 27 Jan, 28 Jan, 29 Jan. Hong Kong: closed on 29 Jan. Hong Kong "
+        "closes early on 28 January.")
+    assert (spec["width"], spec["height"]) == (490, 230)
+    assert spec["usermeta"] == {"narrow": {"drop": [], "set": {}, "transpose": True}}
+    x = {"field": "date", "type": "ordinal", "title": "Weekday (local session date)",
+         "timeUnit": "yearmonthdate", "axis": {"format": "%a %d %b", "labelAngle": -45}}
+    y = {"field": "city", "type": "nominal", "sort": ["Tokyo", "Seoul", "Taipei", "Hong Kong"],
+         "title": None}
+    tips = [tip("city", "nominal", "Market"), tip("date", "temporal", "Date", "%a %d %b %Y"),
+            tip("status", "nominal", "Calendar"), tip("open_utc", "nominal", "Open (UTC)"),
+            tip("close_utc", "nominal", "Close (UTC)"), tip("marker", "nominal", "Index"),
+            tip("ret_pct", "quantitative", "Move (%)", "+.1f")]
+    cells, text = spec["layer"]
+    assert cells["mark"] == {"type": "rect", "stroke": "white", "strokeWidth": 2}
+    assert cells["encoding"] == {
+        "x": x, "y": y, "tooltip": tips,
+        "color": {"field": "cell", "type": "nominal", "title": "Index that day",
+                  "scale": {"domain": ["fell", "rose", "closed"],
+                            "range": ["#F0C7A6", "#A6CEE4", "#EEEEEE"]}}}
+    assert text["mark"] == {"type": "text", "fontSize": 10}
+    assert text["encoding"] == {
+        "x": x, "y": y, "tooltip": tips, "text": {"field": "label", "type": "nominal"},
+        "color": {"condition": {"test": "datum.status == 'closed'", "value": "#777777"},
+                  "value": "#111111"}}
