@@ -261,7 +261,7 @@ def test_tsmc_gap_in_words(monkeypatch, snapshot, local, us, said):
 
 def pairs_frame(left: dict[str, float]) -> pd.DataFrame:
     """Made-up reopenings: local and fund moves (%), New York sessions, what was left (pp)."""
-    rows = {"^KS11": (-0.77, -0.72, 5), "^TWII": (-3.53, -3.13, 8), "^HSI": (-0.04, 0.43, 4),
+    rows = {"^KS11": (-10.0, -0.72, 5), "^TWII": (-3.53, 10.0, 8), "^HSI": (-0.04, 0.43, 4),
             "000001.SS": (-0.64, 4.01, 7)}
     return pd.DataFrame([{"ticker": t, "local_pct": lp, "fund_pct": fp, "ny_sessions": n,
                           "left_pp": left[t]} for t, (lp, fp, n) in rows.items()])
@@ -289,8 +289,8 @@ def test_funds_text_when_the_funds_and_the_model_agree(bound):
         "rp_reconcile": ("The funds and the model ask different questions, and for the KOSPI, "
                          "the Taiex and the Hang Seng they agree: each reopened within its usual "
                          "echo of New York and within 0.5 points of its fund."),
-        "rp_kospi": "fell 0.8%", "rp_ewy": "fell 0.7%", "rp_taiex": "fell 3.5%",
-        "rp_ewt": "fell 3.1%", "rp_hsi": "was unchanged to one decimal", "rp_ewh": "rose 0.4%",
+        "rp_kospi": "fell 10.0%", "rp_ewy": "fell 0.7%", "rp_taiex": "fell 3.5%",
+        "rp_ewt": "rose 10.0%", "rp_hsi": "was unchanged to one decimal", "rp_ewh": "rose 0.4%",
         "rp_sh": "fell 0.6%", "rp_mchi": "rose 4.0%", "rp_ewy_n": "five", "rp_ewt_n": "eight"}
     assert len(bound) == 1 and bound[0] is pairs
 
