@@ -606,3 +606,17 @@ def test_grid_chart_spec():
         "x": x, "y": y, "tooltip": tips, "text": {"field": "label", "type": "nominal"},
         "color": {"condition": {"test": "datum.status == 'closed'", "value": "#777777"},
                   "value": "#111111"}}
+
+
+def test_tokyo_chart_an_unchanged_day_is_not_a_fall():
+    rows = [NAMES[0], ("6146.T", "Disco", -1.8, 0.0), NAMES[2], NAMES[3]]
+    spec = asia.tokyo_chart(names_frame(rows)).to_dict()
+    assert spec["title"]["text"].startswith("Two of three Japanese AI-linked stocks fell on both")
+
+
+def test_contagion_chart_title_names_taipei_when_it_fell_most():
+    frame = contagion_frame()
+    frame.loc[frame["ticker"] == "2330.TW", "ret_pct"] = -12.0
+    spec = asia.contagion_chart(frame).to_dict()
+    assert spec["title"]["text"] == ("Korea and Taiwan caught up on reopening: TSMC (Taipei) fell "
+                                     "12.0% on 3 Feb")
