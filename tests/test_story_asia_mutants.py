@@ -620,3 +620,55 @@ def test_contagion_chart_title_names_taipei_when_it_fell_most():
     spec = asia.contagion_chart(frame).to_dict()
     assert spec["title"]["text"] == ("Korea and Taiwan caught up on reopening: TSMC (Taipei) fell "
                                      "12.0% on 3 Feb")
+
+
+def test_closed_days_stay_closed_whatever_a_price_source_says(monkeypatch, snapshot):
+    """A source with a flat bar on every day, holidays included: the calendar decides what is
+    closed (drawn as closed, not as a zero move), and a flat day is no fall."""
+    monkeypatch.setattr(asia, "_ret", lambda ticker, day: 0.0)
+    line = asia.timeline((MON, TUE))
+    shut = line["status"] == "closed"
+    assert set(line.loc[shut, "city"]) == {"Seoul", "Taipei", "Shanghai"}
+    assert (line.loc[shut, "move"] == "closed").all() and (line.loc[shut, "label"] == "closed").all()
+    assert (line.loc[~shut, "move"] == "rose").all()
+    assert line.loc[line["city"] == "Tokyo", "label"].iloc[0] == "Nikkei 225 (+0.0%)"
+    grid = asia.grid()
+    closed = grid["status"] == "closed"
+    assert closed.sum() == 4 + 7 + 6 + 3            # Seoul, Taipei, Shanghai, Hong Kong
+    assert grid.loc[closed, "ret_pct"].isna().all() and (grid.loc[closed, "cell"] == "closed").all()
+    assert (grid.loc[closed, "label"] == "\u2013").all()
+    assert (grid.loc[~closed, "cell"] == "rose").all()
+    assert set(grid.loc[~closed, "label"]) == {"0.0", "0.0*"}
+
+
+def test_tokyo_chart_describes_the_names_in_the_frames_order():
+    rows = [NAMES[2], NAMES[0], NAMES[1], NAMES[3]]          # Fujikura, Advantest, Disco, ...
+    spec = asia.tokyo_chart(names_frame(rows)).to_dict()
+    assert spec["description"].split(": ", 1)[1].startswith(
+        f"Fujikura: {MINUS}10.7%, {MINUS}9.2%; Advantest: {MINUS}8.6%, {MINUS}11.1%; Disco: ")
+
+
+def test_first_after_rout_a_session_opening_at_the_close_is_after_it(monkeypatch):
+    at = asia.sessions.open_utc("XTKS", TUE)
+    monkeypatch.setattr(asia.sessions, "close_utc", lambda market, day: at)
+    assert asia.first_after_rout("XTKS") == TUE
+
+
+def test_contagion_window_after_a_long_weekend(snapshot):
+    """New York shut on Monday 20 January 2025 (Martin Luther King Jr. Day): Tuesday's one
+    session is measured from Friday's close, four days before, and says so."""
+    got = asia.contagion(["NVDA"], T("2025-01-21")).iloc[0]
+    assert (got["base"], got["end"], got["sessions"]) == (T("2025-01-17"), T("2025-01-21"), 1)
+    assert got["window"] == "21 Jan, first since 17 Jan"
+    c = raw.close("NVDA")
+    assert got["ret_pct"] == pytest.approx(
+        round((c[T("2025-01-21")] / c[T("2025-01-17")] - 1) * 100, 4), abs=1e-9)
+
+
+def test_grid_chart_states_every_early_close():
+    frame = grid_frame()
+    frame.loc[(frame["city"] == "Tokyo") & (frame["date"] == T("2025-01-30")),
+              "status"] = "early close"
+    spec = asia.grid_chart(frame).to_dict()
+    assert spec["description"].endswith(" Tokyo closes early on 30 January. Hong Kong closes "
+                                        "early on 28 January.")     # in the frame's order
