@@ -555,3 +555,52 @@ def test_every_published_chart_is_named(charts):
 def test_accent_is_one_colour_that_means_neither():
     """ACCENT is one constant of charts.py, neither orange, blue nor grey."""
     assert isinstance(ACCENT, str) and colour_role(ACCENT) == "accent"
+
+
+# --- one minus sign: every published negative number takes U+2212 (STYLE.md) ---------------
+
+ASCII_SIGN = re.compile(r"(?:^|(?<=[\s(\[,;]))-(?=\.?\d)")   # an independent copy of the rule
+
+
+def _words(spec: object, key: str = "") -> list[str]:
+    """Every title, subtitle, text and description string of a Vega-Lite spec."""
+    if isinstance(spec, dict):
+        return [w for k, v in spec.items() if k != "data" for w in _words(v, k)]
+    if isinstance(spec, list):
+        return [w for v in spec for w in _words(v, key)]
+    return [spec] if isinstance(spec, str) and key in ("title", "subtitle", "text",
+                                                        "description") else []
+
+
+def ascii_signs(build: Path) -> list[tuple[str, str, str]]:
+    """(page, glue name, text) of every glued prose value or chart word that writes a negative
+    number with the hyphen."""
+    found = []
+    for path in sorted(glob.glob(str(build / "jupyter_execute" / "**" / "*.glue.json"),
+                                 recursive=True)):
+        for key, output in json.loads(Path(path).read_text(encoding="utf-8")).items():
+            data = output.get("data") or {}
+            md = data.get("text/markdown", "")
+            texts = ["".join(md) if isinstance(md, list) else md] + _words(data.get(SPEC_MIME))
+            found += [(Path(path).name, key, t) for t in texts if ASCII_SIGN.search(t)]
+    return found
+
+
+def test_the_minus_rule_can_fail(tmp_path):
+    out = tmp_path / "jupyter_execute" / "chapters"
+    out.mkdir(parents=True)
+    (out / "x.glue.json").write_text(json.dumps({
+        "a": {"data": {"text/markdown": "fell (-3.1%)"}},
+        "b": {"data": {"text/markdown": "fell (\u22123.1%) on 2025-01-27"}},
+        "c": {"data": {SPEC_MIME: {"title": {"text": "A", "subtitle": ["down -2%"]},
+                                   "data": {"values": [{"title": "-1"}]}}}}}))
+    assert ascii_signs(tmp_path) == [("x.glue.json", "a", "fell (-3.1%)"),
+                                     ("x.glue.json", "c", "down -2%")]
+
+
+@pytest.mark.build
+def test_every_published_negative_takes_the_minus_sign(site):  # noqa: F811
+    build = site.parent
+    assert len(glob.glob(str(build / "jupyter_execute" / "**" / "*.glue.json"),
+                         recursive=True)) >= 12
+    assert ascii_signs(build) == []

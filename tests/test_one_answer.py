@@ -19,7 +19,7 @@ from deepshock.story import transmission as tr
 from tests.test_browser import site  # noqa: F401  (the session's one build of the book)
 
 KEY = re.compile(r"^tm_(?P<slug>[0-9A-Za-z]+)_d(?P<day>\d+)_(?P<field>\w+)$")
-NUMBER = re.compile(r"[-+]?\d+\.\d")
+NUMBER = re.compile(r"[-+\u2212]?\d+\.\d")   # published negatives take the minus sign
 BOUND = {"close to close": "cc", "open to close": "oc", "index contract": "intraday"}
 FIELDS = re.compile(r"^(total|band|verdict|(echo|excess)_(cc|oc))$")
 # the names the chapters' tables give the securities
@@ -53,7 +53,7 @@ def rows(ticker: str, day: int) -> pd.DataFrame:
 
 def close(text: str, *values: float) -> None:
     """The numbers in `text` are `values` (fractions) in percent to one decimal."""
-    got = [float(x) for x in NUMBER.findall(text)]
+    got = [float(x.replace("\u2212", "-")) for x in NUMBER.findall(text)]
     assert len(got) == len(values), (text, values)
     for g, v in zip(got, values):
         assert abs(g - v * 100) <= 0.05 + 1e-9, (text, values)
@@ -112,7 +112,7 @@ def parse_table(text: str) -> list[tuple[str, int, str, list[float], str]]:
             day = int(frame.index[frame["date"] == date][0]) - tr.day0(frame, tr.NEWS_UTC)
         lead = cells[1]
         bound = "none" if lead == "not measured" else BOUND[lead.split(" (")[0]]
-        numbers = [float(x) for x in NUMBER.findall(" ".join(cells[2:7]))]
+        numbers = [float(x.replace("\u2212", "-")) for x in NUMBER.findall(" ".join(cells[2:7]))]
         out.append((ticker, day, bound, numbers, cells[7]))
     return out
 

@@ -54,6 +54,84 @@ def captured(monkeypatch) -> list:
     return calls
 
 
+M = "\u2212"   # the minus sign published negatives take (STYLE.md)
+
+
+@pytest.mark.parametrize("text, want", [
+    ("-0.3%", f"{M}0.3%"),
+    ("-0.3%, 95% CI -3.3% to +2.6%", f"{M}0.3%, 95% CI {M}3.3% to +2.6%"),
+    ("(-3.1%)", f"({M}3.1%)"),
+    ("[-5,-1]", f"[{M}5,{M}1]"),
+    ("KP -2.3**; t -0.5", f"KP {M}2.3**; t {M}0.5"),
+    ("a;-1", f"a;{M}1"),
+    ("x\n-7 and\t-.5", f"x\n{M}7 and\t{M}.5"),
+    ("| -1.2 | -3 |", f"| {M}1.2 | {M}3 |"),
+    # hyphens that are not signs stay: dates, words, ranges, list bullets, CSS, paths, tables
+    ("2025-01-27", "2025-01-27"),
+    ("state-of-the-art", "state-of-the-art"),
+    ("1990-2000", "1990-2000"),
+    ("- item", "- item"),
+    ("-x", "-x"),
+    ("margin:-1px", "margin:-1px"),
+    ("a/-1", "a/-1"),
+    ("x=-1", "x=-1"),
+    ("|---|---|", "|---|---|"),
+    ("-.", "-."),
+    (f"{M}2.0%", f"{M}2.0%"),
+])
+def test_typeset_gives_a_negative_number_the_minus_sign(text, want):
+    assert report.typeset(text) == want
+
+
+def test_typeset_spec_changes_the_words_a_chart_shows_and_nothing_else():
+    spec = {
+        "title": {"text": "Fell -3%", "subtitle": ["down -1.5%", "flat"]},
+        "description": "A fall of -2% (-2.1%).",
+        "data": {"values": [{"x": "-1", "title": "-4"}]},
+        "layer": [{"mark": {"type": "text", "text": "-2%"},
+                   "encoding": {"text": {"field": "lab", "title": "Move -x"},
+                                "y": {"field": "y", "title": "Change -5 to 5",
+                                      "axis": {"labelExpr": "datum.value -1"}}}},
+                  {"mark": "rule", "title": ["-1", {"text": "-2"}]}],
+        "transform": [{"calculate": "datum.a -1", "as": "b"}],
+        "params": [{"name": "p", "value": "-1"}],
+        "width": -1,
+    }
+    got = report.typeset_spec(spec)
+    assert got == {
+        "title": {"text": f"Fell {M}3%", "subtitle": [f"down {M}1.5%", "flat"]},
+        "description": f"A fall of {M}2% ({M}2.1%).",
+        "data": {"values": [{"x": "-1", "title": f"{M}4"}]},
+        "layer": [{"mark": {"type": "text", "text": f"{M}2%"},
+                   "encoding": {"text": {"field": "lab", "title": "Move -x"},
+                                "y": {"field": "y", "title": f"Change {M}5 to 5",
+                                      "axis": {"labelExpr": "datum.value -1"}}}},
+                  {"mark": "rule", "title": [f"{M}1", {"text": f"{M}2"}]}],
+        "transform": [{"calculate": "datum.a -1", "as": "b"}],
+        "params": [{"name": "p", "value": "-1"}],
+        "width": -1,
+    }
+    assert spec["title"]["text"] == "Fell -3%"   # the kept spec itself is never changed
+    assert report.typeset_spec(["-1", 3, None]) == ["-1", 3, None]
+    assert report.typeset_spec({"title": 7}) == {"title": 7}
+
+
+def test_glue_text_typesets_what_it_glues(captured):
+    report.glue_text(a="-3.1%, 95% CI -4.9% to -1.3%")
+    [(name, value, display)] = captured
+    assert (name, value.data, display) == ("a", f"{M}3.1%, 95% CI {M}4.9% to {M}1.3%", False)
+
+
+def test_figure_typesets_the_chart_s_words(build, captured, monkeypatch):
+    checked = []
+    monkeypatch.setattr(report, "check_chart", checked.append)
+    monkeypatch.setattr(report, "figure_schema", lambda name, data, s: {"name": name})
+    report.figure("fig-x", _Chart({"title": {"text": "It fell -3%"}, "mark": "bar"}), FRAME)
+    assert checked == [{"title": {"text": f"It fell {M}3%"}, "mark": "bar"}]
+    bundle = captured[0][1]._repr_mimebundle_()
+    assert f"It fell {M}3%" in bundle["text/plain"]
+
+
 def test_glue_text_glues_markdown_not_shown_where_called(captured):
     report.glue_text(a="+3.12%", b="27 January 2025")
     assert [(n, v.data, d) for n, v, d in captured] == [("a", "+3.12%", False),

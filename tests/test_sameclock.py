@@ -124,8 +124,15 @@ def test_a_build_without_intraday_runs_and_says_what_is_missing(snapshot, tmp_pa
     it runs, glues its chart (New York's opens and closes), and its text says what is missing;
     the model's answers carry the two daily bounds only."""
     from deepshock.book import chapter
+    from deepshock.data.paths import ROOT
+    # the kernel writes its figures' data under DEEPSHOCK_ROOT: a book root of its own (with
+    # the real facts), so that the build's own _build/figdata is never overwritten
+    root = tmp_path / "book"
+    (root / "data").parent.mkdir()
+    (root / "data").symlink_to(ROOT / "data", target_is_directory=True)
     env = {"DEEPSHOCK_CACHE": str(cache_without_intraday(tmp_path)),
-           "DEEPSHOCK_ARTEFACTS": str(cache_dir().resolve().parent / "artefacts")}
+           "DEEPSHOCK_ARTEFACTS": str(cache_dir().resolve().parent / "artefacts"),
+           "DEEPSHOCK_ROOT": str(root)}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -142,3 +149,5 @@ def test_a_build_without_intraday_runs_and_says_what_is_missing(snapshot, tmp_pa
     assert re.search(r"\| +– +\| +– +\|", text["sc_table"])
     spec = glued["fig-tokyo-clock"]["application/vnd.deepshock.vegalite+json"]
     assert spec["title"]["text"].startswith("No intraday prices")
+    written = pd.read_csv(root / "_build" / "figdata" / "fig-tokyo-clock.csv")
+    assert len(written) == 5 and written["series"].eq("S&P 500 (opens, closes)").all()

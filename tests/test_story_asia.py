@@ -30,7 +30,8 @@ def text(glued: dict, key: str) -> str:
 
 def number(glued: dict, key: str) -> float:
     """The first signed number in a glued string: '-9.86%' -> -9.86."""
-    return float(re.search(r"[-+]?\d[\d,]*\.?\d*", text(glued, key)).group().replace(",", ""))
+    found = re.search(r"[-+\u2212]?\d[\d,]*\.?\d*", text(glued, key)).group()
+    return float(found.replace(",", "").replace("\u2212", "-"))
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +127,9 @@ def raw_answer(ticker_file: str, day: str) -> dict:
 
 
 def as_glued(value: float, lo: float, hi: float) -> str:
-    """'-2.9%, 95% CI -3.8% to -2.0%'."""
-    return f"{value * 100:+.1f}%, 95% CI {lo * 100:+.1f}% to {hi * 100:+.1f}%"
+    """'−2.9%, 95% CI −3.8% to −2.0%' (published negatives take the minus sign)."""
+    return (f"{value * 100:+.1f}%, 95% CI {lo * 100:+.1f}% to {hi * 100:+.1f}%"
+            .replace("-", "\u2212"))
 
 
 @pytest.mark.parametrize("ticker,file,day,d", [("^N225", "INDEX_N225.csv", "2025-01-28", 1),
@@ -138,7 +140,8 @@ def test_tokyo_answer_against_statsmodels_on_the_raw_files(tokyo, ticker, file, 
     recomputed independently from the raw closes."""
     want = raw_answer(file, day)
     slug = ticker.replace("^", "").replace(".", "")
-    assert text(tokyo, f"tm_{slug}_d{d}_total") == f"{want['total'] * 100:+.1f}%"
+    assert text(tokyo, f"tm_{slug}_d{d}_total") == f"{want['total'] * 100:+.1f}%".replace(
+        "-", "\u2212")
     assert text(tokyo, f"tm_{slug}_d{d}_echo_cc") == as_glued(*want["echo"])
     assert text(tokyo, f"tm_{slug}_d{d}_excess_cc") == as_glued(*want["excess"])
 

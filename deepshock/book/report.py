@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import altair as alt
 import pandas as pd
@@ -58,12 +59,45 @@ def _finite(value: float) -> None:
         raise ValueError(f"refusing to publish a non-finite number: {value!r}")
 
 
+MINUS = "\u2212"
+# a hyphen-minus used as a sign: at the start, or after a space or opening punctuation, and
+# before a digit ('-0.3%', '(-3.1%', 'CI -1.6% to', '[-5,-1]'); never inside a date or word
+SIGN = re.compile(r"(?:^|(?<=[\s(\[,;]))-(?=\.?\d)")
+TEXT_KEYS = ("title", "subtitle", "text", "description")
+
+
+def typeset(text: str) -> str:
+    """House style for published text: a negative number takes the minus sign (U+2212), not
+    the hyphen ('CI -1.6% to +4.6%' -> 'CI \u22121.6% to +4.6%')."""
+    return SIGN.sub(MINUS, text)
+
+
+def typeset_spec(spec: object) -> object:
+    """`typeset` on the words a chart shows: every title, subtitle, text and description
+    string of a Vega-Lite spec (not its data, fields or expressions)."""
+    if isinstance(spec, dict):
+        return {k: (_typeset_words(v) if k in TEXT_KEYS else typeset_spec(v))
+                for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [typeset_spec(v) for v in spec]
+    return spec
+
+
+def _typeset_words(value: object) -> object:
+    if isinstance(value, str):
+        return typeset(value)
+    if isinstance(value, list):
+        return [typeset(v) if isinstance(v, str) else typeset_spec(v) for v in value]
+    return typeset_spec(value)
+
+
 def glue_text(**items: str) -> None:
-    """Glue pre-formatted strings for `{glue:md}` in the prose (no repr quotes, no numpy repr)."""
+    """Glue pre-formatted strings for `{glue:md}` in the prose (no repr quotes, no numpy repr),
+    typeset in house style (`typeset`)."""
     for key, text in items.items():
         if not isinstance(text, str) or not text:
             raise ValueError(f"glue {key!r}: expected a non-empty formatted string, got {text!r}")
-        glue(key, Markdown(text), display=False)
+        glue(key, Markdown(typeset(text)), display=False)
 
 
 def figure(name: str, chart: alt.TopLevelMixin, data: pd.DataFrame) -> None:
@@ -71,7 +105,7 @@ def figure(name: str, chart: alt.TopLevelMixin, data: pd.DataFrame) -> None:
     data dictionary `<name>.json` (each column's description and unit), glue it."""
     if data.empty:
         raise ValueError(f"figure {name!r}: no data to draw")
-    spec = serialized(chart)
+    spec = typeset_spec(serialized(chart))
     check_chart(spec)
     described = figure_schema(name, data, spec)
     _write_csv(name, data)

@@ -117,8 +117,8 @@ def _map_title() -> str:
 
 def cell(ticker: str, when: pd.Timestamp, comma: bool = True) -> str:
     rank = int(daily().at[when, f"rank {ticker}"])
-    return f"{daily().at[when, ticker] * 100:+.1f}% ({rank:,})" if comma else \
-        f"{daily().at[when, ticker] * 100:+.1f}% ({rank})"
+    return raw.minus(f"{daily().at[when, ticker] * 100:+.1f}% ({rank:,})" if comma else
+                     f"{daily().at[when, ticker] * 100:+.1f}% ({rank})")
 
 
 def recovery_cell(ticker: str, when: pd.Timestamp) -> str:
@@ -159,8 +159,8 @@ def check_moves_table(text: str) -> list[str]:
             continue
         want = [e.label, cell("NVDA", when), cell("^SOX", when),
                 cell("^GSPC", when),
-                f"{raw.panel_rets().at[when, 'RSP'] * 100:+.1f}%",
-                f"{raw.ret('^VIX', when) * 100:+.1f}%"]
+                raw.minus(f"{raw.panel_rets().at[when, 'RSP'] * 100:+.1f}%"),
+                raw.minus(f"{raw.ret('^VIX', when) * 100:+.1f}%")]
         if r[1:7] != want:
             problems.append(f"{e.label}: glued {r[1:7]}, raw files give {want}")
     if len(rows) != len(events):
