@@ -321,3 +321,66 @@ def test_chart_titles_layout_and_parameter(spec):
     x = path_["layer"][1]["encoding"]["x"]
     assert x == {"field": "date", "type": "temporal", "title": "Session (2025)",
                  "scale": {"type": "utc"}, "axis": {"format": "%-d %b", "labelOverlap": True}}
+
+
+# ---- the published table on the data ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def table(snapshot) -> pd.DataFrame:
+    return explorer.table()
+
+
+def test_table_columns_kinds_and_the_average_row(table):
+    from tests.conftest import SNAPSHOT
+    assert list(table.columns[:14]) == [
+        "ticker", "name", "kind", "sector", "industry", "group", "day0", "ret0_pct", "ar0_pct",
+        "rank_fall", "chip", "chip_fifth", "book", "about"]
+    days = explorer.path_columns(table)
+    assert list(table.columns[14:]) == days == sorted(days)
+    assert days[0] == "2025-01-08" and days[-1] == "2025-02-25"
+    assert str(table["rank_fall"].dtype) == "Int64" and str(table["chip_fifth"].dtype) == "Int64"
+    assert list(table.index) == list(range(len(table)))
+    paths = table[days].to_numpy(float)
+    assert np.allclose(paths[~np.isnan(paths)] * 10, np.round(paths[~np.isnan(paths)] * 10))
+    closes = pd.read_csv(SNAPSHOT / "panel" / "closes.csv", parse_dates=["date"],
+                         index_col="date")
+    members = pd.read_csv(SNAPSHOT / "panel" / "members.csv")
+    sp500 = members.loc[members["kind"] == "sp500", "ticker"]
+    day0 = closes.loc["2025-01-27", sp500] / closes.loc["2025-01-24", sp500] - 1
+    last = table.iloc[-1]
+    assert last["ticker"] == "AVERAGE" and last["kind"] == "average"
+    assert last["name"] == "Average S&P 500 member" and last["book"] == 0
+    assert last["about"] == "Equal-weighted mean of the members"
+    assert last["day0"] == "2025-01-27" and last["group"] == "" and last["sector"] == ""
+    assert last["ret0_pct"] == pytest.approx(day0.mean() * 100, abs=1e-9)
+    rows = table.set_index("ticker")
+    panel = rows.loc[members["ticker"]]
+    assert (panel["day0"] == "2025-01-27").all()
+    assert (panel["kind"] == members.set_index("ticker")["kind"]).all()
+    funds = panel.loc[panel["kind"] != "sp500"]
+    assert (funds["group"] == "").all() and (funds["about"] == "Fund (ETF)").all()
+    assert list(table["ticker"].iloc[:len(members)]) == sorted(members["ticker"])
+
+
+def test_book_series_outside_the_panel(table):
+    from deepshock.data import facts
+    from tests.conftest import SNAPSHOT
+    universe = facts.universe().set_index("ticker")
+    rows = table.set_index("ticker")
+    members = set(pd.read_csv(SNAPSHOT / "panel" / "members.csv")["ticker"])
+    outside = [t for t in universe.index if t not in members]
+    assert list(table["ticker"].iloc[-len(outside) - 1:-1]) == outside
+    book = rows.loc[outside]
+    assert (book["name"] == universe.loc[outside, "name"]).all()
+    assert (book["kind"] == universe.loc[outside, "kind"]).all()
+    assert (book["group"] == universe.loc[outside, "group"]).all()
+    assert (book["sector"] == "").all() and (book["industry"] == "").all()
+    assert (book["book"] == 1).all()
+    assert (book["about"] == [f"{g} · {explorer.KIND[k]}"[:39] + "…"
+                              if len(f"{g} · {explorer.KIND[k]}") > 40 else
+                              f"{g} · {explorer.KIND[k]}"
+                              for g, k in zip(book["group"], book["kind"])]).all()
+    dax = rows.loc["^GDAXI"]
+    assert dax["about"] == "European indices · index" and dax["day0"] == "2025-01-27"
+    assert rows.at["NVDA", "book"] == 1 and rows.at["A", "book"] == 0
+    assert rows.at["A", "name"] == "Agilent Technologies"
