@@ -54,16 +54,15 @@ def test_html_placeholder_and_script():
     head, script = out.split("\n", 1)
     assert head == (f'<div class="deepshock-chart" id="{ident}" role="figure" aria-label="Two '
                     '\\&quot;bars\\&quot; </script>"></div>')
-    assert script.startswith("<script>(function(){var spec=" + payload.replace("</", "<\\/") + ";")
+    assert script == (
+        "<script>(function(){var spec=" + payload.replace("</", "<\\/") + ";"
+        "function draw(){var el=document.getElementById('" + ident + "');"
+        "if(typeof deepshockChart!=='function'){el.textContent='Chart could not be drawn: "
+        "deepshock.js (the vegaEmbed loader) missing';el.className+=' chart-error';return;}"
+        "deepshockChart(el,spec);}"
+        "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',draw);}"
+        "else{draw();}})();</script>")
     assert "</script>\"" not in script and script.count("</script>") == 1
-    assert script.endswith("else{draw();}})();</script>")
-    assert f"document.getElementById('{ident}')" in script
-    assert ("el.textContent='Chart could not be drawn: deepshock.js (the vegaEmbed loader) "
-            "missing';el.className+=' chart-error';return;}") in script
-    assert "if(typeof deepshockChart!=='function')" in script
-    assert "deepshockChart(el,spec);}" in script
-    assert ("if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',"
-            "draw);}") in script
     assert charts._html({"mark": "bar"}).split("\n")[0].endswith('aria-label=""></div>')
     # the key order does not change the chart's id
     assert charts._html({"b": 1, "a": 2})[:60] == charts._html({"a": 2, "b": 1})[:60]
@@ -162,6 +161,14 @@ def test_spec_pdf_draws_a_vector_pdf(tmp_path):
         charts.spec_pdf(json.dumps(spec), tmp_path / "nowhere")
 
 
+def test_spec_pdf_uses_the_vega_lite_version_altair_writes(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(charts.vlc, "vegalite_to_pdf",
+                        lambda spec, **kw: calls.append((spec, kw)) or b"%PDF")
+    assert charts.spec_pdf('{"mark": "bar"}', tmp_path) == b"%PDF"
+    assert calls == [({"mark": "bar"}, {"vl_version": charts.VL_VERSION})]
+
+
 # ---- words and layout -----------------------------------------------------------------------
 
 def test_minus_only_where_a_hyphen_is_a_minus():
@@ -206,6 +213,7 @@ def test_narrow_layout_and_preview_keep_each_others_metadata():
     assert charts._usermeta(chart) == {}
     assert charts._usermeta(SimpleNamespace(usermeta={"a": 1})) == {"a": 1}
     assert charts._usermeta(SimpleNamespace(usermeta="text")) == {}
+    assert charts._usermeta(SimpleNamespace()) == {}
 
 
 def test_walk_visits_every_dict():
@@ -260,6 +268,10 @@ def test_check_chart_accepts_a_good_spec_and_refuses_each_fault():
         {"encoding": {"x": {"field": "x"}}},
         {"encoding": {"x": {"field": "x", "title": "X"}, "tooltip": {"field": "x"}}}]})
     charts.check_chart({**good(), "datasets": {}})
+    charts.check_chart({k: v for k, v in good().items() if k != "datasets"})
+    charts.check_chart({**good(), "layer": [
+        {"encoding": {"x": {"field": "x", "title": "X"}, "tooltip": {"field": "x"}}},
+        {"encoding": {"x": {"field": "x"}}}]})
 
 
 # ---- the book's colours ---------------------------------------------------------------------
@@ -270,7 +282,7 @@ def test_rgb_reads_every_hex_form():
     assert charts._rgb("#abc") == (170, 187, 204)
     assert charts._rgb("#abcd") == (170, 187, 204)
     assert charts._rgb("#11223344") == (17, 34, 51)
-    for bad in ("#12345", "#1234567", "#GGGGGG", "red", "#12", ""):
+    for bad in ("#12345", "#1234567", "#GGGGGG", "red", "#12", "", "X123456", "#12345X"):
         with pytest.raises(ValueError) as raised:
             charts._rgb(bad)
         assert str(raised.value) == f"not a hex colour: {bad!r}"
@@ -319,3 +331,9 @@ def test_colour_role_of_every_kind_of_colour():
     # darker than the colour itself (share above 1) is not a tint
     assert charts.colour_role("#A04000") is None
     assert charts.colour_role("#005080") is None
+    # the share is read on the channel furthest from white (blue for orange, red for blue)
+    assert charts.colour_role("#0072B5") == "rose"           # blue 3 off
+    assert charts.colour_role("#D75E00") == "fell"           # red 2 off
+    assert charts.colour_role("#D55E00", tolerance=0) == "fell"
+    assert charts.colour_role("#0072B2", tolerance=0) == "rose"
+    assert charts.colour_role(charts.tint("#0072B2", 0.6), tolerance=1) == "rose"
