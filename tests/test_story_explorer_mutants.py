@@ -151,8 +151,8 @@ def test_page_text():
 URL = "../_static/figdata/fig-explorer.csv?v=0123456789ab"
 
 
-@pytest.fixture(scope="module")
-def spec(snapshot) -> dict:
+def make_spec() -> dict:
+    """Built in each test's body: mutmut credits a test only with the code its body runs."""
     return explorer.chart(frame(), URL).to_dict()
 
 
@@ -175,7 +175,8 @@ def card(view: dict) -> list[str]:
             if m["aria-roledescription"] == "text mark"]
 
 
-def test_card_for_each_kind_of_security(spec):
+def test_card_for_each_kind_of_security(snapshot):
+    spec = make_spec()
     nvda = drawn(spec, "NVDA")
     assert card(nvda) == ["l1: Nvidia (NVDA)", "l2: Fell 17.0% on Monday 27 January 2025",
                           f"l3: Abnormal return {MINUS}12.3%",
@@ -224,7 +225,8 @@ def lines(view: dict) -> dict[str, dict]:
     return out
 
 
-def test_path_lines_are_coloured_by_the_day0_move(spec):
+def test_path_lines_are_coloured_by_the_day0_move(snapshot):
+    spec = make_spec()
     nvda = drawn(spec, "NVDA")
     drawn_lines = lines(nvda)
     assert set(drawn_lines) == {"NVDA", "AVERAGE"}
@@ -265,7 +267,8 @@ def ticks(view: dict) -> list[dict]:
     return [m for m in view["marks"] if m["aria-roledescription"] == "tick"]
 
 
-def test_strip_marks_every_member_and_the_picked_one(spec):
+def test_strip_marks_every_member_and_the_picked_one(snapshot):
+    spec = make_spec()
     nvda = ticks(drawn(spec, "NVDA"))
     tip = "Abnormal return on 27 January, 3 members (%): "
     assert [t["aria-label"] for t in nvda] == [
@@ -286,7 +289,8 @@ def test_strip_marks_every_member_and_the_picked_one(spec):
     assert ticks(drawn(spec, "FLAT"))[-1]["fill"] == POSITIVE
 
 
-def test_chart_titles_layout_and_parameter(spec):
+def test_chart_titles_layout_and_parameter(snapshot):
+    spec = make_spec()
     assert spec["title"]["text"] == ("Any of 5 securities around 27 January 2025, against the "
                                      "average member")
     assert spec["title"]["subtitle"] == [
@@ -325,12 +329,8 @@ def test_chart_titles_layout_and_parameter(spec):
 
 # ---- the published table on the data ------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def table(snapshot) -> pd.DataFrame:
-    return explorer.table()
-
-
-def test_table_columns_kinds_and_the_average_row(table):
+def test_table_columns_kinds_and_the_average_row(snapshot):
+    table = explorer.table()          # in the body: mutmut credits a test with its body's calls
     from tests.conftest import SNAPSHOT
     assert list(table.columns[:14]) == [
         "ticker", "name", "kind", "sector", "industry", "group", "day0", "ret0_pct", "ar0_pct",
@@ -362,7 +362,33 @@ def test_table_columns_kinds_and_the_average_row(table):
     assert list(table["ticker"].iloc[:len(members)]) == sorted(members["ticker"])
 
 
-def test_book_series_outside_the_panel(table):
+    assert str(table["book"].dtype) == "int64" and last["industry"] == ""
+    # the average member's path: the equal-weighted mean of the members' returns each session
+    window = closes.loc["2025-01-08":"2025-02-25", sp500]
+    daily = window.pct_change(fill_method=None).iloc[1:].mean(axis=1)
+    average = ((1 + daily).cumprod() - 1) * 100
+    assert np.allclose(last[days[1:]].dropna().to_numpy(float), average.round(1), atol=1e-9)
+    # the book's group stays on its S&P 500 members and nowhere else in the panel
+    from deepshock.data import facts
+    universe = facts.universe().set_index("ticker")
+    inside = [t for t in universe.index if t in set(members["ticker"])]
+    for ticker in inside:
+        kind = rows.at[ticker, "kind"]
+        assert rows.at[ticker, "group"] == (universe.at[ticker, "group"] if kind == "sp500"
+                                            else ""), ticker
+    assert rows.at["NVDA", "group"] != ""
+    others = panel.loc[~panel.index.isin(universe.index)]
+    assert (others["group"] == "").all()
+    # a series outside the panel: its first session on or after 27 January, in per cent
+    from tests.conftest import raw_close
+    seoul = raw_close("INDEX_KS11.csv").dropna()
+    assert rows.at["^KS11", "day0"] == "2025-01-31"
+    assert rows.at["^KS11", "ret0_pct"] == pytest.approx(
+        (seoul.loc["2025-01-31"] / seoul.loc["2025-01-24"] - 1) * 100, abs=1e-9)
+    book_series_outside_the_panel(table)
+
+
+def book_series_outside_the_panel(table):
     from deepshock.data import facts
     from tests.conftest import SNAPSHOT
     universe = facts.universe().set_index("ticker")

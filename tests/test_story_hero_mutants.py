@@ -443,3 +443,195 @@ def test_words_counts_hours_before_tokyo(monkeypatch, snapshot):
     monkeypatch.setattr(hero, "marks", lambda: point_frame().assign(
         utc=[utc("2025-01-26 22:00"), utc("2025-01-27 21:00")]))
     assert hero.words()["in_hero_reopen"].endswith("2 hours before Tokyo's exchange opened")
+
+
+# ---- the news lane, the press quotes and the labelled points against the facts files ----------
+
+def raw_moments() -> tuple[dict, list[dict]]:
+    """The DeepSeek row of data/shocks.csv and the rows of data/clock_moments.csv (csv module)."""
+    import csv
+    from tests.conftest import ROOT
+    with open(ROOT / "data" / "shocks.csv", encoding="utf-8") as f:
+        shock = next(r for r in csv.DictReader(f) if r["date"] == "2025-01-27")
+    with open(ROOT / "data" / "clock_moments.csv", encoding="utf-8") as f:
+        return shock, list(csv.DictReader(f))
+
+
+def expected_moments(start, end) -> pd.DataFrame:
+    shock, rows = raw_moments()
+    news = D(shock["news_utc"])
+    assert shock["precision"] == "P2D"
+    out = [{"lane": "News", "start": max(start, news - pd.Timedelta(days=2)), "end": news,
+            "text": "App Store No. 1", "detail": shock["time_source"],
+            "source": shock["time_source"].split(":")[0]}]
+    spans: dict = {}
+    for r in rows:
+        if r["reported_pct"] == "":
+            spans.setdefault((r["utc_from"], r["utc_to"]), []).append(r)
+    for (lo, hi), group in sorted(spans.items()):
+        out.append({"lane": "News", "start": D(lo), "end": D(hi),
+                    "text": ", ".join(r["label"].split(":")[0] for r in group),
+                    "detail": " ".join(r["label"] for r in group) + ". "
+                    + " ".join(r["detail"] for r in group),
+                    "source": "; ".join(r["source"] for r in group)})
+    frame = pd.DataFrame(out)
+    frame["start"] = frame["start"].clip(lower=start)
+    frame["end"] = frame["end"].clip(upper=end)
+    return frame
+
+
+@pytest.mark.parametrize("window", [
+    (utc("2025-01-26"), utc("2025-01-29")),            # the hero's
+    (utc("2025-01-24"), utc("2025-01-27")),            # the news span fits: two days
+    (utc("2025-01-27 22:00"), utc("2025-01-28 00:00")),  # starts and ends clipped
+])
+def test_moments_every_cell_against_the_facts_files(monkeypatch, window):
+    monkeypatch.setattr(hero, "window", lambda: window)
+    got = hero.moments()
+    want = expected_moments(*window)
+    assert list(got.columns) == ["lane", "start", "end", "text", "detail", "source"]
+    assert len(want) >= 2
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
+    if window[0] == utc("2025-01-24"):
+        assert got.at[0, "start"] == utc("2025-01-25 05:00")
+    if window[0] == utc("2025-01-27 22:00"):
+        assert (got["start"] >= window[0]).all() and (got["end"] <= window[1]).all()
+        assert got.at[1, "start"] == window[0] and got.at[1, "end"] == window[1]
+
+
+def test_moments_group_spans_in_time_order(monkeypatch):
+    table = pd.DataFrame({
+        "utc_from": ["2025-01-27T21:00Z", "2025-01-26T10:00Z", "2025-01-27T21:00Z"],
+        "utc_to": ["2025-01-28T05:00Z", "2025-01-26T11:00Z", "2025-01-28T05:00Z"],
+        "label": ["Zed: z", "Amy: a", "Bo: b"], "detail": ["dz", "da", "db"],
+        "reported_pct": [None, None, None], "source": ["Sz", "Sa", "Sb"]})
+    from deepshock.data import schema
+    monkeypatch.setattr(schema, "table", lambda name: table.assign(
+        reported_pct=table["reported_pct"].astype(float)))
+    got = hero.moments()
+    assert list(got["text"]) == ["App Store No. 1", "Amy", "Zed, Bo"]
+    assert list(got["detail"])[1:] == ["Amy: a. da", "Zed: z Bo: b. dz db"]
+    assert list(got["source"])[1:] == ["Sa", "Sz; Sb"]
+    assert list(got["start"])[1:] == [utc("2025-01-26 10:00"), utc("2025-01-27 21:00")]
+
+
+def test_press_quotes_every_cell(snapshot):
+    _, rows = raw_moments()
+    quotes = [r for r in rows if r["reported_pct"] != ""]
+    got = hero.press()
+    assert list(got.columns) == ["utc", "pct", "label", "source"]
+    assert list(got["utc"]) == [D(r["utc_from"]) for r in quotes]
+    assert list(got["pct"]) == [float(r["reported_pct"]) for r in quotes]
+    assert list(got["label"]) == [r["label"] for r in quotes]
+    assert list(got["source"]) == [r["source"] for r in quotes]
+    assert str(got["utc"].iloc[0].tz) == "UTC"
+
+
+def test_marks_every_cell(snapshot):
+    from tests.test_hero import move
+    points = hero.marks()
+    assert list(points.columns) == ["panel", "key", "utc", "pct", "text"]
+    ret, _ = move("NVDA", "2025-01-27")
+    last = points.iloc[-1]
+    assert (last["panel"], last["key"], last["utc"]) == ("nvda", "nvidia", utc("2025-01-27 21:00"))
+    assert last["text"] == f"Nvidia {MINUS}{abs(ret) * 100:.1f}%\non the day"
+    if sameclock.available():
+        first = points.iloc[0]
+        assert (first["panel"], first["key"]) == ("spx", "reopened")
+        assert first["text"] == f"Sun 23:00 UTC:\nreopened {abs(first['pct']):.1f}% down"
+        assert len(points) == 2
+
+
+# ---- the lanes' edges -------------------------------------------------------------------------
+
+def test_lanes_keep_sessions_inside_the_window_edges_included(monkeypatch, snapshot):
+    monkeypatch.setattr(hero, "window", lambda: (utc("2025-01-27 00:00"), utc("2025-01-28 06:30")))
+    got = hero.lanes()
+    sessions = got.loc[got["kind"] == "session"]
+    # Tokyo opens exactly at the start and closes exactly at the end on Tuesday: both kept
+    assert [(r.lane, f"{r.date:%d}") for r in sessions.itertuples()] == [
+        ("Tokyo", "27"), ("Tokyo", "28"), ("Europe", "27"), ("New York", "27")]
+    later = got.loc[got["kind"] == "later"]
+    assert list(later["lane"]) == ["Seoul", "Taipei"]
+    assert list(got.columns) == ["lane", "kind", "start", "end", "date", "ticker", "ret",
+                                 "prev_date", "text"]
+    assert (later["start"] == utc("2025-01-27")).all() and \
+        (later["end"] == utc("2025-01-28 06:30")).all()
+    # a session that began before the window is skipped, and the next day's still read
+    monkeypatch.setattr(hero, "window", lambda: (utc("2025-01-27 03:00"), utc("2025-01-28 06:30")))
+    got = hero.lanes()
+    assert [(r.lane, f"{r.date:%d}") for r in got.loc[got["kind"] == "session"].itertuples()] \
+        == [("Tokyo", "28"), ("Europe", "27"), ("New York", "27")]
+
+
+# ---- the minutes, the path and Nvidia's hours --------------------------------------------------
+
+def test_minutes_start_at_the_first_quote_after_the_weekend(snapshot):
+    from tests.test_hero import raw_cfd
+    if not sameclock.available():
+        pytest.skip("no intraday prices in this cache")
+    cfd = raw_cfd()
+    got = hero.minutes()
+    assert list(got.columns) == ["utc", "level", "pct"]
+    assert got["utc"].iloc[0] == utc("2025-01-26 23:01")        # the 23:00 bar's end
+    first = cfd.loc[cfd["start"] == utc("2025-01-26 23:00")].iloc[0]
+    assert got["level"].iloc[0] == first["close"]
+    assert got["utc"].iloc[-1] <= utc("2025-01-29")
+    assert str(got["utc"].dt.tz) == "UTC"
+
+
+def test_path_without_intraday_includes_a_point_at_the_window_start(monkeypatch):
+    monkeypatch.setattr(sameclock, "available", lambda: False)
+    monkeypatch.setattr(sameclock, "_daily_path", lambda: pd.DataFrame({
+        "utc": [utc("2025-01-24 21:00"), utc("2025-01-26"), utc("2025-01-27 14:30")],
+        "level": [1.0, 2.0, 3.0], "pct": [0.0, 1.0, 2.0], "series": "x"}))
+    got = hero.path()
+    assert list(got["utc"]) == [utc("2025-01-26"), utc("2025-01-27 14:30")]
+    assert list(got.columns) == ["utc", "pct", "leg"] and list(got.index) == [0, 1]
+
+
+def test_path_is_one_frame_with_a_fresh_index(snapshot):
+    if not sameclock.available():
+        pytest.skip("no intraday prices in this cache")
+    line = hero.path()
+    assert list(line.index) == list(range(len(line)))
+    assert list(line.columns) == ["utc", "pct", "leg"]
+    assert line["utc"].is_monotonic_increasing
+
+
+def test_thin_returns_only_the_columns_it_was_given():
+    frame = pd.DataFrame({"utc": [utc("2025-01-27 00:01"), utc("2025-01-27 00:02")],
+                          "pct": [1.0, 2.0]}, index=[5, 9])
+    assert list(hero.thin(frame).columns) == ["utc", "pct"]
+
+
+def test_nvidia_from_made_up_venue_bars(monkeypatch, snapshot):
+    from deepshock.data import intraday
+    if not sameclock.available():
+        pytest.skip("no intraday prices in this cache")
+    start = utc("2025-01-26")
+    bars = pd.DataFrame({
+        "ts": [start, start, start + pd.Timedelta("1h"), start + pd.Timedelta("3h"),
+               start - pd.Timedelta("1h"), utc("2025-01-28 23:00"), utc("2025-01-28 23:30")],
+        "close": [110.0, 120.0, 99.0, 88.0, 1.0, 2.0, 3.0],
+        "volume": [5.0, 7.0, 1.0, 1.0, 9.0, 9.0, 9.0]})
+    bars["end"] = bars["ts"] + pd.Timedelta("1h")
+    monkeypatch.setattr(intraday, "bars", lambda ticker, venues=False: bars.copy())
+    from tests.conftest import raw_close
+    friday = float(raw_close("NVDA.csv").loc[D("2025-01-24")])
+    got = hero.nvidia()
+    # the bar starting at the window's start is kept (the busier venue's), as is the one
+    # ending at its end; one starting before it or ending after it is not
+    assert list(got["utc"]) == [start + pd.Timedelta("1h"), start + pd.Timedelta("2h"),
+                                start + pd.Timedelta("4h"), utc("2025-01-29")]
+    assert list(got["pct"]) == pytest.approx([(c / friday - 1) * 100 for c in (120, 99, 88, 2)])
+    assert list(got["leg"]) == [0, 0, 1, 2]                 # more than an hour apart: a new leg
+
+
+def test_nvidia_breaks_its_line_between_the_two_days(snapshot):
+    if not sameclock.available():
+        pytest.skip("no intraday prices in this cache")
+    nv = hero.nvidia()
+    days = (nv["utc"] - pd.Timedelta("1h")).dt.strftime("%d")      # by the bar's start
+    assert list(nv["leg"]) == [0 if d == "27" else 1 for d in days]
+    assert set(days) == {"27", "28"}
