@@ -410,3 +410,19 @@ def book_series_outside_the_panel(table):
     assert dax["about"] == "European indices · index" and dax["day0"] == "2025-01-27"
     assert rows.at["NVDA", "book"] == 1 and rows.at["A", "book"] == 0
     assert rows.at["A", "name"] == "Agilent Technologies"
+
+
+def test_page_publishes_its_table_under_its_name_and_draws_from_the_url(snapshot):
+    calls = []
+
+    def publish(name: str, table: pd.DataFrame) -> str:
+        calls.append((name, len(table)))
+        return URL
+
+    page = explorer.page(publish)
+    assert [name for name, _ in calls] == ["fig-explorer"]
+    assert calls[0][1] == len(page.table)
+    assert page.chart.to_dict()["data"]["url"] == URL
+    assert page.total == len(page.table) - 1 and page.members == explorer.ranked(page.table)
+    explorer.page(publish, name="fig-other")
+    assert calls[-1][0] == "fig-other"
