@@ -635,3 +635,12 @@ def test_nvidia_breaks_its_line_between_the_two_days(snapshot):
     days = (nv["utc"] - pd.Timedelta("1h")).dt.strftime("%d")      # by the bar's start
     assert list(nv["leg"]) == [0 if d == "27" else 1 for d in days]
     assert set(days) == {"27", "28"}
+
+
+def test_ms_floors_to_the_millisecond_and_the_scale_floor_stops_at_zero():
+    assert hero._ms(D("2025-01-26 00:00:00.000999999", tz="UTC")) == 1737849600000
+    line = line_frame().assign(pct=[0.6, 0.8, 0.7])      # all above zero: the floor is zero
+    spec = hero.chart(line, nv_frame(), bar_frame(), news_frame(), point_frame(),
+                      quote_frame()).to_dict()
+    assert spec["vconcat"][0]["layer"][0]["layer"][2]["encoding"]["y"]["scale"]["domain"] \
+        == [-0.25, 0.75]
