@@ -426,3 +426,15 @@ def test_page_publishes_its_table_under_its_name_and_draws_from_the_url(snapshot
     assert page.total == len(page.table) - 1 and page.members == explorer.ranked(page.table)
     explorer.page(publish, name="fig-other")
     assert calls[-1][0] == "fig-other"
+
+
+def test_cumulative_names_at_most_five_gaps_and_about_keeps_long_industries():
+    rets = pd.DataFrame({c: [0.0, np.nan] for c in "abcdefg"},
+                        index=pd.to_datetime(["2025-01-02", "2025-01-03"]))
+    with pytest.raises(ValueError) as raised:
+        explorer._cumulative(rets)
+    assert str(raised.value).endswith("['a', 'b', 'c', 'd', 'e']")
+    long = "Abcdefghijklmnopqrstuvwxyz0123"                  # 30 characters, no short label
+    row = pd.Series({"kind": "sp500", "sector": "X", "industry": long, "joined": pd.NaT,
+                     "group": ""})
+    assert explorer._about(row) == f"X · {long}"
