@@ -11,6 +11,7 @@ import pytest
 from deepshock.story import asia
 from tests.chartspec import clean
 from tests.oracle import raw
+from tests.tokyonames import names_frame
 
 T = pd.Timestamp
 MON, TUE = T("2025-01-27"), T("2025-01-28")
@@ -318,18 +319,6 @@ def rows_with(spec: dict, column: str) -> list[dict]:
     found = [rows for rows in spec["datasets"].values() if rows and column in rows[0]]
     assert len(found) == 1, column
     return found[0]
-
-
-def names_frame(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
-    """(ticker, name, Monday %, Tuesday %) as `tokyo_names` lays them out (two-day compounded)."""
-    out = []
-    for ticker, name, m, t in rows:
-        two = round(((1 + m / 100) * (1 + t / 100) - 1) * 100, 4)
-        for day, r in ((MON, m), (TUE, t)):
-            out.append({"ticker": ticker, "name": name, "session": f"{day:%a %d %b}", "date": day,
-                        "ret_pct": r, "role": "benchmark" if ticker == "^N225" else "stock",
-                        "two_day_pct": two})
-    return pd.DataFrame(out)
 
 
 NAMES = [("6857.T", "Advantest", -8.6, -11.1), ("6146.T", "Disco", -1.8, 2.9),

@@ -15,6 +15,7 @@ from tests.oracle import asia as oracle_asia  # noqa: F401  (registers the Tokyo
 from tests.oracle import raw
 from tests.oracle import transmission as oracle_tm  # noqa: F401  (registers tk_summary)
 from tests.oracle.registry import ORACLE
+from tests.tokyonames import names_frame
 
 T = pd.Timestamp
 MON, TUE = T("2025-01-27"), T("2025-01-28")
@@ -86,22 +87,10 @@ def test_sessions_text_on_the_data(snapshot):
 
 # --- the Japanese names ---------------------------------------------------------------------
 
-def _names(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
-    """rows of (ticker, name, Monday %, Tuesday %): the frame `asia.tokyo_names` makes, the
-    two-day move compounded here by hand."""
-    out = []
-    for ticker, name, m, t in rows:
-        two = round(((1 + m / 100) * (1 + t / 100) - 1) * 100, 4)
-        for day, r in ((MON, m), (TUE, t)):
-            out.append({"ticker": ticker, "name": name, "session": f"{day:%a %d %b}", "date": day,
-                        "ret_pct": r, "role": "benchmark" if ticker == "^N225" else "stock",
-                        "two_day_pct": two})
-    return pd.DataFrame(out)
-
 
 # Monday: every stock fell, three of five below the Nikkei (-2.0%), one exactly at it;
 # Tuesday: one stock rose.
-FELL = _names([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
+FELL = names_frame([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
                ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -2.0, -5.0),
                ("6146.T", "Disco", -1.0, 3.0), ("^N225", "Nikkei 225", -2.0, -1.0)])
 
@@ -122,7 +111,7 @@ def test_names_text_on_a_made_up_frame():
 def test_names_text_when_not_all_fell_monday_and_all_fell_tuesday():
     """Monday: one stock rose 0.5% (counted as not falling, and not below the Nikkei's -1.0%);
     Tuesday: every stock fell."""
-    frame = _names([("6857.T", "Advantest", -7.9, -11.0), ("9984.T", "SoftBank", -3.0, -4.0),
+    frame = names_frame([("6857.T", "Advantest", -7.9, -11.0), ("9984.T", "SoftBank", -3.0, -4.0),
                     ("5803.T", "Fujikura", -10.0, -9.0), ("8035.T", "Tokyo Electron", -2.5, -5.0),
                     ("6146.T", "Disco", 0.5, -2.0), ("^N225", "Nikkei 225", -1.0, -1.5)])
     got = tokyo.names_text(frame, MON, TUE)
@@ -140,7 +129,7 @@ def test_names_text_when_not_all_fell_monday_and_all_fell_tuesday():
 
 def test_names_text_an_unchanged_stock_did_not_fall():
     """Disco unchanged (0.0%) on both days: not a fall, on Monday or on Tuesday."""
-    frame = _names([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
+    frame = names_frame([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
                     ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -3.0, -5.0),
                     ("6146.T", "Disco", 0.0, 0.0), ("^N225", "Nikkei 225", -2.0, -1.0)])
     got = tokyo.names_text(frame, MON, TUE)
@@ -150,7 +139,7 @@ def test_names_text_an_unchanged_stock_did_not_fall():
 
 def test_names_text_nikkei_two_days_in_percent():
     """-4.0% then -6.25%: 0.96 * 0.9375 = 0.9, a 10.0% fall over the two sessions."""
-    frame = _names([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
+    frame = names_frame([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
                     ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -3.0, -5.0),
                     ("^N225", "Nikkei 225", -4.0, -6.25)])
     got = tokyo.names_text(frame, MON, TUE)
