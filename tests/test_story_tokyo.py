@@ -91,8 +91,8 @@ def test_sessions_text_on_the_data(snapshot):
 # Monday: every stock fell, three of five below the Nikkei (-2.0%), one exactly at it;
 # Tuesday: one stock rose.
 FELL = names_frame([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
-               ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -2.0, -5.0),
-               ("6146.T", "Disco", -1.0, 3.0), ("^N225", "Nikkei 225", -2.0, -1.0)])
+                    ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -2.0, -5.0),
+                    ("6146.T", "Disco", -1.0, 3.0), ("^N225", "Nikkei 225", -2.0, -1.0)])
 
 
 def test_names_text_on_a_made_up_frame():
@@ -112,8 +112,8 @@ def test_names_text_when_not_all_fell_monday_and_all_fell_tuesday():
     """Monday: one stock rose 0.5% (counted as not falling, and not below the Nikkei's -1.0%);
     Tuesday: every stock fell."""
     frame = names_frame([("6857.T", "Advantest", -7.9, -11.0), ("9984.T", "SoftBank", -3.0, -4.0),
-                    ("5803.T", "Fujikura", -10.0, -9.0), ("8035.T", "Tokyo Electron", -2.5, -5.0),
-                    ("6146.T", "Disco", 0.5, -2.0), ("^N225", "Nikkei 225", -1.0, -1.5)])
+                         ("5803.T", "Fujikura", -10.0, -9.0), ("8035.T", "Tokyo Electron", -2.5, -5.0),
+                         ("6146.T", "Disco", 0.5, -2.0), ("^N225", "Nikkei 225", -1.0, -1.5)])
     got = tokyo.names_text(frame, MON, TUE)
     assert got["n_fell_mon"] == "four" and got["all_mon"] == "four of them"
     assert got["n_fell_tue"] == "five" and got["all_tue"] == "all of them"
@@ -130,8 +130,8 @@ def test_names_text_when_not_all_fell_monday_and_all_fell_tuesday():
 def test_names_text_an_unchanged_stock_did_not_fall():
     """Disco unchanged (0.0%) on both days: not a fall, on Monday or on Tuesday."""
     frame = names_frame([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
-                    ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -3.0, -5.0),
-                    ("6146.T", "Disco", 0.0, 0.0), ("^N225", "Nikkei 225", -2.0, -1.0)])
+                         ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -3.0, -5.0),
+                         ("6146.T", "Disco", 0.0, 0.0), ("^N225", "Nikkei 225", -2.0, -1.0)])
     got = tokyo.names_text(frame, MON, TUE)
     assert (got["n_fell_mon"], got["all_mon"]) == ("four", "four of them")
     assert (got["n_fell_tue"], got["all_tue"]) == ("four", "four")
@@ -140,8 +140,8 @@ def test_names_text_an_unchanged_stock_did_not_fall():
 def test_names_text_nikkei_two_days_in_percent():
     """-4.0% then -6.25%: 0.96 * 0.9375 = 0.9, a 10.0% fall over the two sessions."""
     frame = names_frame([("6857.T", "Advantest", -8.0, -11.0), ("9984.T", "SoftBank", -6.0, -4.0),
-                    ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -3.0, -5.0),
-                    ("^N225", "Nikkei 225", -4.0, -6.25)])
+                         ("5803.T", "Fujikura", -10.0, -12.0), ("8035.T", "Tokyo Electron", -3.0, -5.0),
+                         ("^N225", "Nikkei 225", -4.0, -6.25)])
     got = tokyo.names_text(frame, MON, TUE)
     assert (got["nk_mon"], got["nk_two"]) == ("4.0%", "10.0%")
 
