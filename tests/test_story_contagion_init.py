@@ -19,6 +19,7 @@ from tests.oracle import asia as oracle_asia
 from tests.oracle import raw
 from tests.oracle import transmission as oracle_tm  # noqa: F401  (registers cg_short)
 from tests.oracle.registry import ORACLE
+from tests import fakeecho
 
 T = pd.Timestamp
 MON, TUE = T("2025-01-27"), T("2025-01-28")
@@ -358,24 +359,15 @@ CLAUSE = {WITHIN: "stayed within the usual echo under every measure of the lead"
           "not measured": "could not be measured"}
 
 
-class FakeEcho:
-    """Stand-ins for `story.echo`'s calls, each answer distinct, each call recorded."""
+class FakeEcho(fakeecho.FakeEcho):
+    """`story.echo` for Delayed contagion: its leads, windows, slope ranges and tables."""
 
     def __init__(self):
-        self.calls: list[tuple] = []
-
-    def texts(self, t, d):
-        self.calls.append(("texts", t, d))
-        return {cg.echo.key(t, d, "verdict"): VERDICT[(t, d)],
-                cg.echo.key(t, d, "total"): f"total {t} {d}"}
+        super().__init__(VERDICT)
 
     def table(self, pairs, names):
         self.calls.append(("table", list(pairs), dict(names)))
         return pd.DataFrame({"Security": [f"table of {pairs[0][0]}"]})
-
-    def rounding_note(self, pairs):
-        self.calls.append(("rounding_note", list(pairs)))
-        return "rounding note"
 
     def lead(self, ticker, day):
         self.calls.append(("lead", ticker, day))
@@ -395,26 +387,10 @@ class FakeEcho:
                 ("^KS11", "^SOX"): pd.Series({"window": 0.1234, "lo": 0.0, "lo_year": "2020",
                                               "hi": 0.3, "hi_year": "2021"})}[(ticker, lead)]
 
-    def summary(self, pairs, names, days):
-        self.calls.append(("summary", list(pairs), dict(names), dict(days)))
-        return "summary"
-
-    def bounds_sentence(self):
-        return "bounds"
-
-    def slopes(self, tickers, names):
-        self.calls.append(("slopes", list(tickers), dict(names)))
-        return pd.DataFrame({"Security": ["slopes table"]})
-
 
 @pytest.fixture
 def fake(monkeypatch):
-    echo = FakeEcho()
-    for name in ("texts", "table", "rounding_note", "lead", "window_words", "slope_range",
-                 "summary", "bounds_sentence", "slopes"):
-        monkeypatch.setattr(cg.echo, name, getattr(echo, name))
-    monkeypatch.setattr(cg, "markdown", lambda frame, **kw: f"md {frame.iat[0, 0]} {kw}")
-    return echo
+    return FakeEcho().install(monkeypatch, cg, ("table", "lead", "window_words", "slope_range"))
 
 
 NAMES = {"^KS11": "the KOSPI", "000660.KS": "SK hynix", "005930.KS": "Samsung Electronics",

@@ -15,6 +15,7 @@ from tests.oracle import asia as oracle_asia  # noqa: F401  (registers the Tokyo
 from tests.oracle import raw
 from tests.oracle import transmission as oracle_tm  # noqa: F401  (registers tk_summary)
 from tests.oracle.registry import ORACLE
+from tests import fakeecho
 from tests.tokyonames import names_frame
 
 T = pd.Timestamp
@@ -191,17 +192,12 @@ VERDICT = {("^N225", 0): tm.VERDICTS[1], ("^N225", 1): tm.VERDICTS[1],
            ("9984.T", 0): tm.VERDICTS[2], ("9984.T", 1): tm.VERDICTS[0]}
 
 
-class FakeEcho:
-    """Stand-ins for `story.echo`'s calls, each answer distinct, each call recorded."""
+class FakeEcho(fakeecho.FakeEcho):
+    """`story.echo` for Tokyo: its leads, slope range and answer table."""
 
     def __init__(self, oc: float = -0.006, cc: float = -0.029):
-        self.calls: list[tuple] = []
+        super().__init__(VERDICT)
         self.predicted = {"cc": cc, "oc": oc}
-
-    def texts(self, t, d):
-        self.calls.append(("texts", t, d))
-        return {tokyo.echo.key(t, d, "verdict"): VERDICT[(t, d)],
-                tokyo.echo.key(t, d, "total"): f"total {t} {d}"}
 
     def lead(self, ticker, day, bound="cc"):
         self.calls.append(("lead", ticker, day, bound))
@@ -222,30 +218,10 @@ class FakeEcho:
         self.calls.append(("table", list(pairs), dict(names)))
         return pd.DataFrame({"Security": ["answer table"]})
 
-    def rounding_note(self, pairs):
-        self.calls.append(("rounding_note", list(pairs)))
-        return "rounding note"
-
-    def summary(self, pairs, names, days):
-        self.calls.append(("summary", list(pairs), dict(names), dict(days)))
-        return "summary"
-
-    def bounds_sentence(self):
-        return "bounds"
-
-    def slopes(self, tickers, names):
-        self.calls.append(("slopes", list(tickers), dict(names)))
-        return pd.DataFrame({"Security": ["slopes table"]})
-
 
 @pytest.fixture
 def fake(monkeypatch):
-    echo = FakeEcho()
-    for name in ("texts", "lead", "slope_range", "table", "rounding_note", "summary",
-                 "bounds_sentence", "slopes"):
-        monkeypatch.setattr(tokyo.echo, name, getattr(echo, name))
-    monkeypatch.setattr(tokyo, "markdown", lambda frame, **kw: f"md {frame.iat[0, 0]} {kw}")
-    return echo
+    return FakeEcho().install(monkeypatch, tokyo, ("lead", "slope_range", "table"))
 
 
 ANSWER = {"^N225": "the Nikkei 225", "6857.T": "Advantest", "8035.T": "Tokyo Electron",
